@@ -1,0 +1,53 @@
+# Two commands for a new user: `make run` and `make test`. Everything else is here for them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := coop
+
+.PHONY: run test assets lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# The app alone, for `make run`.
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+# The app and its test tools, for `make test`.
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed-run
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+coop/static/coop.css: coop/assets/coop.scss node_modules/.package-lock.json
+	npx --no-install sass --no-source-map --style=compressed --load-path=node_modules \
+		coop/assets/coop.scss coop/static/coop.css
+	rm -rf coop/static/govuk && mkdir -p coop/static/govuk
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js coop/static/govuk/
+	cp -r node_modules/govuk-frontend/dist/govuk/assets coop/static/govuk/assets
+
+assets: coop/static/coop.css
+
+run: $(VENV)/.installed-run assets
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load --if-empty
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: $(VENV)/.installed-dev assets
+	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+		if [ $$status -eq 5 ]; then echo "pytest collected no tests"; fi; exit $$status
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check coop tests bench
+	$(BIN)/ruff format --check coop tests bench
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/tally.py
+
+clean:
+	rm -rf $(VENV) node_modules coop/static/coop.css coop/static/govuk

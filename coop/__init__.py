@@ -1,0 +1,66 @@
+"""coop: a platform for a user-led social care co-operative."""
+
+from flask import Flask
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+
+
+def create_app(config=None) -> Flask:
+    """Build the app: configuration, extensions, blueprints and CLI commands."""
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    from coop import config as config_module
+    from coop import database, errors, pages, security, templating
+    from coop.demo import demo_cli
+    from coop.extensions import csrf, db, limiter, login_manager, mail, migrate
+    from coop.members.cli import members_cli
+    from coop.members.views import bp as members_bp
+    # VOTING_CLI from coop.voting.cli import voting_cli
+
+    app = Flask(__name__)
+    app.config.from_object(config or config_module.Config())
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{app.instance_path}/coop.db"
+    if not app.config.get("SECRET_KEY") and not app.config.get("PRODUCTION"):
+        app.config["SECRET_KEY"] = "dev-only-secret-key"
+    config_module.check(app.config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        import os
+
+        os.makedirs(app.instance_path, exist_ok=True)
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            PackageLoader("coop"),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    db.init_app(app)
+    with app.app_context():
+        database.configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    mail.init_app(app)
+    WTFormsHelpers(app)
+    security.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(members_bp)
+    app.cli.add_command(members_cli)
+    app.cli.add_command(demo_cli)
+    # VOTING_CLI app.cli.add_command(voting_cli)
+    return app
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"

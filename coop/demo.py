@@ -1,0 +1,29 @@
+"""`flask demo load`: fill an empty database with demo data from every domain."""
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from coop.extensions import db
+from coop.members import demo as members_demo
+from coop.members.models import Member
+
+demo_cli = AppGroup("demo", help="Demo data for trying the site out.")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if there are members.")
+def load(if_empty: bool):
+    """Load demo members (and, as the site grows, listings, motions and more)."""
+    if db.session.scalar(select(func.count(Member.id))):
+        message = "The database already has members, so the demo data was not loaded."
+        if if_empty:
+            click.echo(message)
+            return
+        raise click.ClickException(message)
+    members_demo.load()
+    db.session.commit()
+    click.echo(
+        f"Loaded demo data. Sign in as secretary@demo.coop (the secretary) or asha@demo.coop "
+        f"(a budget holder); every demo password is {members_demo.DEMO_PASSWORD}"
+    )

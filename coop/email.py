@@ -1,0 +1,34 @@
+"""Sending email: through SMTP when MAIL_SERVER is set, otherwise written to the log."""
+
+from flask import current_app, request, url_for
+from flask_mail import Message
+
+from coop.extensions import mail
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for an email, on COOP_SERVER_URL when set, else the request's host."""
+    base = current_app.config.get("SERVER_URL")
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    if request:
+        return url_for(endpoint, _external=True, **values)
+    return url_for(endpoint, **values)
+
+
+def send(to: str, subject: str, body: str) -> bool:
+    """Send a plain-text email; return False (and log why) if it could not be sent.
+
+    Nothing about a person's needs belongs in an email body: keep to what happened and a link.
+    """
+    site = current_app.config["SITE_NAME"]
+    if not current_app.config.get("MAIL_SERVER"):
+        current_app.logger.info("Email to %s: %s\n%s", to, subject, body)
+        return True
+    message = Message(subject=f"{subject} – {site}", recipients=[to], body=body)
+    try:
+        mail.send(message)
+    except Exception:  # noqa: BLE001 - any SMTP failure is reported the same way
+        current_app.logger.exception("Could not send email %r", subject)
+        return False
+    return True

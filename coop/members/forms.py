@@ -1,0 +1,234 @@
+"""The shape of what people type when they join, sign in and manage their account."""
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovPasswordInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import BooleanField, PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms import TextAreaField
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
+
+from coop.postcodes import normalise_postcode
+
+MIN_PASSWORD = 12
+MAX_PASSWORD = 200
+
+MEMBER_CLASS_CHOICES = [
+    ("budget_holder", "Budget holder"),
+    ("carer", "Carer"),
+    ("pa", "Personal assistant (PA)"),
+    ("provider", "Provider"),
+]
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def uk_postcode(_form, field):
+    """Accept any real UK postcode shape, whatever its spacing or case."""
+    if field.data and normalise_postcode(field.data) is None:
+        raise ValidationError("Enter a real UK postcode, like DE1 3AB")
+
+
+def text(label, required_message, max_length, **kwargs):
+    """A trimmed text field with a required message and a maximum length."""
+    validators = [InputRequired(message=required_message)] if required_message else [Optional()]
+    validators.append(
+        Length(max=max_length, message=f"{label} must be {max_length} characters or fewer")
+    )
+    return StringField(
+        label, validators=validators, filters=[_strip], widget=GovTextInput(), **kwargs
+    )
+
+
+def email_field(label="Email address"):
+    return StringField(
+        label,
+        validators=[
+            InputRequired(message="Enter your email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email(
+                message="Enter an email address in the correct format, like name@example.com",
+                check_deliverability=False,
+            ),
+        ],
+        filters=[_strip],
+        widget=GovTextInput(),
+    )
+
+
+def new_password_fields(label="Create a password"):
+    password = PasswordField(
+        label,
+        validators=[
+            InputRequired(message="Enter a password"),
+            Length(
+                min=MIN_PASSWORD,
+                max=MAX_PASSWORD,
+                message=f"Your password must be between {MIN_PASSWORD} and {MAX_PASSWORD} characters",
+            ),
+        ],
+        widget=GovPasswordInput(),
+    )
+    confirm = PasswordField(
+        "Type the password again",
+        validators=[
+            InputRequired(message="Type your password again"),
+            EqualTo("password", message="The passwords do not match"),
+        ],
+        widget=GovPasswordInput(),
+    )
+    return password, confirm
+
+
+class AddressMixin:
+    address_line_1 = text("Address line 1", "Enter the first line of your address", 100)
+    address_line_2 = text("Address line 2 (optional)", None, 100)
+    town = text("Town or city", "Enter your town or city", 60)
+    postcode = StringField(
+        "Postcode",
+        validators=[
+            InputRequired(message="Enter your postcode"),
+            Length(max=10, message="Enter a real UK postcode, like DE1 3AB"),
+            uk_postcode,
+        ],
+        filters=[_strip],
+        widget=GovTextInput(),
+    )
+
+
+class RegisterForm(AddressMixin, FlaskForm):
+    member_class = RadioField(
+        "How will you take part in the co-op?",
+        choices=MEMBER_CLASS_CHOICES,
+        validators=[InputRequired(message="Select how you will take part in the co-op")],
+        widget=GovRadioInput(),
+    )
+    organisation_name = text("Organisation name (providers only)", None, 120)
+    name = text("Full name", "Enter your full name", 100)
+    email = email_field()
+    password, password_confirm = new_password_fields()
+    agree = BooleanField(
+        "I agree to the co-op's rules and privacy notice",
+        validators=[
+            InputRequired(message="You must agree to the co-op's rules and privacy notice to join")
+        ],
+        widget=GovCheckboxInput(),
+    )
+    submit = SubmitField("Apply to join", widget=GovSubmitInput())
+
+    def validate_organisation_name(self, field):
+        if self.member_class.data == "provider" and not field.data:
+            raise ValidationError("Enter the name of your organisation")
+
+
+class LoginForm(FlaskForm):
+    email = email_field()
+    password = PasswordField(
+        "Password",
+        validators=[
+            InputRequired(message="Enter your password"),
+            Length(max=MAX_PASSWORD, message="Your email address or password is not right"),
+        ],
+        widget=GovPasswordInput(),
+    )
+    remember = BooleanField("Keep me signed in on this device", widget=GovCheckboxInput())
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class ResetRequestForm(FlaskForm):
+    email = email_field()
+    submit = SubmitField("Send me a link", widget=GovSubmitInput())
+
+
+class ResetPasswordForm(FlaskForm):
+    password, password_confirm = new_password_fields("New password")
+    submit = SubmitField("Save new password", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[InputRequired(message="Enter your current password")],
+        widget=GovPasswordInput(),
+    )
+    password, password_confirm = new_password_fields("New password")
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class DetailsForm(AddressMixin, FlaskForm):
+    name = text("Full name", "Enter your full name", 100)
+    organisation_name = text("Organisation name", None, 120)
+    email = email_field()
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+
+class LeaveForm(FlaskForm):
+    confirm = BooleanField(
+        "I want to leave the co-op",
+        validators=[InputRequired(message="Tick the box to confirm you want to leave")],
+        widget=GovCheckboxInput(),
+    )
+    submit = SubmitField("Leave the co-op", widget=GovSubmitInput())
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(
+        "Your decision",
+        choices=[("approve", "Approve"), ("reject", "Do not accept")],
+        validators=[InputRequired(message="Select approve or do not accept")],
+        widget=GovRadioInput(),
+    )
+    reason = TextAreaField(
+        "Reason (needed if you do not accept; the applicant will see it)",
+        validators=[Length(max=2000, message="The reason must be 2,000 characters or fewer")],
+        filters=[_strip],
+        widget=GovTextArea(),
+    )
+    submit = SubmitField("Save decision", widget=GovSubmitInput())
+
+    def validate_reason(self, field):
+        if self.decision.data == "reject" and not field.data:
+            raise ValidationError("Enter the reason for not accepting this application")
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = text("Search by name, email, organisation, postcode or member number", None, 100)
+    member_class = SelectField(
+        "Member class",
+        choices=[("", "All classes")] + MEMBER_CLASS_CHOICES,
+        validators=[Optional()],
+        widget=GovSelect(),
+    )
+    submit = SubmitField("Search", widget=GovSubmitInput())
+
+
+class AppointForm(FlaskForm):
+    member_number = StringField(
+        "Member number",
+        validators=[InputRequired(message="Enter the member number of the new officer")],
+        filters=[_strip],
+        widget=GovTextInput(),
+    )
+    office = SelectField(
+        "Office",
+        choices=[("secretary", "Secretary"), ("chair", "Chair"), ("treasurer", "Treasurer"),
+                 ("director", "Director")],
+        validators=[InputRequired(message="Select an office")],
+        widget=GovSelect(),
+    )
+    submit = SubmitField("Appoint", widget=GovSubmitInput())
+
+    def validate_member_number(self, field):
+        if not field.data.isdigit():
+            raise ValidationError("Enter a member number using digits only, like 12")

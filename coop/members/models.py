@@ -1,0 +1,192 @@
+"""Members of the co-op, their applications and the officers who run it."""
+
+import enum
+from datetime import date, datetime
+from typing import Optional
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coop.extensions import db
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    """Store an enum by its value, in a column that is portable across databases."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class MemberClass(enum.Enum):
+    """The classes of member the co-op's rules recognise."""
+
+    BUDGET_HOLDER = "budget_holder"
+    CARER = "carer"
+    PA = "pa"
+    PROVIDER = "provider"
+
+    @property
+    def label(self) -> str:
+        return {
+            "budget_holder": "Budget holder",
+            "carer": "Carer",
+            "pa": "Personal assistant (PA)",
+            "provider": "Provider",
+        }[self.value]
+
+
+class MembershipStatus(enum.Enum):
+    """Where a membership stands; the moves between them are in members.service."""
+
+    APPLIED = "applied"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    LEFT = "left"
+
+    @property
+    def label(self) -> str:
+        return {
+            "applied": "Applied",
+            "approved": "Member",
+            "rejected": "Not accepted",
+            "left": "Left",
+        }[self.value]
+
+
+class Office(enum.Enum):
+    """Offices recorded in the register of officers."""
+
+    SECRETARY = "secretary"
+    CHAIR = "chair"
+    TREASURER = "treasurer"
+    DIRECTOR = "director"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class Member(UserMixin, db.Model):
+    """A person or organisation that has applied to join, or has joined, the co-op."""
+
+    __tablename__ = "members_members"
+    __table_args__ = (
+        CheckConstraint("shares_held >= 0", name="shares_not_negative"),
+        CheckConstraint("share_capital_paid_pence >= 0", name="share_capital_not_negative"),
+        CheckConstraint(
+            "status NOT IN ('approved', 'left')"
+            " OR (member_number IS NOT NULL AND joined_on IS NOT NULL)",
+            name="member_has_number",
+        ),
+        CheckConstraint("status != 'left' OR left_on IS NOT NULL", name="left_has_date"),
+        CheckConstraint("status != 'rejected' OR rejection_reason IS NOT NULL", name="rejected_has_reason"),
+        CheckConstraint(
+            "member_class != 'provider' OR organisation_name IS NOT NULL",
+            name="provider_has_organisation",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stored lower-cased, so the same address cannot register twice in another case.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email_confirmed_at: Mapped[Optional[datetime]] = mapped_column(db.DateTime(timezone=True))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(100))
+    #: The organisation a provider member joins for.
+    organisation_name: Mapped[Optional[str]] = mapped_column(String(120))
+    address_line_1: Mapped[str] = mapped_column(String(100))
+    address_line_2: Mapped[str] = mapped_column(String(100), default="")
+    town: Mapped[str] = mapped_column(String(60))
+    #: Normalised: upper case with one space before the inward code, e.g. "DE1 3AB".
+    postcode: Mapped[str] = mapped_column(String(8))
+    member_class: Mapped[MemberClass] = mapped_column(_enum(MemberClass, "member_class"))
+    status: Mapped[MembershipStatus] = mapped_column(
+        _enum(MembershipStatus, "membership_status"), default=MembershipStatus.APPLIED, index=True
+    )
+    applied_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True))
+    agreed_rules_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True))
+    member_number: Mapped[Optional[int]] = mapped_column(unique=True)
+    joined_on: Mapped[Optional[date]]
+    left_on: Mapped[Optional[date]]
+    rejection_reason: Mapped[Optional[str]] = mapped_column(Text)
+    shares_held: Mapped[int] = mapped_column(default=0)
+    share_capital_paid_pence: Mapped[int] = mapped_column(default=0)
+    #: Any other property of the society the member holds (loans, for example), as the
+    #: register of members must record it.
+    other_property: Mapped[str] = mapped_column(Text, default="")
+
+    offices: Mapped[list["Officer"]] = relationship(
+        back_populates="member", order_by="Officer.started_on"
+    )
+    status_changes: Mapped[list["StatusChange"]] = relationship(
+        back_populates="member",
+        foreign_keys="StatusChange.member_id",
+        order_by="StatusChange.changed_at",
+    )
+
+    @property
+    def display_name(self) -> str:
+        """The name to show: the organisation for a provider, the person otherwise."""
+        if self.organisation_name:
+            return f"{self.organisation_name} ({self.name})"
+        return self.name
+
+    @property
+    def postal_address(self) -> str:
+        parts = [self.address_line_1, self.address_line_2, self.town, self.postcode]
+        return ", ".join(p for p in parts if p)
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status is MembershipStatus.APPROVED
+
+    @property
+    def is_secretary(self) -> bool:
+        """True while the member holds the office of secretary."""
+        return self.is_approved and any(
+            o.office is Office.SECRETARY and o.ended_on is None for o in self.offices
+        )
+
+
+class StatusChange(db.Model):
+    """One move of a membership between states: who made it, when and why."""
+
+    __tablename__ = "members_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"), index=True)
+    from_status: Mapped[Optional[MembershipStatus]] = mapped_column(
+        _enum(MembershipStatus, "membership_status")
+    )
+    to_status: Mapped[MembershipStatus] = mapped_column(_enum(MembershipStatus, "membership_status"))
+    changed_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True))
+    #: The secretary who made the change; empty when members act for themselves.
+    changed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members_members.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    member: Mapped[Member] = relationship(back_populates="status_changes", foreign_keys=[member_id])
+    changed_by: Mapped[Optional[Member]] = relationship(foreign_keys=[changed_by_id])
+
+
+class Officer(db.Model):
+    """A term of office, as the register of officers records it."""
+
+    __tablename__ = "members_officers"
+    __table_args__ = (
+        UniqueConstraint("member_id", "office", "started_on", name="uq_members_officers_term"),
+        CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="term_ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"), index=True)
+    office: Mapped[Office] = mapped_column(_enum(Office, "office"))
+    started_on: Mapped[date]
+    ended_on: Mapped[Optional[date]]
+
+    member: Mapped[Member] = relationship(back_populates="offices")

@@ -1,0 +1,415 @@
+"""Joining, signing in, your account, and the secretary's registers."""
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
+
+from coop.extensions import db, limiter, login_manager
+from coop.members import emails, service, tokens
+from coop.members.forms import (
+    AppointForm,
+    ChangePasswordForm,
+    DecisionForm,
+    DetailsForm,
+    LeaveForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    SearchForm,
+)
+from coop.members.models import Member, MemberClass, MembershipStatus, Office, Officer
+
+bp = Blueprint("members", __name__, template_folder="templates")
+
+login_manager.login_view = "members.login"
+login_manager.login_message = "Sign in to see that page."
+login_manager.login_message_category = "info"
+
+
+def _auth_limit() -> str:
+    return current_app.config["RATELIMIT_AUTH"]
+
+
+@login_manager.user_loader
+def _load_member(member_id: str) -> Member | None:
+    return db.session.get(Member, int(member_id)) if member_id.isdigit() else None
+
+
+def secretary_required(view):
+    """Let only the serving secretary through; anyone else is told they may not."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not service.can_manage_membership(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only follow a `next` link that stays on this site."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+# --- Joining ---------------------------------------------------------------------------
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("members.account"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        application = service.Application(
+            member_class=MemberClass(form.member_class.data),
+            name=form.name.data,
+            email=form.email.data,
+            password=form.password.data,
+            address_line_1=form.address_line_1.data,
+            address_line_2=form.address_line_2.data or "",
+            town=form.town.data,
+            postcode=form.postcode.data,
+            organisation_name=form.organisation_name.data,
+        )
+        try:
+            member = service.apply(application)
+            db.session.commit()
+        except service.EmailTaken:
+            db.session.rollback()
+            form.email.errors.append(
+                "An account with this email address already exists. Sign in, or reset your "
+                "password if you have forgotten it"
+            )
+        else:
+            sent = emails.send_confirmation(member)
+            session.clear()
+            login_user(member)
+            return redirect(url_for("members.register_done", sent=int(sent)))
+    return render_template("members/register.html", form=form)
+
+
+@bp.get("/register/check-your-email")
+@login_required
+def register_done():
+    return render_template("members/register_done.html", sent=request.args.get("sent") != "0")
+
+
+@bp.get("/confirm/<token>")
+def confirm_email(token: str):
+    try:
+        member_id, fingerprint = tokens.read_token(
+            current_app.config["SECRET_KEY"],
+            tokens.CONFIRM_SALT,
+            token,
+            current_app.config["EMAIL_CONFIRM_MAX_AGE"],
+        )
+    except tokens.TokenError as error:
+        return render_template("members/link_problem.html", expired=error.expired, kind="confirm"), 400
+    member = db.session.get(Member, member_id)
+    if member is None or not tokens.matches(fingerprint, member.email):
+        return render_template("members/link_problem.html", expired=False, kind="confirm"), 400
+    service.confirm_email(member)
+    db.session.commit()
+    return render_template("members/confirmed.html", member=member)
+
+
+@bp.post("/account/resend-confirmation")
+@login_required
+def account_resend():
+    if current_user.email_confirmed_at is not None:
+        flash("Your email address is already confirmed.", "success")
+    elif emails.send_confirmation(current_user):
+        flash(f"We have sent a new link to {current_user.email}.", "success")
+    else:
+        flash("We could not send the email just now. Try again in a few minutes.", "info")
+    return redirect(url_for("members.account"))
+
+
+# --- Signing in and out ----------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("members.account"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        member = service.find_by_email(form.email.data)
+        if service.check_password(member, form.password.data):
+            target = _safe_next(request.args.get("next"))
+            session.clear()  # a fresh session on sign-in, so an old one cannot be fixed on us
+            login_user(member, remember=form.remember.data)
+            return redirect(target or url_for("members.account"))
+        form.email.errors.append("Your email address or password is not right. Check them and try again")
+    return render_template("members/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect(url_for("pages.home"))
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        member = service.find_by_email(form.email.data)
+        if member is not None:
+            emails.send_password_reset(member)
+        # The same answer whether or not the address is registered, so it reveals nothing.
+        return render_template("members/reset_sent.html", email=form.email.data)
+    return render_template("members/reset_request.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
+def reset_password(token: str):
+    try:
+        member_id, fingerprint = tokens.read_token(
+            current_app.config["SECRET_KEY"],
+            tokens.RESET_SALT,
+            token,
+            current_app.config["PASSWORD_RESET_MAX_AGE"],
+        )
+    except tokens.TokenError as error:
+        return render_template("members/link_problem.html", expired=error.expired, kind="reset"), 400
+    member = db.session.get(Member, member_id)
+    if member is None or not tokens.matches(fingerprint, member.password_hash):
+        return render_template("members/link_problem.html", expired=False, kind="reset"), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        service.set_password(member, form.password.data)
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash("Your password has been changed. Sign in with your new password.", "success")
+        return redirect(url_for("members.login"))
+    return render_template("members/reset_password.html", form=form)
+
+
+# --- Your account ----------------------------------------------------------------------
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return render_template("members/account.html", member=current_user)
+
+
+@bp.route("/account/details", methods=["GET", "POST"])
+@login_required
+def account_edit():
+    member: Member = current_user
+    form = DetailsForm(obj=member)
+    if member.member_class is not MemberClass.PROVIDER:
+        del form.organisation_name
+    if form.validate_on_submit():
+        details = {
+            name: getattr(form, name).data or ""
+            for name in ("name", "email", "address_line_1", "address_line_2", "town", "postcode")
+        }
+        if member.member_class is MemberClass.PROVIDER:
+            details["organisation_name"] = form.organisation_name.data or ""
+        try:
+            changed = service.update_details(member, **details)
+            db.session.commit()
+        except service.EmailTaken as error:
+            db.session.rollback()
+            form.email.errors.append(str(error))
+        except IntegrityError:
+            db.session.rollback()
+            form.email.errors.append("Another account already uses this email address")
+        else:
+            if "email" in changed:
+                emails.send_confirmation(member)
+                flash(f"Your details are saved. We have sent a link to {member.email} to confirm it.", "success")
+            else:
+                flash("Your details are saved.", "success")
+            return redirect(url_for("members.account"))
+    return render_template("members/account_edit.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def account_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not service.check_password(current_user, form.current_password.data):
+            form.current_password.errors.append("Your current password is not right")
+        else:
+            service.set_password(current_user, form.password.data)
+            db.session.commit()
+            flash("Your password has been changed.", "success")
+            return redirect(url_for("members.account"))
+    return render_template("members/account_password.html", form=form)
+
+
+@bp.get("/account/data.json")
+@login_required
+def account_data():
+    response = jsonify(service.personal_data(current_user))
+    response.headers["Content-Disposition"] = "attachment; filename=my-coop-data.json"
+    return response
+
+
+@bp.route("/account/leave", methods=["GET", "POST"])
+@login_required
+def account_leave():
+    member: Member = current_user
+    if member.status is not MembershipStatus.APPROVED:
+        return render_template("members/leave_not_possible.html", member=member)
+    form = LeaveForm()
+    if form.validate_on_submit():
+        service.leave(member)
+        db.session.commit()
+        flash("You have left the co-op. Thank you for being a member.", "success")
+        return redirect(url_for("members.account"))
+    return render_template("members/leave.html", form=form)
+
+
+# --- The secretary ---------------------------------------------------------------------
+
+
+@bp.get("/secretary/applications")
+@secretary_required
+def secretary_applications():
+    applicants = db.session.scalars(service.applications_query()).all()
+    return render_template("members/secretary_applications.html", applicants=applicants)
+
+
+@bp.route("/secretary/applications/<int:member_id>", methods=["GET", "POST"])
+@secretary_required
+def secretary_application(member_id: int):
+    member = db.session.get(Member, member_id)
+    if member is None:
+        abort(404)
+    form = DecisionForm()
+    if member.status is MembershipStatus.APPLIED and form.validate_on_submit():
+        try:
+            if form.decision.data == "approve":
+                service.approve(member, current_user)
+            else:
+                service.reject(member, current_user, form.reason.data)
+            db.session.commit()
+        except service.MembershipError as error:
+            db.session.rollback()
+            form.decision.errors.append(str(error))
+        except IntegrityError:
+            db.session.rollback()
+            form.decision.errors.append("Someone else changed the register at the same moment. Try again")
+        else:
+            emails.send_decision(member)
+            if member.is_approved:
+                flash(f"{member.name} is now member number {member.member_number}.", "success")
+            else:
+                flash(f"{member.name}'s application was not accepted. They have been told why.", "success")
+            return redirect(url_for("members.secretary_applications"))
+    return render_template("members/secretary_application.html", member=member, form=form)
+
+
+def _register_members(form: SearchForm) -> list[Member]:
+    member_class = MemberClass(form.member_class.data) if form.member_class.data else None
+    return db.session.scalars(service.register_query(form.q.data or "", member_class)).all()
+
+
+@bp.get("/secretary/register")
+@secretary_required
+def secretary_register():
+    form = SearchForm(request.args)
+    form.validate()
+    members = _register_members(form)
+    return render_template("members/secretary_register.html", form=form, members=members)
+
+
+@bp.get("/secretary/register.csv")
+@secretary_required
+def secretary_register_csv():
+    form = SearchForm(request.args)
+    form.validate()
+    body = service.register_csv(_register_members(form))
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=register-of-members.csv"},
+    )
+
+
+@bp.route("/secretary/officers", methods=["GET", "POST"])
+@secretary_required
+def secretary_officers():
+    form = AppointForm()
+    if form.validate_on_submit():
+        member = db.session.scalar(
+            db.select(Member).where(Member.member_number == int(form.member_number.data))
+        )
+        if member is None:
+            form.member_number.errors.append("There is no member with that number")
+        else:
+            try:
+                service.appoint(member, Office(form.office.data), service.utcnow().date())
+                db.session.commit()
+            except service.MembershipError as error:
+                db.session.rollback()
+                form.member_number.errors.append(str(error))
+            else:
+                flash(f"{member.name} is now {Office(form.office.data).label.lower()}.", "success")
+                return redirect(url_for("members.secretary_officers"))
+    officers = db.session.scalars(service.officers_query()).all()
+    return render_template("members/secretary_officers.html", form=form, officers=officers)
+
+
+@bp.post("/secretary/officers/<int:officer_id>/end")
+@secretary_required
+def secretary_end_term(officer_id: int):
+    officer = db.session.get(Officer, officer_id)
+    if officer is None:
+        abort(404)
+    try:
+        service.end_term(officer, service.utcnow().date())
+        db.session.commit()
+    except service.MembershipError as error:
+        db.session.rollback()
+        flash(str(error), "info")
+    else:
+        flash(f"{officer.member.name}'s term as {officer.office.label.lower()} has ended.", "success")
+    return redirect(url_for("members.secretary_officers"))
+
+
+@bp.get("/secretary/officers.csv")
+@secretary_required
+def secretary_officers_csv():
+    body = service.officers_csv(db.session.scalars(service.officers_query()).all())
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=register-of-officers.csv"},
+    )

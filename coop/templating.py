@@ -1,0 +1,71 @@
+"""Template filters and globals shared by every page."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, request, url_for
+
+from coop.money import format_pence
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def local_datetime(value: datetime | None) -> str:
+    """Show a UTC time as London wall-clock time, e.g. '3 March 2026 at 2:30pm'."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo("UTC"))
+    local = value.astimezone(LONDON)
+    hour = local.strftime("%I").lstrip("0")
+    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{local:%p}".replace("AM", "am").replace(
+        "PM", "pm"
+    )
+
+
+def long_date(value: date | datetime | None) -> str:
+    """Show a date the GOV.UK way, e.g. '3 March 2026'."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(LONDON).date() if value.tzinfo else value.date()
+    return f"{value.day} {value:%B %Y}"
+
+
+def navigation() -> list[dict]:
+    """The main sections in the header; the one you are in is marked as current."""
+    from flask_login import current_user
+
+    items = [
+        ("Marketplace", "pages.marketplace"),
+        ("Voting", "pages.voting"),
+        ("Shared Lives", "pages.shared_lives"),
+    ]
+    if current_user.is_authenticated:
+        if current_user.is_secretary:
+            items.append(("Secretary", "members.secretary_applications"))
+        items.append(("Your account", "members.account"))
+    else:
+        items.append(("Sign in", "members.login"))
+        items.append(("Join the co-op", "members.register"))
+    current = request.endpoint or ""
+    return [
+        {
+            "href": url_for(endpoint),
+            "text": text,
+            "active": current == endpoint or current.startswith(endpoint.rsplit("_", 1)[0] + "_"),
+        }
+        for text, endpoint in items
+    ]
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters and globals."""
+    app.add_template_filter(format_pence, "pence")
+    app.add_template_filter(local_datetime, "local_datetime")
+    app.add_template_filter(long_date, "long_date")
+    app.add_template_global(navigation, "navigation")
+
+    @app.context_processor
+    def _site():
+        return {"site_name": app.config["SITE_NAME"]}

@@ -1,0 +1,216 @@
+"""Fixtures shared by the whole suite: the app on each database, a mail server, factories."""
+
+import email
+import email.policy
+import os
+import re
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import text
+
+from coop import create_app
+from coop.config import TestingConfig
+from coop.extensions import db as _db
+from coop.extensions import limiter
+
+PASSWORD = "correct horse battery"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Mailbox:
+    """What the test SMTP server has received."""
+
+    messages: list = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(message)
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if address in m["To"]]
+
+    def body(self, message) -> str:
+        return message.get_body(preferencelist=("plain",)).get_content()
+
+    def link(self, address: str, path_fragment: str) -> str:
+        """The path of the last link containing `path_fragment` emailed to `address`."""
+        for message in reversed(self.to(address)):
+            found = re.findall(r"https?://[^/\s]+(/\S*" + re.escape(path_fragment) + r"\S*)",
+                               self.body(message))
+            if found:
+                return found[-1]
+        raise AssertionError(f"No email to {address} with a link containing {path_fragment}")
+
+
+@pytest.fixture(scope="session")
+def mailbox_server():
+    handler = Mailbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(mailbox_server) -> Mailbox:
+    handler = mailbox_server.handler
+    handler.messages.clear()
+    return handler
+
+
+def _reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    from coop.config import database_url
+
+    engine = create_engine(database_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def _app(request, tmp_path_factory, mailbox_server):
+    """One app per database, its schema built by the real migrations."""
+    if request.param == "postgresql":
+        url = os.environ.get("COOP_TEST_DATABASE_URL")
+        if not url:
+            if os.environ.get("COOP_REQUIRE_POSTGRES") == "1":
+                pytest.fail("COOP_REQUIRE_POSTGRES=1 but COOP_TEST_DATABASE_URL is not set")
+            pytest.skip("COOP_TEST_DATABASE_URL is not set, so the PostgreSQL run is skipped")
+        _reset_postgres(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'coop-test.db'}"
+    config = TestingConfig(url)
+    config.MAIL_SERVER = "127.0.0.1"
+    config.MAIL_PORT = mailbox_server.port
+    config.WTF_CSRF_ENABLED = False
+    app = create_app(config)
+    app.config["BACKEND"] = request.param
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def _empty_tables(app) -> None:
+    with app.app_context():
+        _db.session.remove()
+        with _db.engine.begin() as conn:
+            for table in reversed(_db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(_app):
+    """The app, with every table emptied and rate limits reset after the test."""
+    yield _app
+    _empty_tables(_app)
+    limiter.reset()
+
+
+@pytest.fixture
+def db(app):
+    with app.app_context():
+        yield _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email_address: str, password: str = PASSWORD):
+        response = self.client.post("/login", data={"email": email_address, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client) -> Auth:
+    return Auth(client)
+
+
+@pytest.fixture
+def make_member(app):
+    """Create a member: `make_member(member_class="carer", status="approved", secretary=False)`."""
+    from coop.members import service
+    from coop.members.models import MemberClass, MembershipStatus
+
+    counter = {"n": 0}
+
+    def make(
+        member_class: str = "budget_holder",
+        status: str = "approved",
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        password: str = PASSWORD,
+        confirmed: bool = True,
+        secretary: bool = False,
+        organisation_name: str | None = None,
+    ):
+        counter["n"] += 1
+        n = counter["n"]
+        with app.app_context():
+            now = datetime.now(timezone.utc)
+            member = service.apply(
+                service.Application(
+                    member_class=MemberClass(member_class),
+                    name=name or f"Member {n}",
+                    email=email or f"member{n}@example.org",
+                    password=password,
+                    address_line_1=f"{n} High Street",
+                    town="Derby",
+                    postcode="DE1 3AB",
+                    organisation_name=organisation_name
+                    or (f"Provider {n} Ltd" if member_class == "provider" else None),
+                ),
+                now=now,
+            )
+            if confirmed or secretary:
+                service.confirm_email(member, now)
+            if secretary:
+                service.make_secretary(member, now)
+            elif status == "approved" or status == "left":
+                service._admit(member, now, None)
+                if status == "left":
+                    service.leave(member, now)
+            elif status == "rejected":
+                service._move(member, MembershipStatus.REJECTED, now, None, "Not eligible")
+                member.rejection_reason = "Not eligible"
+            _db.session.commit()
+            _db.session.refresh(member)
+            _ = member.offices  # load, so it can be read after the session ends
+            _db.session.expunge(member)
+        return member
+
+    return make

@@ -1,0 +1,110 @@
+"""The app as a whole: configuration, health check, security headers, error pages."""
+
+import pytest
+
+from coop import create_app
+from coop.config import Config, ConfigError, TestingConfig
+
+
+def test_home_register_and_login_pages_are_served(client):
+    for path, heading in [("/", "Together Co-op"), ("/register", "Apply to join"),
+                          ("/login", "Sign in")]:
+        response = client.get(path)
+        assert response.status_code == 200
+        assert heading in response.get_data(as_text=True)
+
+
+def test_health_check_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_health_check_fails_when_the_database_is_unreachable(monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    config = Config()
+    config.SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    app = create_app(config)
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unreachable"
+
+
+def test_security_headers_forbid_inline_script_and_framing(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "<script>" not in response.get_data(as_text=True)
+
+
+def test_session_cookie_is_http_only_and_same_site_lax(client, auth, make_member):
+    member = make_member()
+    auth.login(member.email)
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    assert cookie.http_only and cookie.same_site == "Lax"
+
+
+@pytest.mark.parametrize(
+    "path, code, words",
+    [("/no-such-page", 404, "Page not found"), ("/secretary/register", 302, "")],
+)
+def test_error_pages_are_in_the_sites_style(client, path, code, words):
+    response = client.get(path)
+    assert response.status_code == code
+    if words:
+        body = response.get_data(as_text=True)
+        assert words in body and "Skip to main content" in body
+
+
+def test_a_crash_shows_the_friendly_500_page():
+    app = create_app(TestingConfig())
+
+    @app.get("/_boom")
+    def _boom():
+        raise RuntimeError("boom")
+
+    response = app.test_client().get("/_boom")
+    assert response.status_code == 500
+    assert "Sorry, there is a problem with the service" in response.get_data(as_text=True)
+
+
+def test_forms_without_a_csrf_token_are_refused(app, client):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = client.post("/login", data={"email": "a@b.org", "password": "x" * 12})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code == 400
+    assert "Your form could not be sent" in response.get_data(as_text=True)
+
+
+class TestProductionConfig:
+    def test_refuses_to_start_without_a_real_secret_key(self, monkeypatch):
+        monkeypatch.setenv("COOP_ENV", "production")
+        monkeypatch.setenv("DATABASE_URL", "postgresql://db/coop")
+        monkeypatch.delenv("SECRET_KEY", raising=False)
+        with pytest.raises(ConfigError, match="SECRET_KEY"):
+            create_app()
+        monkeypatch.setenv("SECRET_KEY", "short")
+        with pytest.raises(ConfigError, match="SECRET_KEY"):
+            create_app()
+
+    def test_refuses_to_start_without_a_database_url(self, monkeypatch):
+        monkeypatch.setenv("COOP_ENV", "production")
+        monkeypatch.setenv("SECRET_KEY", "k" * 64)
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+        with pytest.raises(ConfigError, match="DATABASE_URL"):
+            create_app()
+
+    def test_starts_with_both_and_marks_cookies_secure(self, monkeypatch):
+        monkeypatch.setenv("COOP_ENV", "production")
+        monkeypatch.setenv("SECRET_KEY", "k" * 64)
+        monkeypatch.setenv("DATABASE_URL", "postgresql://db/coop")
+        app = create_app()
+        assert app.config["SESSION_COOKIE_SECURE"] is True
+        assert app.config["REMEMBER_COOKIE_SECURE"] is True
+        assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
