@@ -124,9 +124,14 @@ class RegisterForm(AddressMixin, FlaskForm):
     )
     submit = SubmitField("Apply to join", widget=GovSubmitInput())
 
-    def validate_organisation_name(self, field):
-        if self.member_class.data == "provider" and not field.data:
-            raise ValidationError("Enter the name of your organisation")
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if self.member_class.data == "provider" and not self.organisation_name.data:
+            # Checked here, not inline: the field's Optional() would stop an inline check.
+            self.organisation_name.errors = [*self.organisation_name.errors,
+                                             "Enter the name of your organisation"]
+            valid = False
+        return valid
 
 
 class LoginForm(FlaskForm):

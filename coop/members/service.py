@@ -321,17 +321,18 @@ def register_query(search: str = "", member_class: MemberClass | None = None):
     if member_class is not None:
         query = query.where(Member.member_class == member_class)
     search = (search or "").strip()
-    if search:
+    if search.isdigit():
+        query = query.where(Member.member_number == int(search))
+    elif search:
         like = f"%{search.lower()}%"
-        conditions = [
-            func.lower(Member.name).like(like),
-            func.lower(Member.email).like(like),
-            func.lower(func.coalesce(Member.organisation_name, "")).like(like),
-            func.lower(Member.postcode).like(like),
-        ]
-        if search.isdigit():
-            conditions.append(Member.member_number == int(search))
-        query = query.where(or_(*conditions))
+        query = query.where(
+            or_(
+                func.lower(Member.name).like(like),
+                func.lower(Member.email).like(like),
+                func.lower(func.coalesce(Member.organisation_name, "")).like(like),
+                func.lower(Member.postcode).like(like),
+            )
+        )
     return query.order_by(Member.member_number)
 
 

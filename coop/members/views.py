@@ -104,6 +104,9 @@ def register():
                 "An account with this email address already exists. Sign in, or reset your "
                 "password if you have forgotten it"
             )
+        except service.MembershipError as error:
+            db.session.rollback()
+            form.member_class.errors.append(str(error))
         else:
             sent = emails.send_confirmation(member)
             session.clear()
