@@ -1,7 +1,10 @@
 """Engine set-up that makes the embedded SQLite default as safe as PostgreSQL."""
 
-from sqlalchemy import event
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
 
 #: How long a SQLite writer waits for another to finish before giving up, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 15000
@@ -30,3 +33,28 @@ def configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class UTCDateTime(TypeDecorator):
+    """A moment in time, stored in UTC and always read back timezone-aware.
+
+    SQLite keeps no time zone, so without this a value written aware would come back naive
+    and could not be compared with the current time.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, _dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("Times must be timezone-aware before they are stored")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, _dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)

@@ -6,7 +6,10 @@ from werkzeug.exceptions import HTTPException
 
 #: What each error means to a person, and what they can do next.
 MESSAGES = {
-    400: ("Something was wrong with that request", "Go back, check what you entered and try again."),
+    400: (
+        "Something was wrong with that request",
+        "Go back, check what you entered and try again.",
+    ),
     403: (
         "You do not have permission to see this page",
         "If you think you should, contact the co-op's secretary.",

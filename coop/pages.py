@@ -45,11 +45,6 @@ def marketplace():
     return render_template("pages/marketplace.html")
 
 
-@bp.get("/voting")
-def voting():
-    return render_template("pages/voting.html")
-
-
 @bp.get("/shared-lives")
 def shared_lives():
     return render_template("pages/shared_lives.html")

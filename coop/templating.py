@@ -36,26 +36,23 @@ def navigation() -> list[dict]:
     """The main sections in the header; the one you are in is marked as current."""
     from flask_login import current_user
 
+    # (text, endpoint, the endpoints that count as being in that section)
     items = [
-        ("Marketplace", "pages.marketplace"),
-        ("Voting", "pages.voting"),
-        ("Shared Lives", "pages.shared_lives"),
+        ("Marketplace", "pages.marketplace", "pages.marketplace"),
+        ("Voting", "voting.index", "voting."),
+        ("Shared Lives", "pages.shared_lives", "pages.shared_lives"),
     ]
     if current_user.is_authenticated:
         if current_user.is_secretary:
-            items.append(("Secretary", "members.secretary_applications"))
-        items.append(("Your account", "members.account"))
+            items.append(("Secretary", "members.secretary_applications", "members.secretary_"))
+        items.append(("Your account", "members.account", "members.account"))
     else:
-        items.append(("Sign in", "members.login"))
-        items.append(("Join the co-op", "members.register"))
+        items.append(("Sign in", "members.login", "members.login"))
+        items.append(("Join the co-op", "members.register", "members.register"))
     current = request.endpoint or ""
     return [
-        {
-            "href": url_for(endpoint),
-            "text": text,
-            "active": current == endpoint or current.startswith(endpoint.rsplit("_", 1)[0] + "_"),
-        }
-        for text, endpoint in items
+        {"href": url_for(endpoint), "text": text, "active": current.startswith(section)}
+        for text, endpoint, section in items
     ]
 
 

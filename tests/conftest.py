@@ -6,7 +6,7 @@ import os
 import re
 import socket
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -46,8 +46,9 @@ class Mailbox:
     def link(self, address: str, path_fragment: str) -> str:
         """The path of the last link containing `path_fragment` emailed to `address`."""
         for message in reversed(self.to(address)):
-            found = re.findall(r"https?://[^/\s]+(\S*" + re.escape(path_fragment) + r"\S*)",
-                               self.body(message))
+            found = re.findall(
+                r"https?://[^/\s]+(\S*" + re.escape(path_fragment) + r"\S*)", self.body(message)
+            )
             if found:
                 return found[-1]
         raise AssertionError(f"No email to {address} with a link containing {path_fragment}")
@@ -182,7 +183,7 @@ def make_member(app):
         counter["n"] += 1
         n = counter["n"]
         with app.app_context():
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             member = service.apply(
                 service.Application(
                     member_class=MemberClass(member_class),

@@ -7,8 +7,11 @@ from coop.config import Config, ConfigError, TestingConfig
 
 
 def test_home_register_and_login_pages_are_served(client):
-    for path, heading in [("/", "Together Co-op"), ("/register", "Apply to join"),
-                          ("/login", "Sign in")]:
+    for path, heading in [
+        ("/", "Together Co-op"),
+        ("/register", "Apply to join"),
+        ("/login", "Sign in"),
+    ]:
         response = client.get(path)
         assert response.status_code == 200
         assert heading in response.get_data(as_text=True)

@@ -36,7 +36,9 @@ WORKER = textwrap.dedent(
 def _worker(database: str, storage: str, attempts: int) -> list[int]:
     result = subprocess.run(
         [sys.executable, "-c", WORKER, database, storage, str(attempts)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return [int(code) for code in result.stdout.split()]
 

@@ -28,8 +28,7 @@ def create_secretary(email, name, member_class, address_line_1, town, postcode, 
             member = service.apply(
                 service.Application(
                     member_class=MemberClass(
-                        member_class
-                        or click.prompt("Member class", type=click.Choice(CLASSES))
+                        member_class or click.prompt("Member class", type=click.Choice(CLASSES))
                     ),
                     name=name or click.prompt("Full name"),
                     email=email,

@@ -1,6 +1,6 @@
 """Demo members: a secretary and members of every class, for trying the site out."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from coop.members import service
 from coop.members.models import Member, MemberClass
@@ -10,46 +10,156 @@ DEMO_PASSWORD = "demo-password-2026"
 
 PEOPLE = [
     # (email, name, class, organisation, address, town, postcode, approved)
-    ("secretary@demo.coop", "Sam Okafor", MemberClass.CARER, None,
-     "12 Friar Gate", "Derby", "DE1 1DA", True),
-    ("asha@demo.coop", "Asha Patel", MemberClass.BUDGET_HOLDER, None,
-     "4 Abbey Street", "Derby", "DE22 3SQ", True),
-    ("ben@demo.coop", "Ben Clarke", MemberClass.BUDGET_HOLDER, None,
-     "27 Kedleston Road", "Derby", "DE22 1FW", True),
-    ("chloe@demo.coop", "Chloe Evans", MemberClass.BUDGET_HOLDER, None,
-     "8 Normanton Road", "Derby", "DE1 2GJ", True),
-    ("dev@demo.coop", "Dev Sharma", MemberClass.CARER, None,
-     "15 Uttoxeter New Road", "Derby", "DE22 3NL", True),
-    ("erin@demo.coop", "Erin Walsh", MemberClass.CARER, None,
-     "3 Duffield Road", "Derby", "DE22 1AA", True),
-    ("femi@demo.coop", "Femi Adeyemi", MemberClass.PA, None,
-     "41 Burton Road", "Derby", "DE23 6EH", True),
-    ("grace@demo.coop", "Grace Lin", MemberClass.PA, None,
-     "9 London Road", "Derby", "DE1 2QR", True),
-    ("gym@demo.coop", "Harry Dixon", MemberClass.PROVIDER, "Riverside Community Gym",
-     "Riverside Works, Bridge Gate", "Derby", "DE1 3AX", True),
-    ("pace@demo.coop", "Priya Nair", MemberClass.PROVIDER, "Pace Support Planning",
-     "Unit 2, Sadler Gate", "Derby", "DE1 3NL", True),
-    ("woodwork@demo.coop", "Tom Hughes", MemberClass.PROVIDER, "Hughes Woodwork Tuition",
-     "The Old Forge, Mill Lane", "Belper", "DE56 1LX", True),
-    ("ivy@demo.coop", "Ivy Morgan", MemberClass.BUDGET_HOLDER, None,
-     "22 Osmaston Road", "Derby", "DE1 2HR", False),
-    ("jack@demo.coop", "Jack Reid", MemberClass.PA, None,
-     "6 Ashbourne Road", "Derby", "DE22 3AD", False),
+    (
+        "secretary@demo.coop",
+        "Sam Okafor",
+        MemberClass.CARER,
+        None,
+        "12 Friar Gate",
+        "Derby",
+        "DE1 1DA",
+        True,
+    ),
+    (
+        "asha@demo.coop",
+        "Asha Patel",
+        MemberClass.BUDGET_HOLDER,
+        None,
+        "4 Abbey Street",
+        "Derby",
+        "DE22 3SQ",
+        True,
+    ),
+    (
+        "ben@demo.coop",
+        "Ben Clarke",
+        MemberClass.BUDGET_HOLDER,
+        None,
+        "27 Kedleston Road",
+        "Derby",
+        "DE22 1FW",
+        True,
+    ),
+    (
+        "chloe@demo.coop",
+        "Chloe Evans",
+        MemberClass.BUDGET_HOLDER,
+        None,
+        "8 Normanton Road",
+        "Derby",
+        "DE1 2GJ",
+        True,
+    ),
+    (
+        "dev@demo.coop",
+        "Dev Sharma",
+        MemberClass.CARER,
+        None,
+        "15 Uttoxeter New Road",
+        "Derby",
+        "DE22 3NL",
+        True,
+    ),
+    (
+        "erin@demo.coop",
+        "Erin Walsh",
+        MemberClass.CARER,
+        None,
+        "3 Duffield Road",
+        "Derby",
+        "DE22 1AA",
+        True,
+    ),
+    (
+        "femi@demo.coop",
+        "Femi Adeyemi",
+        MemberClass.PA,
+        None,
+        "41 Burton Road",
+        "Derby",
+        "DE23 6EH",
+        True,
+    ),
+    (
+        "grace@demo.coop",
+        "Grace Lin",
+        MemberClass.PA,
+        None,
+        "9 London Road",
+        "Derby",
+        "DE1 2QR",
+        True,
+    ),
+    (
+        "gym@demo.coop",
+        "Harry Dixon",
+        MemberClass.PROVIDER,
+        "Riverside Community Gym",
+        "Riverside Works, Bridge Gate",
+        "Derby",
+        "DE1 3AX",
+        True,
+    ),
+    (
+        "pace@demo.coop",
+        "Priya Nair",
+        MemberClass.PROVIDER,
+        "Pace Support Planning",
+        "Unit 2, Sadler Gate",
+        "Derby",
+        "DE1 3NL",
+        True,
+    ),
+    (
+        "woodwork@demo.coop",
+        "Tom Hughes",
+        MemberClass.PROVIDER,
+        "Hughes Woodwork Tuition",
+        "The Old Forge, Mill Lane",
+        "Belper",
+        "DE56 1LX",
+        True,
+    ),
+    (
+        "ivy@demo.coop",
+        "Ivy Morgan",
+        MemberClass.BUDGET_HOLDER,
+        None,
+        "22 Osmaston Road",
+        "Derby",
+        "DE1 2HR",
+        False,
+    ),
+    (
+        "jack@demo.coop",
+        "Jack Reid",
+        MemberClass.PA,
+        None,
+        "6 Ashbourne Road",
+        "Derby",
+        "DE22 3AD",
+        False,
+    ),
 ]
 
 
 def load(now: datetime | None = None) -> dict[str, Member]:
     """Add the demo members; returns them by email. Applicants are left for the secretary."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     start = now - timedelta(days=120)
     members: dict[str, Member] = {}
     secretary = None
     for i, (email, name, cls, org, line1, town, postcode, approved) in enumerate(PEOPLE):
         member = service.apply(
             service.Application(
-                member_class=cls, name=name, email=email, password=DEMO_PASSWORD,
-                address_line_1=line1, town=town, postcode=postcode, organisation_name=org,
+                member_class=cls,
+                name=name,
+                email=email,
+                password=DEMO_PASSWORD,
+                address_line_1=line1,
+                town=town,
+                postcode=postcode,
+                organisation_name=org,
             ),
             now=start + timedelta(days=i),
         )

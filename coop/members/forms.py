@@ -10,8 +10,15 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, PasswordField, RadioField, SelectField, StringField, SubmitField
-from wtforms import TextAreaField
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from coop.postcodes import normalise_postcode
@@ -72,7 +79,9 @@ def new_password_fields(label="Create a password"):
             Length(
                 min=MIN_PASSWORD,
                 max=MAX_PASSWORD,
-                message=f"Your password must be between {MIN_PASSWORD} and {MAX_PASSWORD} characters",
+                message=(
+                    f"Your password must be between {MIN_PASSWORD} and {MAX_PASSWORD} characters"
+                ),
             ),
         ],
         widget=GovPasswordInput(),
@@ -128,8 +137,10 @@ class RegisterForm(AddressMixin, FlaskForm):
         valid = super().validate(extra_validators)
         if self.member_class.data == "provider" and not self.organisation_name.data:
             # Checked here, not inline: the field's Optional() would stop an inline check.
-            self.organisation_name.errors = [*self.organisation_name.errors,
-                                             "Enter the name of your organisation"]
+            self.organisation_name.errors = [
+                *self.organisation_name.errors,
+                "Enter the name of your organisation",
+            ]
             valid = False
         return valid
 
@@ -227,8 +238,12 @@ class AppointForm(FlaskForm):
     )
     office = SelectField(
         "Office",
-        choices=[("secretary", "Secretary"), ("chair", "Chair"), ("treasurer", "Treasurer"),
-                 ("director", "Director")],
+        choices=[
+            ("secretary", "Secretary"),
+            ("chair", "Chair"),
+            ("treasurer", "Treasurer"),
+            ("director", "Director"),
+        ],
         validators=[InputRequired(message="Select an office")],
         widget=GovSelect(),
     )

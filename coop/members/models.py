@@ -2,12 +2,12 @@
 
 import enum
 from datetime import date, datetime
-from typing import Optional
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coop.database import UTCDateTime
 from coop.extensions import db
 
 
@@ -85,7 +85,9 @@ class Member(UserMixin, db.Model):
             name="member_has_number",
         ),
         CheckConstraint("status != 'left' OR left_on IS NOT NULL", name="left_has_date"),
-        CheckConstraint("status != 'rejected' OR rejection_reason IS NOT NULL", name="rejected_has_reason"),
+        CheckConstraint(
+            "status != 'rejected' OR rejection_reason IS NOT NULL", name="rejected_has_reason"
+        ),
         CheckConstraint(
             "member_class != 'provider' OR organisation_name IS NOT NULL",
             name="provider_has_organisation",
@@ -95,11 +97,11 @@ class Member(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Stored lower-cased, so the same address cannot register twice in another case.
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    email_confirmed_at: Mapped[Optional[datetime]] = mapped_column(db.DateTime(timezone=True))
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_hash: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(100))
     #: The organisation a provider member joins for.
-    organisation_name: Mapped[Optional[str]] = mapped_column(String(120))
+    organisation_name: Mapped[str | None] = mapped_column(String(120))
     address_line_1: Mapped[str] = mapped_column(String(100))
     address_line_2: Mapped[str] = mapped_column(String(100), default="")
     town: Mapped[str] = mapped_column(String(60))
@@ -109,12 +111,14 @@ class Member(UserMixin, db.Model):
     status: Mapped[MembershipStatus] = mapped_column(
         _enum(MembershipStatus, "membership_status"), default=MembershipStatus.APPLIED, index=True
     )
-    applied_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True))
-    agreed_rules_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True))
-    member_number: Mapped[Optional[int]] = mapped_column(unique=True)
-    joined_on: Mapped[Optional[date]]
-    left_on: Mapped[Optional[date]]
-    rejection_reason: Mapped[Optional[str]] = mapped_column(Text)
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    agreed_rules_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    member_number: Mapped[int | None] = mapped_column(unique=True)
+    #: When the membership was approved; decides which motions the member may vote on.
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    joined_on: Mapped[date | None]
+    left_on: Mapped[date | None]
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
     shares_held: Mapped[int] = mapped_column(default=0)
     share_capital_paid_pence: Mapped[int] = mapped_column(default=0)
     #: Any other property of the society the member holds (loans, for example), as the
@@ -161,17 +165,19 @@ class StatusChange(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"), index=True)
-    from_status: Mapped[Optional[MembershipStatus]] = mapped_column(
+    from_status: Mapped[MembershipStatus | None] = mapped_column(
         _enum(MembershipStatus, "membership_status")
     )
-    to_status: Mapped[MembershipStatus] = mapped_column(_enum(MembershipStatus, "membership_status"))
-    changed_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True))
+    to_status: Mapped[MembershipStatus] = mapped_column(
+        _enum(MembershipStatus, "membership_status")
+    )
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: The secretary who made the change; empty when members act for themselves.
-    changed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members_members.id"))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("members_members.id"))
     reason: Mapped[str] = mapped_column(Text, default="")
 
     member: Mapped[Member] = relationship(back_populates="status_changes", foreign_keys=[member_id])
-    changed_by: Mapped[Optional[Member]] = relationship(foreign_keys=[changed_by_id])
+    changed_by: Mapped[Member | None] = relationship(foreign_keys=[changed_by_id])
 
 
 class Officer(db.Model):
@@ -187,6 +193,6 @@ class Officer(db.Model):
     member_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"), index=True)
     office: Mapped[Office] = mapped_column(_enum(Office, "office"))
     started_on: Mapped[date]
-    ended_on: Mapped[Optional[date]]
+    ended_on: Mapped[date | None]
 
     member: Mapped[Member] = relationship(back_populates="offices")

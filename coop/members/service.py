@@ -3,7 +3,7 @@
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +34,7 @@ ALLOWED_MOVES: frozenset[tuple[MembershipStatus, MembershipStatus]] = frozenset(
     }
 )
 
+
 class MembershipError(Exception):
     """A membership rule was broken; the message says so in plain English."""
 
@@ -48,7 +49,7 @@ def normalise_email(raw: str) -> str:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ def _admit(member: Member, now: datetime, by: Member | None, reason: str = "") -
     number = next_member_number()  # before the move, so no flush sees a number-less member
     _move(member, MembershipStatus.APPROVED, now, by, reason)
     member.member_number = number
+    member.approved_at = now
     member.joined_on = now.date()
     member.shares_held = 1
     member.share_capital_paid_pence = SHARE_VALUE_PENCE
@@ -456,7 +458,11 @@ def personal_data(member: Member) -> dict:
             ],
         },
         "offices": [
-            {"office": o.office.value, "started_on": _iso(o.started_on), "ended_on": _iso(o.ended_on)}
+            {
+                "office": o.office.value,
+                "started_on": _iso(o.started_on),
+                "ended_on": _iso(o.ended_on),
+            }
             for o in member.offices
         ],
     }

@@ -131,7 +131,9 @@ def confirm_email(token: str):
             current_app.config["EMAIL_CONFIRM_MAX_AGE"],
         )
     except tokens.TokenError as error:
-        return render_template("members/link_problem.html", expired=error.expired, kind="confirm"), 400
+        return render_template(
+            "members/link_problem.html", expired=error.expired, kind="confirm"
+        ), 400
     member = db.session.get(Member, member_id)
     if member is None or not tokens.matches(fingerprint, member.email):
         return render_template("members/link_problem.html", expired=False, kind="confirm"), 400
@@ -168,7 +170,9 @@ def login():
             session.clear()  # a fresh session on sign-in, so an old one cannot be fixed on us
             login_user(member, remember=form.remember.data)
             return redirect(target or url_for("members.account"))
-        form.email.errors.append("Your email address or password is not right. Check them and try again")
+        form.email.errors.append(
+            "Your email address or password is not right. Check them and try again"
+        )
     return render_template("members/login.html", form=form)
 
 
@@ -204,7 +208,9 @@ def reset_password(token: str):
             current_app.config["PASSWORD_RESET_MAX_AGE"],
         )
     except tokens.TokenError as error:
-        return render_template("members/link_problem.html", expired=error.expired, kind="reset"), 400
+        return render_template(
+            "members/link_problem.html", expired=error.expired, kind="reset"
+        ), 400
     member = db.session.get(Member, member_id)
     if member is None or not tokens.matches(fingerprint, member.password_hash):
         return render_template("members/link_problem.html", expired=False, kind="reset"), 400
@@ -254,7 +260,10 @@ def account_edit():
         else:
             if "email" in changed:
                 emails.send_confirmation(member)
-                flash(f"Your details are saved. We have sent a link to {member.email} to confirm it.", "success")
+                flash(
+                    f"Your details are saved. We have sent a link to {member.email} to confirm it.",
+                    "success",
+                )
             else:
                 flash("Your details are saved.", "success")
             return redirect(url_for("members.account"))
@@ -328,13 +337,18 @@ def secretary_application(member_id: int):
             form.decision.errors.append(str(error))
         except IntegrityError:
             db.session.rollback()
-            form.decision.errors.append("Someone else changed the register at the same moment. Try again")
+            form.decision.errors.append(
+                "Someone else changed the register at the same moment. Try again"
+            )
         else:
             emails.send_decision(member)
             if member.is_approved:
                 flash(f"{member.name} is now member number {member.member_number}.", "success")
             else:
-                flash(f"{member.name}'s application was not accepted. They have been told why.", "success")
+                flash(
+                    f"{member.name}'s application was not accepted. They have been told why.",
+                    "success",
+                )
             return redirect(url_for("members.secretary_applications"))
     return render_template("members/secretary_application.html", member=member, form=form)
 
@@ -403,7 +417,9 @@ def secretary_end_term(officer_id: int):
         db.session.rollback()
         flash(str(error), "info")
     else:
-        flash(f"{officer.member.name}'s term as {officer.office.label.lower()} has ended.", "success")
+        flash(
+            f"{officer.member.name}'s term as {officer.office.label.lower()} has ended.", "success"
+        )
     return redirect(url_for("members.secretary_officers"))
 
 

@@ -211,13 +211,21 @@ def test_register_search_finds_by_name_email_postcode_and_number(db, make_member
 
 
 def test_register_csv_holds_what_the_law_requires_and_cannot_run_formulas(db, make_member):
-    make_member(name="=HYPERLINK(\"http://evil\")", email="x@example.org")
+    make_member(name='=HYPERLINK("http://evil")', email="x@example.org")
     members = db.session.scalars(service.register_query()).all()
     lines = service.register_csv(members).splitlines()
     assert lines[0] == ",".join(service.REGISTER_COLUMNS)
-    for column in ["Name", "Postal address", "Email address", "Member class", "Shares held",
-                   "Amount paid on shares", "Other property held in the society",
-                   "Date joined", "Date left"]:
+    for column in [
+        "Name",
+        "Postal address",
+        "Email address",
+        "Member class",
+        "Shares held",
+        "Amount paid on shares",
+        "Other property held in the society",
+        "Date joined",
+        "Date left",
+    ]:
         assert column in lines[0]
     assert "'=HYPERLINK" in lines[1]
     assert "£1.00" in lines[1]

@@ -228,10 +228,14 @@ def test_password_reset_by_emailed_link_works_once(client, mailbox, make_member)
     new = "a brand new password"
     response = client.post(link, data={"password": new, "password_confirm": new})
     assert response.headers["Location"] == "/login"
-    assert client.post("/login", data={"email": member.email, "password": PASSWORD}).status_code == 200
+    assert (
+        client.post("/login", data={"email": member.email, "password": PASSWORD}).status_code == 200
+    )
     assert client.post("/login", data={"email": member.email, "password": new}).status_code == 302
     client.post("/logout")
-    again = client.post(link, data={"password": "yet another password", "password_confirm": "yet another password"})
+    again = client.post(
+        link, data={"password": "yet another password", "password_confirm": "yet another password"}
+    )
     assert again.status_code == 400 and "This link does not work" in page(again)
 
 
@@ -249,7 +253,9 @@ def test_reset_mistakes_are_explained(client, mailbox, make_member):
     link = mailbox.link("asha@example.org", "/reset-password/")
     response = client.post(link, data={"password": "short", "password_confirm": "short"})
     assert "Your password must be between 12 and 200 characters" in page(response)
-    response = client.post(link, data={"password": "a long password", "password_confirm": "another one!!"})
+    response = client.post(
+        link, data={"password": "a long password", "password_confirm": "another one!!"}
+    )
     assert "The passwords do not match" in page(response)
 
 
@@ -288,19 +294,33 @@ def test_changing_password_needs_the_current_one(client, auth, make_member):
 def test_editing_details_with_mistakes_keeps_what_was_typed(client, auth, make_member):
     member = make_member()
     auth.login(member.email)
-    data = {"name": "New Name", "email": member.email, "address_line_1": "2 New Road",
-            "address_line_2": "", "town": "Belper", "postcode": "nonsense"}
+    data = {
+        "name": "New Name",
+        "email": member.email,
+        "address_line_1": "2 New Road",
+        "address_line_2": "",
+        "town": "Belper",
+        "postcode": "nonsense",
+    }
     body = page(client.post("/account/details", data=data))
     assert "Enter a real UK postcode" in body
-    assert 'value="New Name"' in body and 'value="2 New Road"' in body and 'value="nonsense"' in body
+    assert (
+        'value="New Name"' in body and 'value="2 New Road"' in body and 'value="nonsense"' in body
+    )
 
 
 def test_changing_email_to_one_in_use_is_refused(client, auth, make_member):
     make_member(email="taken@example.org")
     member = make_member()
     auth.login(member.email)
-    data = {"name": member.name, "email": "taken@example.org", "address_line_1": "1 Road",
-            "address_line_2": "", "town": "Derby", "postcode": "DE1 3AB"}
+    data = {
+        "name": member.name,
+        "email": "taken@example.org",
+        "address_line_1": "1 Road",
+        "address_line_2": "",
+        "town": "Derby",
+        "postcode": "DE1 3AB",
+    }
     assert "Another account already uses this email address" in page(
         client.post("/account/details", data=data)
     )
@@ -309,11 +329,19 @@ def test_changing_email_to_one_in_use_is_refused(client, auth, make_member):
 def test_changing_email_needs_it_confirmed_again(app, client, auth, mailbox, make_member):
     member = make_member()
     auth.login(member.email)
-    data = {"name": member.name, "email": "new@example.org", "address_line_1": "1 Road",
-            "address_line_2": "", "town": "Derby", "postcode": "DE1 3AB"}
+    data = {
+        "name": member.name,
+        "email": "new@example.org",
+        "address_line_1": "1 Road",
+        "address_line_2": "",
+        "town": "Derby",
+        "postcode": "DE1 3AB",
+    }
     client.post("/account/details", data=data)
     assert "(not confirmed yet)" in page(client.get("/account"))
-    assert "Email address confirmed" in page(client.get(mailbox.link("new@example.org", "/confirm/")))
+    assert "Email address confirmed" in page(
+        client.get(mailbox.link("new@example.org", "/confirm/"))
+    )
 
 
 def test_downloading_my_data(client, auth, make_member):
@@ -343,8 +371,13 @@ def test_leaving_the_co_op(app, client, auth, make_member):
 # --- Who may do what -------------------------------------------------------------------
 
 
-SECRETARY_PAGES = ["/secretary/applications", "/secretary/register", "/secretary/register.csv",
-                   "/secretary/officers", "/secretary/officers.csv"]
+SECRETARY_PAGES = [
+    "/secretary/applications",
+    "/secretary/register",
+    "/secretary/register.csv",
+    "/secretary/officers",
+    "/secretary/officers.csv",
+]
 
 
 @pytest.mark.parametrize("status", ["applied", "approved", "rejected", "left"])
@@ -413,7 +446,9 @@ def test_an_unconfirmed_applicant_cannot_be_approved(client, auth, make_member):
     secretary = make_member(secretary=True)
     applicant = make_member(status="applied", confirmed=False)
     auth.login(secretary.email)
-    body = page(client.post(f"/secretary/applications/{applicant.id}", data={"decision": "approve"}))
+    body = page(
+        client.post(f"/secretary/applications/{applicant.id}", data={"decision": "approve"})
+    )
     assert "has not confirmed their email address" in body
 
 
@@ -449,7 +484,9 @@ def test_register_of_officers(client, auth, make_member):
     assert "digits only" in page(
         client.post("/secretary/officers", data={"member_number": "abc", "office": "chair"})
     )
-    client.post("/secretary/officers", data={"member_number": str(chair.member_number), "office": "chair"})
+    client.post(
+        "/secretary/officers", data={"member_number": str(chair.member_number), "office": "chair"}
+    )
     csv_text = page(client.get("/secretary/officers.csv"))
     assert "Sam Secretary" in csv_text and "Secretary" in csv_text
     assert "Chris Chair" in csv_text and "Chair" in csv_text

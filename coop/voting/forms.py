@@ -1,0 +1,220 @@
+"""The shape of what members and the secretary type about motions, votes and proxies."""
+
+import re
+from datetime import time
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovCheckboxInput,
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _time_of_day(_form, field):
+    if field.data and parse_time(field.data) is None:
+        raise ValidationError(
+            f"Enter {field.label.text.lower()} as a 24-hour time, like 09:00 or 17:30"
+        )
+
+
+def parse_time(text: str) -> time | None:
+    """'9:00', '09:00' or '17.30' -> a time; None if it is not a real time of day."""
+    match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", (text or "").strip())
+    if not match:
+        return None
+    hour, minute = int(match[1]), int(match[2])
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+def percent_field(label, required=True):
+    return IntegerField(
+        label,
+        validators=[
+            InputRequired(message=f"Enter {label.lower()}") if required else Optional(),
+            NumberRange(min=0, max=100, message=f"{label} must be between 0 and 100"),
+        ],
+        widget=GovTextInput(),
+    )
+
+
+def member_number_field(label, required=True):
+    return StringField(
+        label,
+        validators=[
+            InputRequired(message=f"Enter the {label.lower()}") if required else Optional(),
+            Length(max=10, message="Enter a member number, like 12"),
+        ],
+        filters=[_strip],
+        widget=GovTextInput(),
+    )
+
+
+class MotionForm(FlaskForm):
+    title = StringField(
+        "Title",
+        validators=[
+            InputRequired(message="Enter a title"),
+            Length(max=150, message="The title must be 150 characters or fewer"),
+        ],
+        filters=[_strip],
+        widget=GovTextInput(),
+    )
+    summary = TextAreaField(
+        "Summary in plain English",
+        validators=[
+            InputRequired(message="Enter a summary"),
+            Length(max=600, message="The summary must be 600 characters or fewer"),
+        ],
+        filters=[_strip],
+        widget=GovCharacterCount(),
+    )
+    full_text = TextAreaField(
+        "Full text of the motion",
+        validators=[
+            InputRequired(message="Enter the full text of the motion"),
+            Length(max=20000, message="The full text must be 20,000 characters or fewer"),
+        ],
+        filters=[_strip],
+        widget=GovTextArea(),
+    )
+    proposer = member_number_field("Proposer's member number")
+    seconder = member_number_field("Seconder's member number", required=False)
+    resolution = RadioField(
+        "Type of resolution",
+        choices=[
+            ("ordinary", "Ordinary resolution: passes with more than 50% of weighted votes"),
+            ("special", "Special resolution: passes with 75% or more of weighted votes"),
+        ],
+        validators=[InputRequired(message="Select the type of resolution")],
+        widget=GovRadioInput(),
+    )
+    opens_on = DateField(
+        "Voting opens on",
+        validators=[InputRequired(message="Enter the date voting opens")],
+        widget=GovDateInput(),
+    )
+    opens_time = StringField(
+        "Opening time",
+        validators=[InputRequired(message="Enter the opening time"), _time_of_day],
+        filters=[_strip],
+        widget=GovTextInput(),
+    )
+    closes_on = DateField(
+        "Voting closes on",
+        validators=[InputRequired(message="Enter the date voting closes")],
+        widget=GovDateInput(),
+    )
+    closes_time = StringField(
+        "Closing time",
+        validators=[InputRequired(message="Enter the closing time"), _time_of_day],
+        filters=[_strip],
+        widget=GovTextInput(),
+    )
+    quorum_percent = percent_field("Quorum")
+    quorum_budget_holder = percent_field("Quorum among budget holders", required=False)
+    quorum_carer = percent_field("Quorum among carers", required=False)
+    quorum_pa = percent_field("Quorum among personal assistants", required=False)
+    quorum_provider = percent_field("Quorum among providers", required=False)
+    submit = SubmitField("Put the motion to members", widget=GovSubmitInput())
+
+    def validate_proposer(self, field):
+        if field.data and not field.data.isdigit():
+            raise ValidationError("Enter the proposer's member number using digits only")
+
+    def validate_seconder(self, field):
+        if field.data and not field.data.isdigit():
+            raise ValidationError("Enter the seconder's member number using digits only")
+
+
+class VoteForm(FlaskForm):
+    choice = RadioField(
+        "How do you vote?",
+        choices=[("for", "For"), ("against", "Against"), ("abstain", "Abstain")],
+        validators=[InputRequired(message="Select For, Against or Abstain")],
+        widget=GovRadioInput(),
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class ConfirmVoteForm(VoteForm):
+    submit = SubmitField("Cast my vote", widget=GovSubmitInput())
+
+
+class ProxyForm(FlaskForm):
+    proxy = member_number_field("Your proxy's member number")
+    scope = RadioField(
+        "Which votes may they cast for you?",
+        choices=[("motion", "One motion"), ("dates", "Every motion that opens between two dates")],
+        validators=[InputRequired(message="Select one motion or a range of dates")],
+        widget=GovRadioInput(),
+    )
+    motion = SelectField("Motion", choices=[], validators=[Optional()], widget=GovSelect())
+    starts_on = DateField("First date", validators=[Optional()], widget=GovDateInput())
+    ends_on = DateField("Last date", validators=[Optional()], widget=GovDateInput())
+    submit = SubmitField("Appoint proxy", widget=GovSubmitInput())
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if self.scope.data == "motion" and not self.motion.data:
+            self.motion.errors = [*self.motion.errors, "Select the motion"]
+            valid = False
+        if self.scope.data == "dates":
+            for field, name in ((self.starts_on, "first"), (self.ends_on, "last")):
+                if field.data is None and not field.errors:
+                    field.errors = [*field.errors, f"Enter the {name} date"]
+                    valid = False
+        if self.proxy.data and not self.proxy.data.isdigit():
+            self.proxy.errors = [*self.proxy.errors, "Enter a member number using digits only"]
+            valid = False
+        return valid
+
+
+class RulesForm(FlaskForm):
+    share_budget_holder = percent_field("Budget holders' share")
+    share_carer = percent_field("Carers' share")
+    share_pa = percent_field("Personal assistants' share")
+    share_provider = percent_field("Providers' share")
+    quorum_percent = percent_field("Quorum")
+    max_proxies = IntegerField(
+        "The most proxies one member may hold",
+        validators=[
+            InputRequired(message="Enter the most proxies one member may hold"),
+            NumberRange(min=0, max=50, message="Enter a number from 0 to 50"),
+        ],
+        widget=GovTextInput(),
+    )
+    seconder_required = BooleanField("Every motion needs a seconder", widget=GovCheckboxInput())
+    submit = SubmitField("Save the new rules", widget=GovSubmitInput())
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        shares = [self.share_budget_holder, self.share_carer, self.share_pa, self.share_provider]
+        if valid and sum(f.data for f in shares) != 100:
+            self.share_budget_holder.errors = [
+                f"The shares add up to {sum(f.data for f in shares)}%. They must add up to 100%"
+            ]
+            valid = False
+        return valid

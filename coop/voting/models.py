@@ -1,0 +1,183 @@
+"""Tables for the co-op's rules, motions, proxies and secret ballots."""
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coop.database import UTCDateTime
+from coop.extensions import db
+from coop.members.models import Member
+
+
+class Resolution(enum.Enum):
+    """An ordinary resolution passes on more than half; a special one on three quarters."""
+
+    ORDINARY = "ordinary"
+    SPECIAL = "special"
+
+    @property
+    def label(self) -> str:
+        return {
+            "ordinary": "Ordinary resolution (passes with more than 50% of weighted votes)",
+            "special": "Special resolution (passes with 75% or more of weighted votes)",
+        }[self.value]
+
+
+class Choice(enum.Enum):
+    FOR = "for"
+    AGAINST = "against"
+    ABSTAIN = "abstain"
+
+    @property
+    def label(self) -> str:
+        return {"for": "For", "against": "Against", "abstain": "Abstain"}[self.value]
+
+
+def _enum(cls, name):
+    return Enum(
+        cls, name=name, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+class VotingRules(db.Model):
+    """One version of the co-op's voting rules; a change adds a row, so history is kept."""
+
+    __tablename__ = "voting_rules"
+    __table_args__ = (
+        CheckConstraint(
+            "share_budget_holder + share_carer + share_pa + share_provider = 100",
+            name="shares_total_100",
+        ),
+        CheckConstraint(
+            "share_budget_holder >= 0 AND share_carer >= 0 AND share_pa >= 0"
+            " AND share_provider >= 0",
+            name="shares_not_negative",
+        ),
+        CheckConstraint("quorum_percent BETWEEN 0 AND 100", name="quorum_is_a_percentage"),
+        CheckConstraint("max_proxies >= 0", name="max_proxies_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Each member class's share of the voting power, in whole percent.
+    share_budget_holder: Mapped[int]
+    share_carer: Mapped[int]
+    share_pa: Mapped[int]
+    share_provider: Mapped[int]
+    #: Percentage of eligible members who must take part for a vote to count.
+    quorum_percent: Mapped[int]
+    #: The most members one member may hold proxies for at once.
+    max_proxies: Mapped[int]
+    seconder_required: Mapped[bool] = mapped_column(default=True)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    #: Empty for the defaults the co-op started with.
+    made_by_id: Mapped[int | None] = mapped_column(ForeignKey("members_members.id"))
+
+    made_by: Mapped[Member | None] = relationship()
+
+    @property
+    def class_shares(self) -> dict[str, int]:
+        return {
+            "budget_holder": self.share_budget_holder,
+            "carer": self.share_carer,
+            "pa": self.share_pa,
+            "provider": self.share_provider,
+        }
+
+
+class Motion(db.Model):
+    """A question put to the members, open for votes between two moments."""
+
+    __tablename__ = "voting_motions"
+    __table_args__ = (
+        CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
+        CheckConstraint("quorum_percent BETWEEN 0 AND 100", name="quorum_is_a_percentage"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(150))
+    summary: Mapped[str] = mapped_column(Text)
+    full_text: Mapped[str] = mapped_column(Text)
+    proposer_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"))
+    seconder_id: Mapped[int | None] = mapped_column(ForeignKey("members_members.id"))
+    resolution: Mapped[Resolution] = mapped_column(_enum(Resolution, "resolution"))
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    quorum_percent: Mapped[int]
+    #: Optional quorum for particular classes, e.g. {"budget_holder": 20}.
+    class_quorums: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"))
+    #: When each email went out, so a notice is never sent twice.
+    opening_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    result_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    proposer: Mapped[Member] = relationship(foreign_keys=[proposer_id])
+    seconder: Mapped[Member | None] = relationship(foreign_keys=[seconder_id])
+
+
+class Participation(db.Model):
+    """That a member has voted on a motion, and who cast it: never how they voted."""
+
+    __tablename__ = "voting_participation"
+    __table_args__ = (
+        UniqueConstraint("motion_id", "member_id", name="uq_voting_participation_once"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    motion_id: Mapped[int] = mapped_column(ForeignKey("voting_motions.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"))
+    #: The proxy who cast the vote, or empty when the member voted themselves.
+    proxy_id: Mapped[int | None] = mapped_column(ForeignKey("members_members.id"))
+    voted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    motion: Mapped["Motion"] = relationship()
+    member: Mapped[Member] = relationship(foreign_keys=[member_id])
+    proxy: Mapped[Member | None] = relationship(foreign_keys=[proxy_id])
+
+
+class CastVote(db.Model):
+    """How one vote went, kept apart from who cast it.
+
+    No member id, no time, and a random key: nothing here can be joined to Participation.
+    The receipt code lets the voter find their own vote in the published list.
+    """
+
+    __tablename__ = "voting_cast_votes"
+
+    receipt_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    motion_id: Mapped[int] = mapped_column(ForeignKey("voting_motions.id"), index=True)
+    member_class: Mapped[str] = mapped_column(String(32))
+    choice: Mapped[Choice] = mapped_column(_enum(Choice, "choice"))
+
+
+class Proxy(db.Model):
+    """A member's appointment of another member to vote for them."""
+
+    __tablename__ = "voting_proxies"
+    __table_args__ = (
+        CheckConstraint("member_id != proxy_id", name="not_own_proxy"),
+        CheckConstraint(
+            "(motion_id IS NOT NULL AND starts_on IS NULL AND ends_on IS NULL)"
+            " OR (motion_id IS NULL AND starts_on IS NOT NULL AND ends_on IS NOT NULL"
+            " AND ends_on >= starts_on)",
+            name="one_motion_or_a_date_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"), index=True)
+    proxy_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"), index=True)
+    #: Either one motion...
+    motion_id: Mapped[int | None] = mapped_column(ForeignKey("voting_motions.id"))
+    #: ...or every motion that opens within these dates (London dates, inclusive).
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    member: Mapped[Member] = relationship(foreign_keys=[member_id])
+    proxy: Mapped[Member] = relationship(foreign_keys=[proxy_id])
+    motion: Mapped[Motion | None] = relationship()

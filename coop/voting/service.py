@@ -1,0 +1,533 @@
+"""Governance rules: the co-op's voting rules, motions, proxies and secret, checkable votes."""
+
+import csv
+import io
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from coop.extensions import db
+from coop.members.models import Member, MembershipStatus
+from coop.voting import weighted_count
+from coop.voting.models import (
+    CastVote,
+    Choice,
+    Motion,
+    Participation,
+    Proxy,
+    Resolution,
+    VotingRules,
+)
+
+LONDON = ZoneInfo("Europe/London")
+#: How long before a motion closes members who have not voted are reminded.
+REMINDER_BEFORE_CLOSE = timedelta(hours=24)
+
+#: The rules the co-op starts with, until the secretary changes them.
+DEFAULT_RULES = dict(
+    share_budget_holder=50,
+    share_carer=25,
+    share_pa=25,
+    share_provider=0,
+    quorum_percent=10,
+    max_proxies=3,
+    seconder_required=True,
+)
+
+
+class VotingError(Exception):
+    """A voting rule was broken; the message says so in plain English."""
+
+
+class AlreadyVoted(VotingError):
+    """This member's vote on this motion has already been cast."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- The co-op's rules -------------------------------------------------------------------
+
+
+def rules_in_force(at: datetime | None = None) -> VotingRules:
+    """The rules as they stood at a moment (now by default); the defaults if never changed."""
+    at = at or utcnow()
+    rules = db.session.scalar(
+        select(VotingRules)
+        .where(VotingRules.made_at <= at)
+        .order_by(VotingRules.made_at.desc(), VotingRules.id.desc())
+        .limit(1)
+    )
+    return rules or VotingRules(**DEFAULT_RULES)
+
+
+def rules_history() -> list[VotingRules]:
+    return list(
+        db.session.scalars(
+            select(VotingRules).order_by(VotingRules.made_at.desc(), VotingRules.id.desc())
+        )
+    )
+
+
+def change_rules(
+    by: Member,
+    *,
+    shares: dict[str, int],
+    quorum_percent: int,
+    max_proxies: int,
+    seconder_required: bool,
+    now: datetime | None = None,
+) -> VotingRules:
+    """The secretary changes the rules; the change is kept with its date and who made it."""
+    if not can_manage_voting(by):
+        raise VotingError("Only the secretary can change the co-op's rules")
+    problems = weighted_count.validate_class_shares(shares)
+    if problems:
+        raise VotingError(" ".join(problems))
+    if not 0 <= quorum_percent <= 100:
+        raise VotingError("The quorum must be between 0% and 100%")
+    if max_proxies < 0:
+        raise VotingError("The most proxies a member may hold cannot be negative")
+    rules = VotingRules(
+        share_budget_holder=shares["budget_holder"],
+        share_carer=shares["carer"],
+        share_pa=shares["pa"],
+        share_provider=shares["provider"],
+        quorum_percent=quorum_percent,
+        max_proxies=max_proxies,
+        seconder_required=seconder_required,
+        made_at=now or utcnow(),
+        made_by=by,
+    )
+    db.session.add(rules)
+    db.session.flush()
+    return rules
+
+
+# --- Who may do what ---------------------------------------------------------------------
+
+
+def can_manage_voting(actor: Member | None) -> bool:
+    """The serving secretary sets the rules and puts motions to the members."""
+    return actor is not None and actor.is_authenticated and actor.is_secretary
+
+
+def is_eligible(member: Member, motion: Motion) -> bool:
+    """Members approved before the motion opened, and still members, may vote on it."""
+    return (
+        member.status is MembershipStatus.APPROVED
+        and member.approved_at is not None
+        and member.approved_at < motion.opens_at
+    )
+
+
+def state(motion: Motion, now: datetime | None = None) -> str:
+    """'upcoming', 'open' or 'closed'."""
+    now = now or utcnow()
+    if now < motion.opens_at:
+        return "upcoming"
+    if now < motion.closes_at:
+        return "open"
+    return "closed"
+
+
+# --- Motions -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MotionDraft:
+    title: str
+    summary: str
+    full_text: str
+    proposer: Member
+    seconder: Member | None
+    resolution: Resolution
+    opens_at: datetime
+    closes_at: datetime
+    quorum_percent: int
+    class_quorums: dict[str, int]
+
+
+def put_motion(by: Member, draft: MotionDraft, now: datetime | None = None) -> Motion:
+    """The secretary puts a motion to the members."""
+    now = now or utcnow()
+    if not can_manage_voting(by):
+        raise VotingError("Only the secretary can put a motion to the members")
+    if draft.closes_at <= draft.opens_at:
+        raise VotingError("The closing time must be after the opening time")
+    if draft.closes_at <= now:
+        raise VotingError("The closing time must be in the future")
+    for role, person in (("proposer", draft.proposer), ("seconder", draft.seconder)):
+        if person is not None and person.status is not MembershipStatus.APPROVED:
+            raise VotingError(f"The {role} must be a current member")
+    if draft.seconder is None and rules_in_force(now).seconder_required:
+        raise VotingError("The co-op's rules need a seconder for every motion")
+    if draft.seconder is not None and draft.seconder.id == draft.proposer.id:
+        raise VotingError("The seconder must be someone other than the proposer")
+    if not 0 <= draft.quorum_percent <= 100:
+        raise VotingError("The quorum must be between 0% and 100%")
+    motion = Motion(
+        title=draft.title,
+        summary=draft.summary,
+        full_text=draft.full_text,
+        proposer=draft.proposer,
+        seconder=draft.seconder,
+        resolution=draft.resolution,
+        opens_at=draft.opens_at,
+        closes_at=draft.closes_at,
+        quorum_percent=draft.quorum_percent,
+        class_quorums={k: v for k, v in draft.class_quorums.items() if v},
+        created_at=now,
+        created_by_id=by.id,
+    )
+    db.session.add(motion)
+    db.session.flush()
+    return motion
+
+
+def motions_by_state(now: datetime | None = None) -> dict[str, list[Motion]]:
+    now = now or utcnow()
+    motions = db.session.scalars(select(Motion).order_by(Motion.closes_at.desc())).all()
+    grouped: dict[str, list[Motion]] = {"open": [], "upcoming": [], "closed": []}
+    for motion in motions:
+        grouped[state(motion, now)].append(motion)
+    grouped["open"].sort(key=lambda m: m.closes_at)
+    grouped["upcoming"].sort(key=lambda m: m.opens_at)
+    return grouped
+
+
+# --- Proxies -----------------------------------------------------------------------------
+
+
+def _local_date(moment: datetime) -> date:
+    return moment.astimezone(LONDON).date()
+
+
+def _covers(appointment: Proxy, motion: Motion) -> bool:
+    if appointment.motion_id is not None:
+        return appointment.motion_id == motion.id
+    opened = _local_date(motion.opens_at)
+    return appointment.starts_on <= opened <= appointment.ends_on
+
+
+def appoint_proxy(
+    member: Member,
+    proxy: Member,
+    *,
+    motion: Motion | None = None,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    now: datetime | None = None,
+) -> Proxy:
+    """A member appoints another member to vote for them on one motion or for a while.
+
+    The proxy's member row is locked first, so two members appointing the same proxy at once
+    cannot take them past the most proxies the rules allow.
+    """
+    now = now or utcnow()
+    if member.status is not MembershipStatus.APPROVED:
+        raise VotingError("Only members can appoint a proxy")
+    if proxy.id == member.id:
+        raise VotingError("You cannot be your own proxy")
+    if proxy.status is not MembershipStatus.APPROVED:
+        raise VotingError("Your proxy must be a current member of the co-op")
+    if (motion is None) == (starts_on is None or ends_on is None):
+        raise VotingError("Choose one motion, or a first and last date")
+    if motion is not None and state(motion, now) == "closed":
+        raise VotingError("That motion has closed")
+    if starts_on is not None and ends_on is not None:
+        if ends_on < starts_on:
+            raise VotingError("The last date must be the same as or after the first date")
+        if ends_on < _local_date(now):
+            raise VotingError("The last date must be today or later")
+    db.session.scalar(select(Member.id).where(Member.id == proxy.id).with_for_update())
+    held = [a for a in _held_by(proxy.id, now) if a.member_id != member.id]
+    limit = rules_in_force(now).max_proxies
+    if len({a.member_id for a in held}) >= limit:
+        raise VotingError(
+            f"{proxy.name} already holds proxies for {limit} members, the most the rules allow"
+        )
+    appointment = Proxy(
+        member=member,
+        proxy=proxy,
+        motion=motion,
+        starts_on=starts_on if motion is None else None,
+        ends_on=ends_on if motion is None else None,
+        created_at=now,
+    )
+    db.session.add(appointment)
+    db.session.flush()
+    return appointment
+
+
+def _held_by(proxy_id: int, now: datetime) -> list[Proxy]:
+    """Appointments a member holds that are not revoked and can still be used."""
+    today = _local_date(now)
+    appointments = db.session.scalars(
+        select(Proxy).where(Proxy.proxy_id == proxy_id, Proxy.revoked_at.is_(None))
+    ).all()
+    return [
+        a
+        for a in appointments
+        if (a.motion is not None and a.motion.closes_at > now)
+        or (a.ends_on is not None and a.ends_on >= today)
+    ]
+
+
+def appointments_made(member: Member) -> list[Proxy]:
+    return list(
+        db.session.scalars(
+            select(Proxy).where(Proxy.member_id == member.id).order_by(Proxy.created_at.desc())
+        )
+    )
+
+
+def appointments_held(member: Member, now: datetime | None = None) -> list[Proxy]:
+    return _held_by(member.id, now or utcnow())
+
+
+def revoke_proxy(appointment: Proxy, member: Member, now: datetime | None = None) -> Proxy:
+    """A member takes back a proxy, unless it was for one motion and the proxy has voted."""
+    now = now or utcnow()
+    if appointment.member_id != member.id:
+        raise VotingError("That proxy is not yours to revoke")
+    if appointment.revoked_at is not None:
+        raise VotingError("That proxy has already been revoked")
+    if appointment.motion is not None and has_voted(appointment.motion, member):
+        raise VotingError("Your proxy has already voted for you on that motion")
+    appointment.revoked_at = now
+    db.session.flush()
+    return appointment
+
+
+def principals_for(proxy: Member, motion: Motion, now: datetime | None = None) -> list[Member]:
+    """The members this proxy may still vote for on this motion."""
+    now = now or utcnow()
+    principals = {}
+    for appointment in _held_by(proxy.id, now):
+        principal = appointment.member
+        if (
+            _covers(appointment, motion)
+            and is_eligible(principal, motion)
+            and not has_voted(motion, principal)
+        ):
+            principals[principal.id] = principal
+    return sorted(principals.values(), key=lambda m: m.name)
+
+
+def can_vote(actor: Member, for_member: Member, motion: Motion, now: datetime | None = None):
+    """None if `actor` may cast `for_member`'s vote on this motion now, else the reason why not."""
+    now = now or utcnow()
+    if state(motion, now) == "upcoming":
+        return "Voting on this motion has not opened yet"
+    if state(motion, now) == "closed":
+        return "Voting on this motion has closed"
+    if not is_eligible(for_member, motion):
+        if for_member.id == actor.id:
+            return "Only members who joined before this motion opened can vote on it"
+        return f"{for_member.name} cannot vote on this motion"
+    if has_voted(motion, for_member):
+        return "This vote has already been cast"
+    if for_member.id != actor.id:
+        if actor.status is not MembershipStatus.APPROVED:
+            return "Only members can act as a proxy"
+        if for_member not in principals_for(actor, motion, now):
+            return f"You are not {for_member.name}'s proxy for this motion"
+    return None
+
+
+# --- Voting ------------------------------------------------------------------------------
+
+
+def has_voted(motion: Motion, member: Member) -> bool:
+    return (
+        db.session.scalar(
+            select(Participation.id).where(
+                Participation.motion_id == motion.id, Participation.member_id == member.id
+            )
+        )
+        is not None
+    )
+
+
+def participation(motion: Motion, member: Member) -> Participation | None:
+    return db.session.scalar(
+        select(Participation).where(
+            Participation.motion_id == motion.id, Participation.member_id == member.id
+        )
+    )
+
+
+def new_receipt_code() -> str:
+    """A random code a voter can find their vote by, e.g. 'K7QH-M2XD-9TPA'."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+    raw = "".join(secrets.choice(alphabet) for _ in range(12))
+    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+
+
+def cast_vote(
+    motion: Motion, member: Member, choice: Choice, *, by: Member, now: datetime | None = None
+) -> str:
+    """Record that `member` has voted and, apart from that, how; return the receipt code.
+
+    The UNIQUE constraint on (motion, member) is what stops a second vote, however many
+    requests race: the loser's whole transaction is rolled back, so no stray vote remains.
+    """
+    now = now or utcnow()
+    reason = can_vote(by, member, motion, now)
+    if reason is not None:
+        if reason == "This vote has already been cast":
+            raise AlreadyVoted(reason)
+        raise VotingError(reason)
+    receipt = new_receipt_code()
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                Participation(
+                    motion_id=motion.id,
+                    member_id=member.id,
+                    proxy_id=by.id if by.id != member.id else None,
+                    voted_at=now,
+                )
+            )
+            db.session.add(
+                CastVote(
+                    receipt_code=receipt,
+                    motion_id=motion.id,
+                    member_class=member.member_class.value,
+                    choice=choice,
+                )
+            )
+            db.session.flush()
+    except IntegrityError as error:
+        raise AlreadyVoted("This vote has already been cast") from error
+    return receipt
+
+
+# --- Counting ----------------------------------------------------------------------------
+
+
+def eligible_by_class(motion: Motion) -> dict[str, int]:
+    """How many members of each class could vote: approved before opening, not left before."""
+    opened_on = _local_date(motion.opens_at)
+    rows = db.session.execute(
+        select(Member.member_class, func.count(Member.id))
+        .where(
+            Member.approved_at.is_not(None),
+            Member.approved_at < motion.opens_at,
+            or_(Member.left_on.is_(None), Member.left_on >= opened_on),
+        )
+        .group_by(Member.member_class)
+    ).all()
+    return {cls.value: n for cls, n in rows}
+
+
+def votes_by_class(motion: Motion) -> dict[str, dict[str, int]]:
+    rows = db.session.execute(
+        select(CastVote.member_class, CastVote.choice, func.count())
+        .where(CastVote.motion_id == motion.id)
+        .group_by(CastVote.member_class, CastVote.choice)
+    ).all()
+    tally: dict[str, dict[str, int]] = {}
+    for member_class, choice, n in rows:
+        tally.setdefault(member_class, {})[choice.value] = n
+    return tally
+
+
+def count(motion: Motion) -> weighted_count.MotionResult:
+    """The weighted result, under the rules in force when the motion opened."""
+    rules = rules_in_force(motion.opens_at)
+    return weighted_count.count_motion(
+        votes_by_class(motion),
+        eligible_by_class(motion),
+        class_shares={k: Fraction(v) for k, v in rules.class_shares.items()},
+        resolution=motion.resolution.value,
+        quorum_percent=Fraction(motion.quorum_percent),
+        class_quorum_percent={k: Fraction(v) for k, v in (motion.class_quorums or {}).items()},
+    )
+
+
+def receipts(motion: Motion) -> list[CastVote]:
+    """Every vote cast, by receipt code, for anyone to check and recount."""
+    return list(
+        db.session.scalars(
+            select(CastVote).where(CastVote.motion_id == motion.id).order_by(CastVote.receipt_code)
+        )
+    )
+
+
+def receipts_csv(motion: Motion) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["Receipt code", "Member class", "Choice"])
+    for vote in receipts(motion):
+        writer.writerow([vote.receipt_code, vote.member_class, vote.choice.value])
+    return out.getvalue()
+
+
+# --- Telling members ---------------------------------------------------------------------
+
+
+def eligible_members(motion: Motion) -> list[Member]:
+    return list(
+        db.session.scalars(
+            select(Member).where(
+                Member.status == MembershipStatus.APPROVED,
+                Member.approved_at < motion.opens_at,
+            )
+        )
+    )
+
+
+@dataclass
+class Notices:
+    """Who should be told what, now: lists of (motion, members) to email."""
+
+    opening: list[tuple[Motion, list[Member]]]
+    reminders: list[tuple[Motion, list[Member]]]
+    results: list[tuple[Motion, list[Member]]]
+
+
+def due_notices(now: datetime | None = None) -> Notices:
+    """The emails that are due, each marked as sent so it never goes twice."""
+    now = now or utcnow()
+    notices = Notices([], [], [])
+    for motion in db.session.scalars(select(Motion).with_for_update(skip_locked=True)):
+        current = state(motion, now)
+        if current == "upcoming":
+            continue
+        if motion.opening_sent_at is None and current == "open":
+            notices.opening.append((motion, eligible_members(motion)))
+            motion.opening_sent_at = now
+        if (
+            current == "open"
+            and motion.reminder_sent_at is None
+            and motion.closes_at - now <= REMINDER_BEFORE_CLOSE
+        ):
+            waiting = [m for m in eligible_members(motion) if not has_voted(motion, m)]
+            notices.reminders.append((motion, waiting))
+            motion.reminder_sent_at = now
+        if current == "closed" and motion.result_sent_at is None:
+            notices.results.append((motion, eligible_members(motion)))
+            motion.result_sent_at = now
+            motion.opening_sent_at = motion.opening_sent_at or now
+            motion.reminder_sent_at = motion.reminder_sent_at or now
+    db.session.flush()
+    return notices
+
+
+def votes_cast_for(member: Member) -> list[Participation]:
+    """Every vote cast for this member, by them or by a proxy ("by X for Y")."""
+    return list(
+        db.session.scalars(
+            select(Participation)
+            .where(Participation.member_id == member.id)
+            .order_by(Participation.voted_at.desc())
+        )
+    )
