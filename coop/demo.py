@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from coop.extensions import db
 from coop.members import demo as members_demo
 from coop.members.models import Member
+from coop.voting import demo as voting_demo
 
 demo_cli = AppGroup("demo", help="Demo data for trying the site out.")
 
@@ -21,7 +22,8 @@ def load(if_empty: bool):
             click.echo(message)
             return
         raise click.ClickException(message)
-    members_demo.load()
+    members = members_demo.load()
+    voting_demo.load(members)
     db.session.commit()
     click.echo(
         f"Loaded demo data. Sign in as secretary@demo.coop (the secretary) or asha@demo.coop "

@@ -1,19 +1,27 @@
 """Sending email: through SMTP when MAIL_SERVER is set, otherwise written to the log."""
 
-from flask import current_app, request, url_for
+from flask import current_app, has_request_context, url_for
 from flask_mail import Message
 
 from coop.extensions import mail
 
 
+#: Where links point when neither COOP_SERVER_URL nor a web request says (a command at the
+#: server's shell in development).
+DEVELOPMENT_URL = "http://127.0.0.1:5000"
+
+
 def external_url(endpoint: str, **values) -> str:
-    """An absolute link for an email, on COOP_SERVER_URL when set, else the request's host."""
+    """An absolute link for an email: on COOP_SERVER_URL when set, else the request's host."""
     base = current_app.config.get("SERVER_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    if request:
+    if not base and has_request_context():
         return url_for(endpoint, _external=True, **values)
-    return url_for(endpoint, **values)
+    if not base:
+        current_app.logger.warning(
+            "COOP_SERVER_URL is not set; emailed links use %s", DEVELOPMENT_URL
+        )
+    with current_app.test_request_context(base_url=base or DEVELOPMENT_URL):
+        return url_for(endpoint, _external=True, **values)
 
 
 def send(to: str, subject: str, body: str) -> bool:

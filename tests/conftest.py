@@ -5,11 +5,12 @@ import email.policy
 import os
 import re
 import socket
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import has_app_context
 from sqlalchemy import text
 
 from coop import create_app
@@ -182,8 +183,11 @@ def make_member(app):
     ):
         counter["n"] += 1
         n = counter["n"]
-        with app.app_context():
-            now = datetime.now(UTC)
+        # Inside the `db` fixture's app context, use its session (a second one would wait on
+        # SQLite's write lock); otherwise open a context and hand back a detached member.
+        own_context = not has_app_context()
+        with app.app_context() if own_context else nullcontext():
+            now = service.utcnow()
             member = service.apply(
                 service.Application(
                     member_class=MemberClass(member_class),
@@ -212,7 +216,8 @@ def make_member(app):
             _db.session.commit()
             _db.session.refresh(member)
             _ = member.offices  # load, so it can be read after the session ends
-            _db.session.expunge(member)
+            if own_context:
+                _db.session.expunge(member)
         return member
 
     return make
