@@ -5,7 +5,6 @@ from flask_mail import Message
 
 from coop.extensions import mail
 
-
 #: Where links point when neither COOP_SERVER_URL nor a web request says (a command at the
 #: server's shell in development).
 DEVELOPMENT_URL = "http://127.0.0.1:5000"

@@ -1,6 +1,6 @@
 """Demo governance: an open motion members can vote on, and a closed one with its results."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from coop.members.models import Member
 from coop.voting import service
@@ -9,7 +9,7 @@ from coop.voting.models import Choice, Resolution
 
 def load(members: dict[str, Member], now: datetime | None = None) -> None:
     """Add the demo motions, with votes cast by the demo members."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     secretary = members["secretary@demo.coop"]
     closed = service.put_motion(
         secretary,

@@ -14,8 +14,10 @@ def _link(motion: Motion, endpoint: str = "voting.motion") -> str:
 def _opening(motion: Motion) -> tuple[str, str]:
     return (
         f"Vote now: {motion.title}",
-        f"Voting is open on a motion put to the members:\n\n{motion.title}\n\n{motion.summary}\n\n"
-        f"Voting closes {_when(motion.closes_at)}. Read the motion and vote at:\n{_link(motion)}\n\n"
+        "Voting is open on a motion put to the members:\n\n"
+        f"{motion.title}\n\n{motion.summary}\n\n"
+        f"Voting closes {_when(motion.closes_at)}. Read the motion and vote at:\n"
+        f"{_link(motion)}\n\n"
         "If you cannot vote yourself, you can appoint another member as your proxy.\n",
     )
 

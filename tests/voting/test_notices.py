@@ -1,12 +1,12 @@
 """Members are told when voting opens, reminded a day before it closes, and told the result."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from coop.extensions import db as _db
 from coop.voting import emails, service
 from coop.voting.models import Choice, Resolution
 
-NOW = datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def _motion(secretary, opens_at, closes_at):
@@ -37,7 +37,7 @@ def test_opening_reminder_and_result_each_go_once_to_the_right_members(
         joined_earlier.setattr("coop.members.service.utcnow", lambda: before)
         secretary = make_member(secretary=True, email="sec@example.org")
         asha = make_member(email="asha@example.org")
-        ben = make_member(member_class="carer", email="ben@example.org")
+        make_member(member_class="carer", email="ben@example.org")
         make_member(status="applied", email="applicant@example.org")
     motion = _motion(secretary, NOW, NOW + timedelta(days=7))
     late = make_member(email="late@example.org")  # joined after opening
