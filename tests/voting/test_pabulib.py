@@ -1,0 +1,265 @@
+"""Tests for reading and writing pabulib .pb files, and the `flask voting tally-pb` command."""
+
+from __future__ import annotations
+
+import io
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coop.voting.cli import voting_cli
+from coop.voting.pabulib import (
+    PabulibError,
+    PbElection,
+    PbProject,
+    PbVote,
+    parse_pb,
+    read_pb,
+    write_pb,
+)
+from coop.voting.tally import tally
+
+DATA = Path(__file__).parent.parent / "data" / "pabulib"
+SWIECIE = DATA / "Poland_Swiecie_2023.pb"
+
+SMALL = """META
+key;value
+description;A small test
+budget;100
+vote_type;approval
+rule;equalshares/add1
+PROJECTS
+project_id;cost;name
+a;60;"Garden; phase 1"
+b;40;"The ""big"" bench"
+c;30;Lamp
+VOTES
+voter_id;vote;weight
+v1;a,b;1
+v2;a;0.5
+v3;b,c;3/2
+v4;;2
+"""
+
+
+def test_parse_reads_meta_projects_and_weighted_votes():
+    election = parse_pb(SMALL)
+    assert election.meta["rule"] == "equalshares/add1"
+    assert election.budget == 100
+    assert [(p.id, p.cost) for p in election.projects] == [("a", 60), ("b", 40), ("c", 30)]
+    assert election.projects[0].fields["name"] == "Garden; phase 1"
+    assert election.projects[1].fields["name"] == 'The "big" bench'
+    assert [(v.voter_id, v.approved, v.weight) for v in election.votes] == [
+        ("v1", ("a", "b"), 1),
+        ("v2", ("a",), Fraction(1, 2)),
+        ("v3", ("b", "c"), Fraction(3, 2)),
+        ("v4", (), 2),
+    ]
+
+
+def test_weight_defaults_to_one_and_spaces_around_fields_are_ignored():
+    text = (
+        "META\nkey; value\nbudget; 10\n"
+        "PROJECTS\nproject_id; cost\n1; 4\n"
+        "VOTES\nvoter_id; vote\n7; 1\n"
+    )
+    election = parse_pb(text)
+    assert election.budget == 10
+    assert election.votes[0].approved == ("1",)
+    assert election.votes[0].weight == 1
+
+
+def _broken(old: str, new: str) -> str:
+    assert old in SMALL
+    return SMALL.replace(old, new, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "problem"),
+    [
+        (
+            _broken("VOTES\nvoter_id;vote;weight\n", "VOTERS\nvoter_id;vote;weight\n"),
+            17,
+            "missing VOTES",
+        ),
+        (SMALL.split("PROJECTS")[0], 6, "missing PROJECTS"),
+        (_broken("v1;a,b;1", "v1;a,z;1"), 14, "unknown project 'z'"),
+        (_broken("b;40;", "b;forty;"), 10, "cost of project 'b' is not a number"),
+        (_broken("c;30;", "c;0;"), 11, "must be positive"),
+        (_broken("v2;a;0.5", "v2;a;heavy"), 15, "weight of voter 'v2' is not a number"),
+        (_broken("v2;a;0.5", "v2;a;0"), 15, "weight of voter 'v2' must be positive"),
+        (_broken("v2;a;0.5", "v2;a;-1"), 15, "must be positive"),
+        (_broken("v2;a;0.5", "v1;a;0.5"), 15, "duplicate voter id 'v1'"),
+        (_broken("c;30;Lamp", "a;30;Lamp"), 11, "duplicate project id 'a'"),
+        (_broken("vote_type;approval", "vote_type;ordinal"), 5, "only approval votes"),
+        (_broken("budget;100", "budget;lots"), 4, "budget 'lots' is not a number"),
+        (_broken("budget;100\n", ""), 1, "META has no budget"),
+        (_broken("project_id;cost;name", "project_id;price;name"), 8, "no 'cost' column"),
+        (_broken("v1;a,b;1", "v1;a,b"), 14, "has 2 fields but the header has 3"),
+        (_broken("v1;a,b;1", "v1;a,a;1"), 14, "lists a project twice"),
+        (_broken("META\n", "PROJECTS\n"), 1, "expected the META section"),
+        ("hello\n" + SMALL, 1, "must start with the META section"),
+    ],
+)
+def test_malformed_files_name_the_line_and_the_problem(text, line, problem):
+    with pytest.raises(PabulibError) as caught:
+        parse_pb(text)
+    assert caught.value.line == line
+    assert problem in str(caught.value)
+    assert str(caught.value).startswith(f"line {line}: ")
+
+
+def test_round_trip_keeps_everything_the_count_uses():
+    election = parse_pb(SMALL)
+    out = io.StringIO()
+    write_pb(election, out)
+    again = parse_pb(out.getvalue())
+    assert again.budget == election.budget
+    assert again.projects == election.projects
+    assert [(v.voter_id, v.approved, v.weight) for v in again.votes] == [
+        (v.voter_id, v.approved, v.weight) for v in election.votes
+    ]
+    assert again.meta["num_projects"] == "3"
+    assert again.meta["num_votes"] == "4"
+
+
+def test_writer_keeps_weights_exact_and_omits_them_when_all_are_one(tmp_path):
+    election = PbElection(
+        meta={"description": "Surplus ballot 2026", "budget": "1200"},
+        projects=(PbProject("p1", Fraction(500)), PbProject("p2", Fraction(700))),
+        votes=(
+            PbVote("1", ("p1",), Fraction(2, 3)),
+            PbVote("2", ("p1", "p2"), Fraction(5, 8)),
+            PbVote("3", (), Fraction(7)),
+        ),
+    )
+    path = tmp_path / "ballot.pb"
+    write_pb(election, path)
+    text = path.read_text(encoding="utf-8")
+    assert "1;p1;2/3\n" in text
+    assert "2;p1,p2;0.625\n" in text
+    assert "3;;7\n" in text
+    assert [v.weight for v in read_pb(path).votes] == [Fraction(2, 3), Fraction(5, 8), 7]
+
+    unweighted = PbElection(election.meta, election.projects, (PbVote("1", ("p2",)),))
+    out = io.StringIO()
+    write_pb(unweighted, out)
+    assert "voter_id;vote\n1;p2\n" in out.getvalue()
+
+
+def test_writer_refuses_ids_that_cannot_be_written():
+    election = PbElection({"budget": "1"}, (PbProject("a,b", Fraction(1)),), ())
+    with pytest.raises(ValueError, match="no commas"):
+        write_pb(election, io.StringIO())
+
+
+names = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\r\n,"), min_size=1)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.integers(1, 10**6), min_size=1, max_size=5),
+    st.lists(
+        st.tuples(st.sets(st.integers(0, 4)), st.fractions(min_value=Fraction(1, 100))),
+        max_size=6,
+    ),
+    st.lists(names, min_size=5, max_size=5, unique=True),
+    names,
+)
+def test_any_election_survives_a_round_trip(costs, votes, ids, description):
+    ids = [i.strip() or f"id{n}" for n, i in enumerate(ids)]
+    if len(set(ids)) != len(ids):
+        ids = [f"id{n}" for n in range(len(ids))]
+    projects = tuple(PbProject(ids[i], Fraction(c)) for i, c in enumerate(costs))
+    election = PbElection(
+        {"description": description.strip() or "x", "budget": "1000"},
+        projects,
+        tuple(
+            PbVote(f"v{n}", tuple(ids[i] for i in sorted(a) if i < len(costs)), weight)
+            for n, (a, weight) in enumerate(votes)
+        ),
+    )
+    out = io.StringIO()
+    write_pb(election, out)
+    again = parse_pb(out.getvalue())
+    assert [(p.id, p.cost) for p in again.projects] == [(p.id, p.cost) for p in projects]
+    assert [(v.voter_id, v.approved, v.weight) for v in again.votes] == [
+        (v.voter_id, v.approved, v.weight) for v in election.votes
+    ]
+
+
+# Real data.
+
+
+def test_swiecie_parses_as_published():
+    election = read_pb(SWIECIE)
+    assert election.budget == 1_070_000
+    assert len(election.projects) == 22
+    assert len(election.votes) == 2553
+    assert election.meta["rule"] == "equalshares/add1"
+
+
+def test_swiecie_count_reproduces_the_official_selection():
+    election = read_pb(SWIECIE)
+    official = [p.id for p in election.projects if p.fields["selected"] == "1"]
+    result = tally(election.proposals(), election.ballots(), election.budget)
+    assert list(result.selected) == official
+
+
+def test_swiecie_round_trip_counts_the_same():
+    election = read_pb(SWIECIE)
+    out = io.StringIO()
+    write_pb(election, out)
+    again = parse_pb(out.getvalue())
+    assert again.projects == election.projects
+    first = tally(election.proposals(), election.ballots(), election.budget)
+    second = tally(again.proposals(), again.ballots(), again.budget)
+    assert first.selected == second.selected
+
+
+# The command line.
+
+
+def test_cli_prints_the_official_swiecie_selection_in_file_order():
+    official = [p.id for p in read_pb(SWIECIE).projects if p.fields["selected"] == "1"]
+    result = CliRunner().invoke(voting_cli, ["tally-pb", str(SWIECIE)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == official
+
+
+def test_cli_options_choose_the_rule(tmp_path):
+    path = tmp_path / "small.pb"
+    path.write_text(SMALL, encoding="utf-8")
+    runner = CliRunner()
+    # Weighted approvals: b 2.5, a 1.5, c 1.5. Greedy buys b (40), then a (60) fills the
+    # budget of 100, and c no longer fits.
+    greedy = runner.invoke(voting_cli, ["tally-pb", str(path), "--rule", "greedy"])
+    assert greedy.exit_code == 0, greedy.output
+    assert greedy.output.splitlines() == ["a", "b"]
+    plain = runner.invoke(voting_cli, ["tally-pb", str(path), "--no-completion", "--no-comparison"])
+    assert plain.exit_code == 0, plain.output
+    election = parse_pb(SMALL)
+    expected = tally(
+        election.proposals(), election.ballots(), 100, completion=False, comparison=False
+    )
+    assert plain.output.splitlines() == list(expected.selected)
+
+
+def test_cli_reports_a_malformed_file_with_its_line(tmp_path):
+    path = tmp_path / "bad.pb"
+    path.write_text(_broken("v1;a,b;1", "v1;a,z;1"), encoding="utf-8")
+    result = CliRunner().invoke(voting_cli, ["tally-pb", str(path)])
+    assert result.exit_code == 2
+    assert "line 14: voter 'v1' voted for unknown project 'z'" in result.stderr
+    assert result.stdout == ""
+
+
+def test_cli_reports_a_missing_file(tmp_path):
+    result = CliRunner().invoke(voting_cli, ["tally-pb", str(tmp_path / "nowhere.pb")])
+    assert result.exit_code == 2
+    assert "cannot read" in result.stderr
+    assert "nowhere.pb" in result.stderr
