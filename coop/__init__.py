@@ -14,8 +14,9 @@ def create_app(config=None) -> Flask:
     from coop.extensions import csrf, db, limiter, login_manager, mail, migrate
     from coop.members.cli import members_cli
     from coop.members.views import bp as members_bp
+    from coop.voting import surplus_views  # noqa: F401 - adds its routes to the voting blueprint
     from coop.voting.views import bp as voting_bp
-    # VOTING_CLI from coop.voting.cli import voting_cli
+    from coop.voting.cli import voting_cli
 
     app = Flask(__name__)
     app.config.from_object(config or config_module.Config())
@@ -58,7 +59,7 @@ def create_app(config=None) -> Flask:
     app.register_blueprint(voting_bp)
     app.cli.add_command(members_cli)
     app.cli.add_command(demo_cli)
-    # VOTING_CLI app.cli.add_command(voting_cli)
+    app.cli.add_command(voting_cli)
     return app
 
 

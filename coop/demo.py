@@ -24,6 +24,7 @@ def load(if_empty: bool):
         raise click.ClickException(message)
     members = members_demo.load()
     voting_demo.load(members)
+    voting_demo.load_surplus(members)
     db.session.commit()
     click.echo(
         f"Loaded demo data. Sign in as secretary@demo.coop (the secretary) or asha@demo.coop "

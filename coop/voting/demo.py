@@ -66,3 +66,88 @@ def load(members: dict[str, Member], now: datetime | None = None) -> None:
         voter = members[address]
         service.cast_vote(open_motion, voter, Choice.FOR, by=voter, now=now - timedelta(days=1))
     open_motion.opening_sent_at = now
+
+
+def load_surplus(members: dict[str, Member], now: datetime | None = None) -> None:
+    """A closed surplus ballot with its results, and next year's open for proposals."""
+    from coop.voting import surplus
+
+    now = now or datetime.now(UTC)
+    secretary = members["secretary@demo.coop"]
+    last_year = surplus.open_ballot(
+        secretary,
+        financial_year="2025 to 2026",
+        amount_pence=600_000,
+        proposals_close_at=now - timedelta(days=60),
+        opens_at=now - timedelta(days=50),
+        closes_at=now - timedelta(days=40),
+        now=now - timedelta(days=70),
+    )
+    ideas = [
+        (
+            "femi@demo.coop",
+            "Raise PA pay by 50p an hour",
+            400_000,
+            "Personal assistants",
+            "Top up the hourly rate of PAs booked through the co-op for a year.",
+        ),
+        (
+            "dev@demo.coop",
+            "Carers' respite fund",
+            250_000,
+            "Family carers",
+            "Short breaks for carer members, up to £250 each.",
+        ),
+        (
+            "asha@demo.coop",
+            "Peer support group",
+            120_000,
+            "Budget holders",
+            "A fortnightly peer support group run by budget holders, with transport paid.",
+        ),
+        (
+            "chloe@demo.coop",
+            "Accessible minibus hire",
+            300_000,
+            "Everyone",
+            "Hire an accessible minibus for members' trips and appointments.",
+        ),
+    ]
+    proposals = {}
+    for address, title, cost, helps, description in ideas:
+        proposal = surplus.submit_proposal(
+            last_year,
+            members[address],
+            title=title,
+            description=description,
+            cost_pence=cost,
+            helps=helps,
+            now=now - timedelta(days=65),
+        )
+        surplus.decide_proposal(secretary, proposal, True, now=now - timedelta(days=58))
+        proposals[title] = proposal.id
+    backing = {
+        "asha@demo.coop": ["Peer support group", "Accessible minibus hire"],
+        "ben@demo.coop": ["Accessible minibus hire"],
+        "chloe@demo.coop": ["Peer support group", "Carers' respite fund"],
+        "dev@demo.coop": ["Carers' respite fund"],
+        "erin@demo.coop": ["Carers' respite fund", "Peer support group"],
+        "femi@demo.coop": ["Raise PA pay by 50p an hour"],
+        "grace@demo.coop": ["Raise PA pay by 50p an hour", "Carers' respite fund"],
+    }
+    for address, titles in backing.items():
+        surplus.cast_approvals(
+            last_year,
+            members[address],
+            {proposals[t] for t in titles},
+            now=now - timedelta(days=45),
+        )
+    surplus.open_ballot(
+        secretary,
+        financial_year="2026 to 2027",
+        amount_pence=850_000,
+        proposals_close_at=now + timedelta(days=20),
+        opens_at=now + timedelta(days=25),
+        closes_at=now + timedelta(days=39),
+        now=now,
+    )

@@ -181,3 +181,118 @@ class Proxy(db.Model):
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
     proxy: Mapped[Member] = relationship(foreign_keys=[proxy_id])
     motion: Mapped[Motion | None] = relationship()
+
+
+# --- Reinvesting the surplus -------------------------------------------------------------
+
+
+class ProposalStatus(enum.Enum):
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+    @property
+    def label(self) -> str:
+        return {
+            "submitted": "Waiting for the secretary",
+            "accepted": "On the ballot",
+            "declined": "Not on the ballot",
+        }[self.value]
+
+
+class SurplusBallot(db.Model):
+    """A year's participatory budget: members approve proposals and equal shares decides."""
+
+    __tablename__ = "voting_surplus_ballots"
+    __table_args__ = (
+        CheckConstraint("amount_pence > 0", name="positive_amount"),
+        CheckConstraint("proposals_close_at <= opens_at", name="proposals_close_before_voting"),
+        CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: e.g. "2026 to 2027".
+    financial_year: Mapped[str] = mapped_column(String(40))
+    #: The surplus to share out, in pence.
+    amount_pence: Mapped[int]
+    proposals_close_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"))
+
+    proposals: Mapped[list["SurplusProposal"]] = relationship(
+        back_populates="ballot", order_by="SurplusProposal.id"
+    )
+
+
+class SurplusProposal(db.Model):
+    """A member's idea for spending part of the surplus."""
+
+    __tablename__ = "voting_surplus_proposals"
+    __table_args__ = (
+        CheckConstraint("cost_pence > 0", name="positive_cost"),
+        CheckConstraint(
+            "status != 'declined' OR decline_reason IS NOT NULL", name="declined_has_reason"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("voting_surplus_ballots.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text)
+    cost_pence: Mapped[int]
+    #: Who it helps, in the proposer's words, e.g. "Family carers".
+    helps: Mapped[str] = mapped_column(String(200))
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[ProposalStatus] = mapped_column(
+        _enum(ProposalStatus, "proposal_status"), default=ProposalStatus.SUBMITTED
+    )
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+
+    ballot: Mapped[SurplusBallot] = relationship(back_populates="proposals")
+    submitted_by: Mapped[Member] = relationship()
+
+
+class SurplusParticipation(db.Model):
+    """That a member has voted on a surplus ballot: never what they approved."""
+
+    __tablename__ = "voting_surplus_participation"
+    __table_args__ = (
+        UniqueConstraint("ballot_id", "member_id", name="uq_voting_surplus_participation_once"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("voting_surplus_ballots.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"))
+    voted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SurplusVote(db.Model):
+    """One anonymous approval ballot: its receipt code, the voter's class, what it approved."""
+
+    __tablename__ = "voting_surplus_votes"
+
+    receipt_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("voting_surplus_ballots.id"), index=True)
+    member_class: Mapped[str] = mapped_column(String(32))
+
+    approvals: Mapped[list["SurplusApproval"]] = relationship(
+        back_populates="vote", order_by="SurplusApproval.proposal_id"
+    )
+
+
+class SurplusApproval(db.Model):
+    """One proposal approved on one anonymous ballot."""
+
+    __tablename__ = "voting_surplus_approvals"
+
+    receipt_code: Mapped[str] = mapped_column(
+        ForeignKey("voting_surplus_votes.receipt_code"), primary_key=True
+    )
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("voting_surplus_proposals.id"), primary_key=True
+    )
+
+    vote: Mapped[SurplusVote] = relationship(back_populates="approvals")

@@ -109,3 +109,34 @@ def _motion_with_seconder(secretary, seconder):
         ),
         now=NOW - timedelta(days=1),
     )
+
+
+def test_the_send_notices_command_sends_what_is_due_once(app, db, runner, mailbox, make_member):
+    secretary = make_member(secretary=True, email="sec@example.org")
+    secretary.approved_at = service.utcnow() - timedelta(days=3)
+    member = make_member(email="m@example.org")
+    member.approved_at = service.utcnow() - timedelta(days=3)
+    opened = service.utcnow() - timedelta(hours=1)
+    service.put_motion(
+        secretary,
+        service.MotionDraft(
+            title="Open the books",
+            summary="Publish accounts.",
+            full_text="That we publish.",
+            proposer=secretary,
+            seconder=member,
+            resolution=Resolution.ORDINARY,
+            opens_at=opened,
+            closes_at=opened + timedelta(days=7),
+            quorum_percent=10,
+            class_quorums={},
+        ),
+        now=opened - timedelta(minutes=1),
+    )
+    _db.session.commit()
+    result = runner.invoke(args=["voting", "send-notices"])
+    assert result.exit_code == 0, result.output
+    assert "Sent 2 opening, 0 reminder and 0 result emails." in result.output
+    assert {m["To"] for m in mailbox.messages} == {"sec@example.org", "m@example.org"}
+    again = runner.invoke(args=["voting", "send-notices"])
+    assert "Sent 0 opening" in again.output

@@ -1,0 +1,114 @@
+"""Command-line tools for surplus ballots: `flask voting ...`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from coop.voting.pabulib import PabulibError, read_pb
+from coop.voting.tally import tally
+
+voting_cli = AppGroup("voting", help="Surplus ballots: count participatory-budgeting (.pb) files.")
+
+
+@voting_cli.command("tally-pb", with_appcontext=False)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--rule",
+    type=click.Choice(["mes", "greedy"]),
+    default="mes",
+    show_default=True,
+    help="Method of Equal Shares, or most approved first.",
+)
+@click.option(
+    "--completion/--no-completion",
+    default=True,
+    show_default=True,
+    help="Raise shares one currency unit at a time while the outcome fits (Add1).",
+)
+@click.option(
+    "--comparison/--no-comparison",
+    default=True,
+    show_default=True,
+    help="Switch to the greedy outcome if strictly more voters prefer it.",
+)
+def tally_pb(file: Path, rule: str, completion: bool, comparison: bool) -> None:
+    """Count a pabulib FILE.pb and print the selected project ids, one per line.
+
+    Ids come out in the file's project order. Money is counted in whole currency units,
+    as pabulib files are, and ties go to more approvals, then to the project listed first.
+    """
+    try:
+        election = read_pb(file)
+    except PabulibError as error:
+        click.echo(f"Error: {file}: {error}", err=True)
+        raise SystemExit(2) from None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        click.echo(f"Error: cannot read {file}: {reason}", err=True)
+        raise SystemExit(2) from None
+    result = tally(
+        election.proposals(),
+        election.ballots(),
+        election.budget,
+        rule=rule,
+        completion=completion,
+        comparison=comparison,
+        unit=1,
+    )
+    for project_id in result.selected:
+        click.echo(project_id)
+
+
+@voting_cli.command("export-pb")
+@click.argument("ballot_id", type=int)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+def export_pb(ballot_id: int, output: Path | None) -> None:
+    """Write closed surplus ballot BALLOT_ID as a pabulib .pb file, anonymous and weighted."""
+    import sys
+
+    from coop.extensions import db
+    from coop.voting import surplus
+    from coop.voting.models import SurplusBallot
+    from coop.voting.pabulib import write_pb
+    from coop.voting.service import VotingError
+
+    ballot = db.session.get(SurplusBallot, ballot_id)
+    if ballot is None:
+        click.echo(f"Error: there is no surplus ballot {ballot_id}", err=True)
+        raise SystemExit(2)
+    try:
+        election = surplus.export_pb(ballot)
+    except VotingError as error:
+        click.echo(f"Error: {error}", err=True)
+        raise SystemExit(2) from None
+    write_pb(election, output if output is not None else sys.stdout)
+    if output is not None:
+        click.echo(
+            f"Wrote {len(election.votes)} votes on {len(election.projects)} proposals to {output}",
+            err=True,
+        )
+
+
+@voting_cli.command("send-notices")
+def send_notices() -> None:
+    """Email members about motions that opened, close within a day, or have closed.
+
+    Run it every few minutes from cron or a systemd timer; each email goes only once.
+    """
+    from coop.extensions import db
+    from coop.voting import emails
+
+    sent = emails.send_due_notices()
+    db.session.commit()
+    click.echo(
+        f"Sent {sent['opening']} opening, {sent['reminder']} reminder and "
+        f"{sent['result']} result emails."
+    )

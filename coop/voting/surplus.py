@@ -1,0 +1,314 @@
+"""Reinvesting the surplus: proposals, approval ballots, and the count by equal shares."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from coop.extensions import db
+from coop.members.models import Member, MembershipStatus
+from coop.money import format_pence
+from coop.voting import pabulib, tally
+from coop.voting.models import (
+    ProposalStatus,
+    SurplusApproval,
+    SurplusBallot,
+    SurplusParticipation,
+    SurplusProposal,
+    SurplusVote,
+)
+from coop.voting.service import (
+    AlreadyVoted,
+    VotingError,
+    can_manage_voting,
+    is_eligible,
+    new_receipt_code,
+    rules_in_force,
+    state,
+    utcnow,
+)
+
+#: Completion raises each member's share one pound at a time.
+UNIT_PENCE = 100
+
+
+def open_ballot(
+    by: Member,
+    *,
+    financial_year: str,
+    amount_pence: int,
+    proposals_close_at: datetime,
+    opens_at: datetime,
+    closes_at: datetime,
+    now: datetime | None = None,
+) -> SurplusBallot:
+    """The secretary opens a year's surplus ballot, first for proposals, then for votes."""
+    now = now or utcnow()
+    if not can_manage_voting(by):
+        raise VotingError("Only the secretary can open a surplus ballot")
+    if amount_pence <= 0:
+        raise VotingError("The amount to share must be more than £0")
+    if not proposals_close_at <= opens_at:
+        raise VotingError("Proposals must close before, or when, voting opens")
+    if closes_at <= opens_at:
+        raise VotingError("Voting must close after it opens")
+    if closes_at <= now:
+        raise VotingError("Voting must close in the future")
+    ballot = SurplusBallot(
+        financial_year=financial_year.strip(),
+        amount_pence=amount_pence,
+        proposals_close_at=proposals_close_at,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        created_at=now,
+        created_by_id=by.id,
+    )
+    db.session.add(ballot)
+    db.session.flush()
+    return ballot
+
+
+def ballots() -> list[SurplusBallot]:
+    return list(db.session.scalars(select(SurplusBallot).order_by(SurplusBallot.opens_at.desc())))
+
+
+def submit_proposal(
+    ballot: SurplusBallot,
+    member: Member,
+    *,
+    title: str,
+    description: str,
+    cost_pence: int,
+    helps: str,
+    now: datetime | None = None,
+) -> SurplusProposal:
+    """A member proposes a way to spend part of the surplus."""
+    now = now or utcnow()
+    if member.status is not MembershipStatus.APPROVED:
+        raise VotingError("Only members can make proposals")
+    if now >= ballot.proposals_close_at:
+        raise VotingError("Proposals for this ballot have closed")
+    if cost_pence <= 0:
+        raise VotingError("The cost must be more than £0")
+    if cost_pence > ballot.amount_pence:
+        raise VotingError(
+            f"The cost is more than the whole surplus of {format_pence(ballot.amount_pence)}"
+        )
+    proposal = SurplusProposal(
+        ballot=ballot,
+        title=title.strip(),
+        description=description.strip(),
+        cost_pence=cost_pence,
+        helps=helps.strip(),
+        submitted_by_id=member.id,
+        submitted_at=now,
+    )
+    db.session.add(proposal)
+    db.session.flush()
+    return proposal
+
+
+def decide_proposal(
+    by: Member,
+    proposal: SurplusProposal,
+    accept: bool,
+    reason: str = "",
+    now: datetime | None = None,
+) -> SurplusProposal:
+    """The secretary puts a proposal on the ballot, or explains why not."""
+    now = now or utcnow()
+    if not can_manage_voting(by):
+        raise VotingError("Only the secretary can decide which proposals go on the ballot")
+    if now >= proposal.ballot.opens_at:
+        raise VotingError("Voting has opened, so the ballot can no longer change")
+    if accept:
+        proposal.status = ProposalStatus.ACCEPTED
+        proposal.decline_reason = None
+    else:
+        if not reason.strip():
+            raise VotingError("Enter the reason the proposal is not going on the ballot")
+        proposal.status = ProposalStatus.DECLINED
+        proposal.decline_reason = reason.strip()
+    db.session.flush()
+    return proposal
+
+
+def on_ballot(ballot: SurplusBallot) -> list[SurplusProposal]:
+    """The accepted proposals, in the order they appear on the ballot."""
+    return [p for p in ballot.proposals if p.status is ProposalStatus.ACCEPTED]
+
+
+def has_voted(ballot: SurplusBallot, member: Member) -> bool:
+    return (
+        db.session.scalar(
+            select(SurplusParticipation.id).where(
+                SurplusParticipation.ballot_id == ballot.id,
+                SurplusParticipation.member_id == member.id,
+            )
+        )
+        is not None
+    )
+
+
+def why_cannot_vote(ballot: SurplusBallot, member: Member, now: datetime | None = None):
+    """None if the member may vote now, else the reason in plain English."""
+    now = now or utcnow()
+    current = state(ballot, now)
+    if current == "upcoming":
+        return "Voting on this ballot has not opened yet"
+    if current == "closed":
+        return "Voting on this ballot has closed"
+    if not is_eligible(member, ballot):
+        return "Only members who joined before voting opened can vote on this ballot"
+    if has_voted(ballot, member):
+        return "You have already voted on this ballot"
+    return None
+
+
+def cast_approvals(
+    ballot: SurplusBallot, member: Member, proposal_ids: set[int], now: datetime | None = None
+) -> str:
+    """Record that the member voted and, apart from that, what they approved; return a receipt."""
+    now = now or utcnow()
+    reason = why_cannot_vote(ballot, member, now)
+    if reason == "You have already voted on this ballot":
+        raise AlreadyVoted(reason)
+    if reason:
+        raise VotingError(reason)
+    allowed = {p.id for p in on_ballot(ballot)}
+    if not set(proposal_ids) <= allowed:
+        raise VotingError("Choose only proposals on this ballot")
+    receipt = new_receipt_code()
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                SurplusParticipation(ballot_id=ballot.id, member_id=member.id, voted_at=now)
+            )
+            vote = SurplusVote(
+                receipt_code=receipt, ballot_id=ballot.id, member_class=member.member_class.value
+            )
+            vote.approvals = [SurplusApproval(proposal_id=pid) for pid in sorted(proposal_ids)]
+            db.session.add(vote)
+            db.session.flush()
+    except IntegrityError as error:
+        raise AlreadyVoted("You have already voted on this ballot") from error
+    return receipt
+
+
+def votes(ballot: SurplusBallot) -> list[SurplusVote]:
+    return list(
+        db.session.scalars(
+            select(SurplusVote)
+            .where(SurplusVote.ballot_id == ballot.id)
+            .options(selectinload(SurplusVote.approvals))
+            .order_by(SurplusVote.receipt_code)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Count:
+    """A counted surplus ballot, with weights and plain-English explanations."""
+
+    result: tally.TallyResult
+    explanation: tally.Explanation
+    weights: dict[str, Fraction]
+    proposals: list[SurplusProposal]
+    votes: list[SurplusVote]
+
+    def proposal_result(self, proposal: SurplusProposal) -> tally.ProposalResult:
+        return self.result.proposal(str(proposal.id))
+
+    def where_my_share_went(self, receipt_code: str) -> str | None:
+        """Explain one voter's share, found by the receipt code only they were shown."""
+        code = receipt_code.strip().upper()
+        if not any(v.receipt_code == code for v in self.votes):
+            return None
+        return tally.explain_share(self.result, code, format_pence)
+
+
+def weighted_ballots(ballot: SurplusBallot, cast: list[SurplusVote]):
+    """Each vote as a tally ballot weighted by its class, under the rules when voting opened."""
+    rules = rules_in_force(ballot.opens_at)
+    per_class: dict[str, int] = {}
+    for vote in cast:
+        per_class[vote.member_class] = per_class.get(vote.member_class, 0) + 1
+    weights = tally.class_weights(
+        {k: Fraction(v) for k, v in rules.class_shares.items()}, per_class
+    )
+    return weights, [
+        tally.Ballot(
+            voter=vote.receipt_code,
+            approved=frozenset(str(a.proposal_id) for a in vote.approvals),
+            weight=weights[vote.member_class],
+        )
+        for vote in cast
+    ]
+
+
+def count(ballot: SurplusBallot) -> Count:
+    """Share out the surplus by the Method of Equal Shares (with completion and comparison)."""
+    proposals = on_ballot(ballot)
+    cast = votes(ballot)
+    weights, weighted = weighted_ballots(ballot, cast)
+    result = tally.tally(
+        [tally.Proposal(str(p.id), p.cost_pence) for p in proposals],
+        weighted,
+        ballot.amount_pence,
+        unit=UNIT_PENCE,
+    )
+    return Count(result, tally.explain(result, format_pence), weights, proposals, cast)
+
+
+def voters_by_class(ballot: SurplusBallot) -> dict[str, int]:
+    rows = db.session.execute(
+        select(SurplusVote.member_class, func.count())
+        .where(SurplusVote.ballot_id == ballot.id)
+        .group_by(SurplusVote.member_class)
+    ).all()
+    return dict(rows)
+
+
+def export_pb(ballot: SurplusBallot) -> pabulib.PbElection:
+    """The closed ballot as a pabulib election: anonymous voter ids and class weights.
+
+    Money is written in pounds, so a tool that raises shares one whole currency unit at a
+    time (as equal shares' completion does) raises them by £1, as the co-op's own count does,
+    and reaches the same result.
+    """
+    if state(ballot) != "closed":
+        raise VotingError("A ballot can be exported once voting has closed")
+    proposals = on_ballot(ballot)
+    cast = votes(ballot)
+    _weights, weighted = weighted_ballots(ballot, cast)
+    return pabulib.PbElection(
+        meta={
+            "description": f"Surplus ballot {ballot.financial_year}",
+            "country": "United Kingdom",
+            "unit": "co-op",
+            "instance": ballot.financial_year,
+            "num_projects": str(len(proposals)),
+            "num_votes": str(len(cast)),
+            "budget": f"{ballot.amount_pence // 100}.{ballot.amount_pence % 100:02d}",
+            "vote_type": "approval",
+            "rule": "equalshares/add1",
+            "currency": "GBP",
+        },
+        projects=tuple(
+            pabulib.PbProject(
+                id=str(p.id), cost=Fraction(p.cost_pence, UNIT_PENCE), fields={"name": p.title}
+            )
+            for p in proposals
+        ),
+        votes=tuple(
+            pabulib.PbVote(
+                voter_id=f"v{i}",
+                approved=tuple(sorted(b.approved, key=int)),
+                weight=b.weight,
+            )
+            for i, b in enumerate(weighted, start=1)
+        ),
+    )

@@ -1,0 +1,138 @@
+"""The shape of what is typed for surplus ballots and proposals."""
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovCheckboxesInput,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from coop.forms import DayMonthYearField
+from coop.money import parse_pounds
+from coop.voting.forms import _strip, _time_of_day
+
+
+def _pounds(_form, field):
+    if field.data and parse_pounds(field.data) is None:
+        raise ValidationError(f"Enter {field.label.text.lower()} in pounds, like 2500 or 2,500.00")
+    if field.data and parse_pounds(field.data) == 0:
+        raise ValidationError(f"{field.label.text} must be more than £0")
+
+
+def pounds_field(label: str, required_message: str) -> StringField:
+    return StringField(
+        label,
+        validators=[
+            InputRequired(message=required_message),
+            Length(max=20, message=f"Enter {label.lower()} in pounds, like 2500"),
+            _pounds,
+        ],
+        filters=[_strip],
+        widget=GovTextInput(),
+    )
+
+
+class SurplusBallotForm(FlaskForm):
+    financial_year = StringField(
+        "Financial year",
+        validators=[
+            InputRequired(message="Enter the financial year, like 2026 to 2027"),
+            Length(max=40, message="The financial year must be 40 characters or fewer"),
+        ],
+        filters=[_strip],
+        widget=GovTextInput(),
+    )
+    amount = pounds_field("Amount to share", "Enter the amount of surplus to share")
+    proposals_close_on = DayMonthYearField(
+        "Proposals close on",
+        [InputRequired(message="Enter the date proposals close")],
+    )
+    opens_on = DayMonthYearField(
+        "Voting opens on",
+        [InputRequired(message="Enter the date voting opens")],
+    )
+    opens_time = StringField(
+        "Opening time",
+        validators=[InputRequired(message="Enter the opening time"), _time_of_day],
+        filters=[_strip],
+        widget=GovTextInput(),
+    )
+    closes_on = DayMonthYearField(
+        "Voting closes on",
+        [InputRequired(message="Enter the date voting closes")],
+    )
+    closes_time = StringField(
+        "Closing time",
+        validators=[InputRequired(message="Enter the closing time"), _time_of_day],
+        filters=[_strip],
+        widget=GovTextInput(),
+    )
+    submit = SubmitField("Open the ballot for proposals", widget=GovSubmitInput())
+
+
+class ProposalForm(FlaskForm):
+    title = StringField(
+        "Title",
+        validators=[
+            InputRequired(message="Enter a title for your proposal"),
+            Length(max=120, message="The title must be 120 characters or fewer"),
+        ],
+        filters=[_strip],
+        widget=GovTextInput(),
+    )
+    description = TextAreaField(
+        "What would the money do?",
+        validators=[
+            InputRequired(message="Describe what the money would do"),
+            Length(max=2000, message="The description must be 2,000 characters or fewer"),
+        ],
+        filters=[_strip],
+        widget=GovCharacterCount(),
+    )
+    cost = pounds_field("Cost", "Enter what it would cost")
+    helps = StringField(
+        "Who would it help?",
+        validators=[
+            InputRequired(message="Say who it would help"),
+            Length(max=200, message="Who it helps must be 200 characters or fewer"),
+        ],
+        filters=[_strip],
+        widget=GovTextInput(),
+    )
+    submit = SubmitField("Send proposal", widget=GovSubmitInput())
+
+
+class ProposalDecisionForm(FlaskForm):
+    decision = RadioField(
+        "Put this proposal on the ballot?",
+        choices=[("accept", "Yes, put it on the ballot"), ("decline", "No")],
+        validators=[InputRequired(message="Select yes or no")],
+        widget=GovRadioInput(),
+    )
+    reason = TextAreaField(
+        "Reason (needed if not; the proposer will see it)",
+        validators=[Length(max=1000, message="The reason must be 1,000 characters or fewer")],
+        filters=[_strip],
+        widget=GovTextArea(),
+    )
+    submit = SubmitField("Save decision", widget=GovSubmitInput())
+
+    def validate_reason(self, field):
+        if self.decision.data == "decline" and not field.data:
+            raise ValidationError("Enter the reason the proposal is not going on the ballot")
+
+
+class ApprovalForm(FlaskForm):
+    proposals = SelectMultipleField(
+        "Which proposals do you back?",
+        choices=[],
+        coerce=int,
+        widget=GovCheckboxesInput(),
+        validate_choice=True,
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
