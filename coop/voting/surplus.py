@@ -260,7 +260,8 @@ def count(ballot: SurplusBallot) -> Count:
         ballot.amount_pence,
         unit=UNIT_PENCE,
     )
-    return Count(result, tally.explain(result, format_pence), weights, proposals, cast)
+    names = {str(p.id): p.title for p in proposals}
+    return Count(result, tally.explain(result, format_pence, names), weights, proposals, cast)
 
 
 def voters_by_class(ballot: SurplusBallot) -> dict[str, int]:

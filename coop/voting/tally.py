@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal
@@ -876,9 +876,13 @@ def _payment_phrase(group: PaymentGroup, money: Money, alone: bool) -> str:
     return f"{group.voters:,} {each}paid {paid}"
 
 
-def explain(result: TallyResult, money: Money) -> Explanation:
+def explain(
+    result: TallyResult, money: Money, names: Mapping[str, str] | None = None
+) -> Explanation:
     """Plain-English sentences for a results page: how the count went and why each proposal
-    was or was not funded. `money` formats a whole number of the smallest money unit."""
+    was or was not funded. `money` formats a whole number of the smallest money unit;
+    `names` gives proposals' titles by id, where a page has them."""
+    names = names or {}
     summary = []
     spent = money(_whole(result.spent))
     budget = money(_whole(result.budget))
@@ -901,22 +905,28 @@ def explain(result: TallyResult, money: Money) -> Explanation:
                 "still fitted it."
             )
         if result.comparison and result.prefer_mes is not None:
-            greedy_names = ", ".join(result.greedy_selected) or "nothing"
-            summary.append(
-                f"Funding the most approved proposals first would have chosen: {greedy_names}."
-            )
-            mes_w = _weight(result.prefer_mes)
-            greedy_w = _weight(result.prefer_greedy or Fraction(0))
-            if result.outcome == "greedy":
+            if set(result.greedy_selected) == set(result.mes_selected or ()):
                 summary.append(
-                    f"More voting weight preferred that ({greedy_w} against {mes_w}), "
-                    "so it replaced the equal-shares outcome."
+                    "Funding the most approved proposals first would have chosen the same."
                 )
             else:
+                chosen = [names.get(i, i) for i in result.greedy_selected]
                 summary.append(
-                    f"Counting voting weight, {mes_w} preferred the equal-shares outcome and "
-                    f"{greedy_w} preferred that one, so the equal-shares outcome stands."
+                    "Funding the most approved proposals first would have chosen: "
+                    f"{', '.join(chosen) or 'nothing'}."
                 )
+                mes_w = _weight(result.prefer_mes)
+                greedy_w = _weight(result.prefer_greedy or Fraction(0))
+                if result.outcome == "greedy":
+                    summary.append(
+                        f"More voting weight preferred that ({greedy_w} against {mes_w}), "
+                        "so it replaced the equal-shares outcome."
+                    )
+                else:
+                    summary.append(
+                        f"Counting voting weight, {mes_w} preferred the equal-shares outcome "
+                        f"and {greedy_w} preferred that one, so the equal-shares outcome stands."
+                    )
         summary.append(f"{spent} of the {budget} budget is spent.")
     proposals = {p.id: _explain_proposal(result, p, money) for p in result.proposals}
     return Explanation(tuple(summary), proposals)

@@ -609,3 +609,18 @@ def test_swiecie_shares_add_up(swiecie):
     for p in result.proposals:
         if not p.funded:
             assert p.backers_left < p.cost
+
+
+def test_explanations_name_proposals_by_title_and_say_when_both_methods_agree():
+    proposals = [Proposal("a", 100), Proposal("b", 50), Proposal("c", 50)]
+    ballots = (
+        [Ballot(f"v{i}", {"a"}) for i in range(6)]
+        + [Ballot(f"w{i}", {"b"}) for i in range(5)]
+        + [Ballot(f"x{i}", {"c"}) for i in range(5)]
+    )
+    names = {"a": "Garden", "b": "Van", "c": "Respite"}
+    summary = explain(tally(proposals, ballots, 100), lambda p: f"£{p}", names).summary
+    assert "Funding the most approved proposals first would have chosen: Garden." in summary
+    assert any("10 preferred the equal-shares outcome and 6 preferred" in s for s in summary)
+    agreed = explain(tally(proposals[1:], ballots[6:], 100), lambda p: f"£{p}", names).summary
+    assert "Funding the most approved proposals first would have chosen the same." in agreed
