@@ -1,0 +1,303 @@
+"""Browser fixtures: Debian's Chromium through Playwright, a live server, axe-core, the keyboard."""
+
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture skips, or fails, saying so
+    expect = None
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+#: WCAG 2.0, 2.1 and 2.2 at levels A and AA: axe-core tags each rule with the version and
+#: level that introduced its success criterion, so all five tags together are "WCAG 2.2 AA".
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+#: No page here has anywhere near this many focusable elements; more Tabs means a focus trap
+#: or an element that cannot be reached by keyboard.
+MAX_TABS = 200
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+_REPORTS = pytest.StashKey[dict]()
+
+
+def _unavailable(reason: str) -> None:
+    """Skip, or fail when CI has said a browser must be there (COOP_REQUIRE_BROWSER=1)."""
+    if os.environ.get("COOP_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"COOP_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
+    pytest.skip(f"{reason}, so the browser tests are skipped")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test, so fixtures can tell whether the test failed."""
+    report = yield
+    item.stash.setdefault(_REPORTS, {})[report.when] = report
+    return report
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, driven by Playwright; never a downloaded browser."""
+    try:
+        import axe_playwright_python  # noqa: F401 - checked here so a missing one skips cleanly
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:
+        _unavailable(
+            f"the Python package {error.name!r} is not installed (pip install -e '.[dev]')"
+        )
+    if not os.access(CHROMIUM, os.X_OK):
+        _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    expect.set_options(timeout=10_000)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """The suite's app served over HTTP on a free port, with CSRF protection switched on."""
+    csrf_before = app.config.get("WTF_CSRF_ENABLED", True)
+    app.config["WTF_CSRF_ENABLED"] = True
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="coop-live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        app.config["WTF_CSRF_ENABLED"] = csrf_before
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core on the page as it is now, for the WCAG 2.2 A and AA rules only."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(
+        page,
+        options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]},
+    )
+    return results.response["violations"]
+
+
+def describe_violations(url: str, title: str, violations: list[dict]) -> str:
+    """A readable list of violations: each rule's id, what it asks, and the elements that fail."""
+    lines = [f"axe-core found {len(violations)} WCAG 2.2 A/AA violation(s) on {url} ({title!r}):"]
+    for violation in violations:
+        lines.append(
+            f"- {violation['id']} ({violation.get('impact')}): {violation['help']} "
+            f"<{violation.get('helpUrl', '')}>"
+        )
+        for node in violation["nodes"]:
+            target = " ".join(str(part) for part in node["target"])
+            summary = " ".join((node.get("failureSummary") or "").split())
+            lines.append(f"    {target}: {summary}")
+    return "\n".join(lines)
+
+
+#: Where focus rests between the last element on a page and the first, as Tab goes round.
+_PAGE_ITSELF = "(the page itself)"
+#: What has focus, in words, for a failure message.
+_DESCRIBE_FOCUS = f"""
+() => {{
+  const active = document.activeElement;
+  if (!active || active === document.body) return '{_PAGE_ITSELF}';
+  const label = active.getAttribute('aria-label')
+    || (active.labels && active.labels.length ? active.labels[0].innerText : '')
+    || active.innerText || active.value || '';
+  return active.tagName.toLowerCase() + (active.id ? '#' + active.id : '')
+    + ' "' + label.trim().replace(/\\s+/g, ' ').slice(0, 60) + '"';
+}}
+"""
+
+_IS_FOCUSED = "(el) => el === document.activeElement"
+
+#: Whether the focused element shows it has focus: GOV.UK Frontend draws focus with an outline
+#: or a box-shadow, and for radios and checkboxes on the label's ::before box.
+_FOCUS_VISIBLE = """
+(el) => {
+  const drawn = (style) => (style.boxShadow && style.boxShadow !== 'none')
+    || (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0
+        && !/rgba\\(.*,\\s*0\\)|transparent/.test(style.outlineColor));
+  if ((el.type === 'radio' || el.type === 'checkbox') && el.labels && el.labels.length) {
+    return drawn(getComputedStyle(el.labels[0], '::before'));
+  }
+  return drawn(getComputedStyle(el));
+}
+"""
+
+
+class KeyboardUser:
+    """Someone using the site with the keyboard alone, who checks every page with axe-core.
+
+    Every way of reaching a page here (opening an address, following a link, sending a form)
+    runs axe-core on the page that loads; and the `keyboard_user` fixture fails a test that
+    let any page load without being checked.
+    """
+
+    def __init__(self, page, base_url: str):
+        self.page = page
+        self.base_url = base_url
+        self.unchecked: list[str] = []
+        page.on("load", lambda loaded: self.unchecked.append(loaded.url))
+
+    # --- Pages ---------------------------------------------------------------------------
+
+    def check_accessibility(self) -> None:
+        """Fail, listing each problem, if axe-core finds a WCAG 2.2 A or AA violation here."""
+        self.page.wait_for_load_state("load")
+        violations = axe_violations(self.page)
+        if violations:
+            pytest.fail(
+                describe_violations(self.page.url, self.page.title(), violations), pytrace=False
+            )
+        self.unchecked.clear()
+
+    def open(self, path: str) -> None:
+        """Go to an address, as when typing it or opening a link from an email."""
+        self.page.goto(self.base_url + path)
+        self.check_accessibility()
+
+    def first_tab_reaches_skip_link(self) -> None:
+        """The first Tab on a fresh page lands on the skip link, and Enter moves to the content."""
+        self.page.keyboard.press("Tab")
+        skip = self.page.get_by_role("link", name="Skip to main content")
+        expect(skip).to_be_focused()
+        self._assert_focus_visible(skip)
+        self.page.keyboard.press("Enter")
+        expect(self.page.locator("main#main-content")).to_be_focused()
+
+    # --- Moving focus --------------------------------------------------------------------
+
+    def tab_to(self, target) -> None:
+        """Press Tab until `target` (a Playwright locator) has focus, or fail after MAX_TABS.
+
+        Focus moves on from wherever it is, as a person's would; a target behind it is reached
+        by going round the whole page.
+        """
+        target.wait_for(state="attached")
+        self._tab_until(lambda: target.evaluate(_IS_FOCUSED), str(target))
+        self._assert_focus_visible(target)
+
+    def _tab_until(self, reached, wanted: str) -> None:
+        """Press Tab until `reached()` is true; no Tab at all if focus is already there."""
+        if reached():
+            return
+        seen: list[str] = []
+        for _ in range(MAX_TABS):
+            self.page.keyboard.press("Tab")
+            if reached():
+                return
+            seen.append(self.page.evaluate(_DESCRIBE_FOCUS))
+            if seen.count(_PAGE_ITSELF) == 2:
+                start = seen.index(_PAGE_ITSELF) + 1
+                pytest.fail(
+                    f"Tab went all the way round {self.page.url} without reaching {wanted}. "
+                    f"The Tab order is: {', '.join(seen[start:-1])}",
+                    pytrace=False,
+                )
+        shown = ", ".join(seen[:40]) + (" …" if len(seen) > 40 else "")
+        pytest.fail(
+            f"{MAX_TABS} presses of Tab on {self.page.url} never reached {wanted}. "
+            f"Focus went to: {shown}",
+            pytrace=False,
+        )
+
+    def _assert_focus_visible(self, target) -> None:
+        if not target.evaluate(_FOCUS_VISIBLE):
+            pytest.fail(f"{target} has keyboard focus but shows no focus indicator", pytrace=False)
+
+    def type_into(self, field, text: str) -> None:
+        """Tab to a text field (if not already in it), clear what it holds, and type `text`."""
+        self.tab_to(field)
+        self.page.keyboard.press("ControlOrMeta+A")
+        self.page.keyboard.press("Backspace")
+        if text:
+            self.page.keyboard.type(text)
+        expect(field).to_have_value(text)
+
+    def tick(self, checkbox) -> None:
+        """Tab to a checkbox and tick it with Space."""
+        self.tab_to(checkbox)
+        if not checkbox.is_checked():
+            self.page.keyboard.press("Space")
+        expect(checkbox).to_be_checked()
+
+    def choose(self, radio) -> None:
+        """Tab into the radio group holding `radio`, then use the arrow keys to select it.
+
+        Tab enters a group once, on its selected radio (or its first, when none is selected);
+        the arrow keys then move between the options, selecting each in turn.
+        """
+        name = radio.get_attribute("name")
+        count = self.page.locator(f'input[type="radio"][name="{name}"]').count()
+        self._tab_until(
+            lambda: self.page.evaluate(
+                "(name) => document.activeElement.type === 'radio'"
+                " && document.activeElement.name === name",
+                name,
+            ),
+            f"the radio group {name!r}",
+        )
+        for _ in range(count):
+            if radio.evaluate(_IS_FOCUSED):
+                break
+            self.page.keyboard.press("ArrowDown")
+        else:
+            pytest.fail(f"The arrow keys never reached {radio} in its group", pytrace=False)
+        self.page.keyboard.press("Space")
+        expect(radio).to_be_checked()
+        self._assert_focus_visible(radio)
+
+    # --- Acting --------------------------------------------------------------------------
+
+    def activate(self, target) -> None:
+        """Tab to a link or button and press Enter, then check the page it leads to."""
+        self.tab_to(target)
+        with self.page.expect_navigation():
+            self.page.keyboard.press("Enter")
+        self.check_accessibility()
+
+
+@pytest.fixture
+def keyboard_user(browser, live_server, request):
+    """A fresh browser tab on the live server, used by keyboard alone and checked by axe-core."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    user = KeyboardUser(page, live_server)
+    try:
+        yield user
+        reports = request.node.stash.get(_REPORTS, {})
+        if "call" in reports and reports["call"].passed and user.unchecked:
+            pytest.fail(
+                "These pages loaded without an accessibility check: " + ", ".join(user.unchecked),
+                pytrace=False,
+            )
+    finally:
+        reports = request.node.stash.get(_REPORTS, {})
+        if any(report.failed for report in reports.values()):
+            ARTIFACTS.mkdir(exist_ok=True)
+            stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)
+            try:
+                page.screenshot(path=str(ARTIFACTS / f"{stem}.png"), full_page=True)
+                (ARTIFACTS / f"{stem}.html").write_text(page.content(), encoding="utf-8")
+            except Exception:  # noqa: BLE001 - a missing screenshot must not hide the failure
+                pass
+        context.close()
