@@ -97,23 +97,27 @@ def new_password_fields(label="Create a password"):
     return password, confirm
 
 
-class AddressMixin:
-    address_line_1 = text("Address line 1", "Enter the first line of your address", 100)
-    address_line_2 = text("Address line 2 (optional)", None, 100)
-    town = text("Town or city", "Enter your town or city", 60)
-    postcode = StringField(
-        "Postcode",
-        validators=[
-            InputRequired(message="Enter your postcode"),
-            Length(max=10, message="Enter a real UK postcode, like DE1 3AB"),
-            uk_postcode,
-        ],
-        filters=[_strip],
-        widget=GovTextInput(),
+def address_fields():
+    """The four fields of a postal address, created where they are called so that they sit
+    in the form's order (and the error summary's) where the address appears on the page."""
+    return (
+        text("Address line 1", "Enter the first line of your address", 100),
+        text("Address line 2 (optional)", None, 100),
+        text("Town or city", "Enter your town or city", 60),
+        StringField(
+            "Postcode",
+            validators=[
+                InputRequired(message="Enter your postcode"),
+                Length(max=10, message="Enter a real UK postcode, like DE1 3AB"),
+                uk_postcode,
+            ],
+            filters=[_strip],
+            widget=GovTextInput(),
+        ),
     )
 
 
-class RegisterForm(AddressMixin, FlaskForm):
+class RegisterForm(FlaskForm):
     member_class = RadioField(
         "How will you take part in the co-op?",
         choices=MEMBER_CLASS_CHOICES,
@@ -123,6 +127,7 @@ class RegisterForm(AddressMixin, FlaskForm):
     organisation_name = text("Organisation name (providers only)", None, 120)
     name = text("Full name", "Enter your full name", 100)
     email = email_field()
+    address_line_1, address_line_2, town, postcode = address_fields()
     password, password_confirm = new_password_fields()
     agree = BooleanField(
         "I agree to the co-op's rules and privacy notice",
@@ -179,10 +184,11 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
 
-class DetailsForm(AddressMixin, FlaskForm):
+class DetailsForm(FlaskForm):
     name = text("Full name", "Enter your full name", 100)
     organisation_name = text("Organisation name", None, 120)
     email = email_field()
+    address_line_1, address_line_2, town, postcode = address_fields()
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 

@@ -490,3 +490,18 @@ def test_register_of_officers(client, auth, make_member):
     csv_text = page(client.get("/secretary/officers.csv"))
     assert "Sam Secretary" in csv_text and "Secretary" in csv_text
     assert "Chris Chair" in csv_text and "Chair" in csv_text
+
+
+def test_the_error_summary_follows_the_order_of_the_page(client):
+    messages = error_summary(page(client.post("/register", data={})))
+    assert messages == [
+        "Select how you will take part in the co-op",
+        "Enter your full name",
+        "Enter your email address",
+        "Enter the first line of your address",
+        "Enter your town or city",
+        "Enter your postcode",
+        "Enter a password",
+        "Type your password again",
+        "You must agree to the co-op's rules and privacy notice to join",
+    ]
