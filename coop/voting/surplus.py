@@ -227,7 +227,8 @@ class Count:
         code = receipt_code.strip().upper()
         if not any(v.receipt_code == code for v in self.votes):
             return None
-        return tally.explain_share(self.result, code, format_pence)
+        names = {str(p.id): p.title for p in self.proposals}
+        return tally.explain_share(self.result, code, format_pence, names)
 
 
 def weighted_ballots(ballot: SurplusBallot, cast: list[SurplusVote]):

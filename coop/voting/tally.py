@@ -964,14 +964,21 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def explain_share(result: TallyResult, voter: str, money: Money) -> str:
+def explain_share(
+    result: TallyResult, voter: str, money: Money, names: Mapping[str, str] | None = None
+) -> str:
     """Plain English for one member: where their share of the budget went."""
+    names = names or {}
     if result.rule == "greedy" or result.endowment is None:
         return "This count funded the most approved proposals first; it did not use shares."
     share = result.share(voter)
     if share.weight == 0:
         return "Your vote had no weight in this count, so you had no share to spend."
-    spent = [f"{money(_whole(paid))} towards {pid}" for pid, paid in share.payments.items() if paid]
+    spent = [
+        f"{money(_whole(paid))} towards {names.get(pid, pid)}"
+        for pid, paid in share.payments.items()
+        if paid
+    ]
     start = f"Your share was {money(_whole(share.share))}"
     if not spent:
         text = (

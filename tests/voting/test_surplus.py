@@ -232,7 +232,9 @@ def test_the_whole_journey_and_a_recount_from_the_export(
     mine = client.get(
         f"/voting/surplus/{ballot_id}/results?receipt={receipts[carers[0].id]}"
     ).get_data(as_text=True)
-    assert "Respite fund" in mine.split('id="my-share"')[1]
+    share = mine.split('id="my-share"')[1].split('<div class="govuk-inset-text">')[1]
+    share = share.split("</div>")[0]
+    assert "Your share was" in share and "towards Respite fund" in share
 
     export = client.get(f"/voting/surplus/{ballot_id}/votes.pb")
     path = tmp_path / "export.pb"
