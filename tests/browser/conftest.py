@@ -301,3 +301,9 @@ def keyboard_user(browser, live_server, request):
             except Exception:  # noqa: BLE001 - a missing screenshot must not hide the failure
                 pass
         context.close()
+
+
+@pytest.fixture(autouse=True)
+def _many_sign_ins(app, monkeypatch):
+    """Journeys sign in more often than the sign-in rate limit allows a real person."""
+    monkeypatch.setitem(app.config, "RATELIMIT_AUTH", "1000 per minute")

@@ -4,12 +4,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from coop.extensions import db as _db
 from coop.members.models import Member
 from coop.voting import service, surplus
 from coop.voting.models import SurplusBallot
+from tests.browser.journeys import main_menu_link
+from tests.browser.journeys import sign_in as _sign_in
 
 try:
     from playwright.sync_api import expect
@@ -25,7 +25,11 @@ TRAINING = "Training for personal assistants"
 GARDEN = "A garden at the day centre"
 
 
-# --- Helpers (kept here: tests/browser/conftest.py belongs to another test file's author) ----
+# --- Helpers -----------------------------------------------------------------------------
+
+
+def sign_in(user, email_address: str, password: str = PASSWORD) -> None:
+    _sign_in(user, email_address, password)
 
 
 class Clock:
@@ -36,27 +40,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture(autouse=True)
-def _many_sign_ins(app, monkeypatch):
-    """These journeys sign in more often than the sign-in rate limit allows a real person."""
-    monkeypatch.setitem(app.config, "RATELIMIT_AUTH", "1000 per minute")
-
-
-def main_menu_link(page, name: str):
-    return page.get_by_role("navigation", name="Main menu").get_by_role("link", name=name)
-
-
-def sign_in(user, email_address: str, password: str = PASSWORD) -> None:
-    """From any page: the menu's Sign in link, then the sign-in form."""
-    page = user.page
-    user.activate(main_menu_link(page, "Sign in"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
-    user.type_into(page.get_by_label("Email address", exact=True), email_address)
-    user.type_into(page.get_by_label("Password", exact=True), password)
-    user.activate(page.get_by_role("button", name="Sign in", exact=True))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
 
 
 def open_ballot_from_the_menu(user) -> None:

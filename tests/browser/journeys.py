@@ -1,0 +1,41 @@
+"""Steps every keyboard journey takes: the main menu, signing in and out, summary lists."""
+
+import re
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture skips, or fails, saying so
+    expect = None
+
+
+def main_menu_link(page, name: str):
+    return page.get_by_role("navigation", name="Main menu").get_by_role("link", name=name)
+
+
+def summary_value(page, key: str):
+    """The value beside `key` in a summary list, as on the account page."""
+    row = page.locator(".govuk-summary-list__row").filter(
+        has=page.locator(".govuk-summary-list__key", has_text=re.compile(rf"^\s*{key}\s*$"))
+    )
+    return row.locator(".govuk-summary-list__value")
+
+
+def sign_in(user, email_address: str, password: str) -> None:
+    """From any page: the menu's Sign in link, then the sign-in form."""
+    page = user.page
+    user.activate(main_menu_link(page, "Sign in"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    user.type_into(page.get_by_label("Email address", exact=True), email_address)
+    user.type_into(page.get_by_label("Password", exact=True), password)
+    user.activate(page.get_by_role("button", name="Sign in", exact=True))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
+
+
+def sign_out(user) -> None:
+    """From any page: the menu's Your account link, then the Sign out button."""
+    page = user.page
+    if page.get_by_role("heading", level=1).inner_text() != "Your account":
+        user.activate(main_menu_link(page, "Your account"))
+    user.activate(page.get_by_role("button", name="Sign out", exact=True))
+    expect(page.locator(".govuk-notification-banner__heading")).to_have_text("You have signed out.")
+    expect(main_menu_link(page, "Sign in")).to_be_visible()
