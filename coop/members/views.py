@@ -121,22 +121,36 @@ def register_done():
     return render_template("members/register_done.html", sent=request.args.get("sent") != "0")
 
 
-@bp.get("/confirm/<token>")
-def confirm_email(token: str):
+#: For each kind of emailed link: its salt, how long it lasts, and what it is bound to.
+LINKS = {
+    "confirm": (tokens.CONFIRM_SALT, "EMAIL_CONFIRM_MAX_AGE", "email"),
+    "reset": (tokens.RESET_SALT, "PASSWORD_RESET_MAX_AGE", "password_hash"),
+}
+
+
+def _member_from_link(token: str, kind: str):
+    """(member, None) for a good emailed link, or (None, the page explaining what is wrong)."""
+    salt, max_age, bound_to = LINKS[kind]
     try:
         member_id, fingerprint = tokens.read_token(
-            current_app.config["SECRET_KEY"],
-            tokens.CONFIRM_SALT,
-            token,
-            current_app.config["EMAIL_CONFIRM_MAX_AGE"],
+            current_app.config["SECRET_KEY"], salt, token, current_app.config[max_age]
         )
     except tokens.TokenError as error:
-        return render_template(
-            "members/link_problem.html", expired=error.expired, kind="confirm"
-        ), 400
-    member = db.session.get(Member, member_id)
-    if member is None or not tokens.matches(fingerprint, member.email):
-        return render_template("members/link_problem.html", expired=False, kind="confirm"), 400
+        expired = error.expired
+    else:
+        member = db.session.get(Member, member_id)
+        if member is not None and tokens.matches(fingerprint, getattr(member, bound_to)):
+            return member, None
+        expired = False
+    page = render_template("members/link_problem.html", expired=expired, kind=kind)
+    return None, (page, 400)
+
+
+@bp.get("/confirm/<token>")
+def confirm_email(token: str):
+    member, problem = _member_from_link(token, "confirm")
+    if problem:
+        return problem
     service.confirm_email(member)
     db.session.commit()
     return render_template("members/confirmed.html", member=member)
@@ -200,20 +214,9 @@ def reset_request():
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 @limiter.limit(_auth_limit, methods=["POST"])
 def reset_password(token: str):
-    try:
-        member_id, fingerprint = tokens.read_token(
-            current_app.config["SECRET_KEY"],
-            tokens.RESET_SALT,
-            token,
-            current_app.config["PASSWORD_RESET_MAX_AGE"],
-        )
-    except tokens.TokenError as error:
-        return render_template(
-            "members/link_problem.html", expired=error.expired, kind="reset"
-        ), 400
-    member = db.session.get(Member, member_id)
-    if member is None or not tokens.matches(fingerprint, member.password_hash):
-        return render_template("members/link_problem.html", expired=False, kind="reset"), 400
+    member, problem = _member_from_link(token, "reset")
+    if problem:
+        return problem
     form = ResetPasswordForm()
     if form.validate_on_submit():
         service.set_password(member, form.password.data)
