@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxInput,
-    GovDateInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -16,7 +15,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     RadioField,
     SelectField,
@@ -24,7 +22,16 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from coop.forms import DayMonthYearField
 
 
 def _strip(value):
@@ -49,9 +56,38 @@ def parse_time(text: str) -> time | None:
     return time(hour, minute)
 
 
+def date_field(label, required_message=None):
+    """A GOV.UK date input, read as day month year, with plain-English messages."""
+    return DayMonthYearField(
+        label,
+        validators=[InputRequired(message=required_message) if required_message else Optional()],
+    )
+
+
+def voting_window_fields():
+    """Dates and times voting opens and closes, UK time: (opens_on, opens_time, closes_on,
+    closes_time), created where called so they sit in the form's order."""
+
+    def time_field(label, message):
+        return StringField(
+            label,
+            validators=[InputRequired(message=message), _time_of_day],
+            filters=[_strip],
+            widget=GovTextInput(),
+        )
+
+    return (
+        date_field("Voting opens on", "Enter the date voting opens"),
+        time_field("Opening time", "Enter the opening time"),
+        date_field("Voting closes on", "Enter the date voting closes"),
+        time_field("Closing time", "Enter the closing time"),
+    )
+
+
 def percent_field(label, required=True):
     return IntegerField(
         label,
+        invalid_value_message=f"{label} must be a whole number, like 25",
         validators=[
             InputRequired(message=f"Enter {label.lower()}") if required else Optional(),
             NumberRange(min=0, max=100, message=f"{label} must be between 0 and 100"),
@@ -64,7 +100,7 @@ def member_number_field(label, required=True):
     return StringField(
         label,
         validators=[
-            InputRequired(message=f"Enter the {label.lower()}") if required else Optional(),
+            DataRequired(message=f"Enter the {label.lower()}") if required else Optional(),
             Length(max=10, message="Enter a member number, like 12"),
         ],
         filters=[_strip],
@@ -76,7 +112,7 @@ class MotionForm(FlaskForm):
     title = StringField(
         "Title",
         validators=[
-            InputRequired(message="Enter a title"),
+            DataRequired(message="Enter a title"),
             Length(max=150, message="The title must be 150 characters or fewer"),
         ],
         filters=[_strip],
@@ -85,7 +121,7 @@ class MotionForm(FlaskForm):
     summary = TextAreaField(
         "Summary in plain English",
         validators=[
-            InputRequired(message="Enter a summary"),
+            DataRequired(message="Enter a summary"),
             Length(max=600, message="The summary must be 600 characters or fewer"),
         ],
         filters=[_strip],
@@ -94,7 +130,7 @@ class MotionForm(FlaskForm):
     full_text = TextAreaField(
         "Full text of the motion",
         validators=[
-            InputRequired(message="Enter the full text of the motion"),
+            DataRequired(message="Enter the full text of the motion"),
             Length(max=20000, message="The full text must be 20,000 characters or fewer"),
         ],
         filters=[_strip],
@@ -111,28 +147,7 @@ class MotionForm(FlaskForm):
         validators=[InputRequired(message="Select the type of resolution")],
         widget=GovRadioInput(),
     )
-    opens_on = DateField(
-        "Voting opens on",
-        validators=[InputRequired(message="Enter the date voting opens")],
-        widget=GovDateInput(),
-    )
-    opens_time = StringField(
-        "Opening time",
-        validators=[InputRequired(message="Enter the opening time"), _time_of_day],
-        filters=[_strip],
-        widget=GovTextInput(),
-    )
-    closes_on = DateField(
-        "Voting closes on",
-        validators=[InputRequired(message="Enter the date voting closes")],
-        widget=GovDateInput(),
-    )
-    closes_time = StringField(
-        "Closing time",
-        validators=[InputRequired(message="Enter the closing time"), _time_of_day],
-        filters=[_strip],
-        widget=GovTextInput(),
-    )
+    opens_on, opens_time, closes_on, closes_time = voting_window_fields()
     quorum_percent = percent_field("Quorum")
     quorum_budget_holder = percent_field("Quorum among budget holders", required=False)
     quorum_carer = percent_field("Quorum among carers", required=False)
@@ -172,8 +187,8 @@ class ProxyForm(FlaskForm):
         widget=GovRadioInput(),
     )
     motion = SelectField("Motion", choices=[], validators=[Optional()], widget=GovSelect())
-    starts_on = DateField("First date", validators=[Optional()], widget=GovDateInput())
-    ends_on = DateField("Last date", validators=[Optional()], widget=GovDateInput())
+    starts_on = date_field("First date")
+    ends_on = date_field("Last date")
     submit = SubmitField("Appoint proxy", widget=GovSubmitInput())
 
     def validate(self, extra_validators=None):
@@ -200,6 +215,7 @@ class RulesForm(FlaskForm):
     quorum_percent = percent_field("Quorum")
     max_proxies = IntegerField(
         "The most proxies one member may hold",
+        invalid_value_message="The most proxies one member may hold must be a whole number, like 3",
         validators=[
             InputRequired(message="Enter the most proxies one member may hold"),
             NumberRange(min=0, max=50, message="Enter a number from 0 to 50"),

@@ -41,11 +41,21 @@ DEFAULT_RULES = dict(
 
 
 class VotingError(Exception):
-    """A voting rule was broken; the message says so in plain English."""
+    """A voting rule was broken; the message says so in plain English.
+
+    `field` names the form field the person should correct, where there is one.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class AlreadyVoted(VotingError):
     """This member's vote on this motion has already been cast."""
+
+
+ALREADY_CAST = "This vote has already been cast"
 
 
 def utcnow() -> datetime:
@@ -89,11 +99,13 @@ def change_rules(
         raise VotingError("Only the secretary can change the co-op's rules")
     problems = weighted_count.validate_class_shares(shares)
     if problems:
-        raise VotingError(" ".join(problems))
+        raise VotingError(" ".join(problems), field="share_budget_holder")
     if not 0 <= quorum_percent <= 100:
-        raise VotingError("The quorum must be between 0% and 100%")
+        raise VotingError("The quorum must be between 0% and 100%", field="quorum_percent")
     if max_proxies < 0:
-        raise VotingError("The most proxies a member may hold cannot be negative")
+        raise VotingError(
+            "The most proxies a member may hold cannot be negative", field="max_proxies"
+        )
     rules = VotingRules(
         share_budget_holder=shares["budget_holder"],
         share_carer=shares["carer"],
@@ -160,18 +172,18 @@ def put_motion(by: Member, draft: MotionDraft, now: datetime | None = None) -> M
     if not can_manage_voting(by):
         raise VotingError("Only the secretary can put a motion to the members")
     if draft.closes_at <= draft.opens_at:
-        raise VotingError("The closing time must be after the opening time")
+        raise VotingError("The closing time must be after the opening time", field="closes_on")
     if draft.closes_at <= now:
-        raise VotingError("The closing time must be in the future")
+        raise VotingError("The closing time must be in the future", field="closes_on")
     for role, person in (("proposer", draft.proposer), ("seconder", draft.seconder)):
         if person is not None and person.status is not MembershipStatus.APPROVED:
-            raise VotingError(f"The {role} must be a current member")
+            raise VotingError(f"The {role} must be a current member", field=role)
     if draft.seconder is None and rules_in_force(now).seconder_required:
-        raise VotingError("The co-op's rules need a seconder for every motion")
+        raise VotingError("The co-op's rules need a seconder for every motion", field="seconder")
     if draft.seconder is not None and draft.seconder.id == draft.proposer.id:
-        raise VotingError("The seconder must be someone other than the proposer")
+        raise VotingError("The seconder must be someone other than the proposer", field="seconder")
     if not 0 <= draft.quorum_percent <= 100:
-        raise VotingError("The quorum must be between 0% and 100%")
+        raise VotingError("The quorum must be between 0% and 100%", field="quorum_percent")
     motion = Motion(
         title=draft.title,
         summary=draft.summary,
@@ -238,20 +250,26 @@ def appoint_proxy(
     if proxy.status is not MembershipStatus.APPROVED:
         raise VotingError("Your proxy must be a current member of the co-op")
     if (motion is None) == (starts_on is None or ends_on is None):
-        raise VotingError("Choose one motion, or a first and last date")
+        raise VotingError("Choose one motion, or a first and last date", field="scope")
     if motion is not None and state(motion, now) == "closed":
-        raise VotingError("That motion has closed")
+        raise VotingError("That motion has closed", field="motion")
     if starts_on is not None and ends_on is not None:
         if ends_on < starts_on:
-            raise VotingError("The last date must be the same as or after the first date")
+            raise VotingError(
+                "The last date must be the same as or after the first date", field="ends_on"
+            )
         if ends_on < _local_date(now):
-            raise VotingError("The last date must be today or later")
+            raise VotingError("The last date must be today or later", field="ends_on")
     db.session.scalar(select(Member.id).where(Member.id == proxy.id).with_for_update())
     held = [a for a in _held_by(proxy.id, now) if a.member_id != member.id]
     limit = rules_in_force(now).max_proxies
+    if limit == 0:
+        raise VotingError("The co-op's rules do not allow proxies at the moment", field="proxy")
     if len({a.member_id for a in held}) >= limit:
+        members = "1 member" if limit == 1 else f"{limit} members"
         raise VotingError(
-            f"{proxy.name} already holds proxies for {limit} members, the most the rules allow"
+            f"{proxy.name} already holds proxies for {members}, the most the rules allow",
+            field="proxy",
         )
     appointment = Proxy(
         member=member,
@@ -280,6 +298,28 @@ def _held_by(proxy_id: int, now: datetime) -> list[Proxy]:
     ]
 
 
+def _appointments_covering(
+    proxy_id: int, motion: Motion, member_id: int | None = None, *, lock: bool = False
+) -> list[Proxy]:
+    """Unrevoked appointments of this proxy that cover this motion (optionally for one member).
+
+    A date-range appointment covers every motion that opens within its dates, for as long as
+    that motion is open, even once the last date has passed. With `lock`, the appointments'
+    rows are locked and read afresh, so a revocation and a proxy's vote cannot both succeed.
+    """
+    query = select(Proxy).where(Proxy.proxy_id == proxy_id, Proxy.revoked_at.is_(None))
+    if member_id is not None:
+        query = query.where(Proxy.member_id == member_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return [a for a in db.session.scalars(query) if _covers(a, motion)]
+
+
+def is_proxy_for(proxy: Member, member: Member, motion: Motion) -> bool:
+    """Whether `member` has appointed `proxy`, unrevoked, for this motion."""
+    return bool(_appointments_covering(proxy.id, motion, member.id))
+
+
 def appointments_made(member: Member) -> list[Proxy]:
     return list(
         db.session.scalars(
@@ -293,14 +333,26 @@ def appointments_held(member: Member, now: datetime | None = None) -> list[Proxy
 
 
 def revoke_proxy(appointment: Proxy, member: Member, now: datetime | None = None) -> Proxy:
-    """A member takes back a proxy, unless it was for one motion and the proxy has voted."""
+    """A member takes back a proxy, unless it was for one motion and the proxy has voted.
+
+    The appointment's row is locked and read afresh first: a proxy casting a vote locks it
+    too, so either the vote is cast and the revocation refused, or the other way round.
+    """
     now = now or utcnow()
     if appointment.member_id != member.id:
         raise VotingError("That proxy is not yours to revoke")
+    db.session.scalar(
+        select(Proxy)
+        .where(Proxy.id == appointment.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if appointment.revoked_at is not None:
         raise VotingError("That proxy has already been revoked")
-    if appointment.motion is not None and has_voted(appointment.motion, member):
-        raise VotingError("Your proxy has already voted for you on that motion")
+    if appointment.motion is not None:
+        cast = participation(appointment.motion, member)
+        if cast is not None and cast.proxy_id == appointment.proxy_id:
+            raise VotingError("Your proxy has already voted for you on that motion")
     appointment.revoked_at = now
     db.session.flush()
     return appointment
@@ -310,13 +362,9 @@ def principals_for(proxy: Member, motion: Motion, now: datetime | None = None) -
     """The members this proxy may still vote for on this motion."""
     now = now or utcnow()
     principals = {}
-    for appointment in _held_by(proxy.id, now):
+    for appointment in _appointments_covering(proxy.id, motion):
         principal = appointment.member
-        if (
-            _covers(appointment, motion)
-            and is_eligible(principal, motion)
-            and not has_voted(motion, principal)
-        ):
+        if is_eligible(principal, motion) and not has_voted(motion, principal):
             principals[principal.id] = principal
     return sorted(principals.values(), key=lambda m: m.name)
 
@@ -329,15 +377,17 @@ def can_vote(actor: Member, for_member: Member, motion: Motion, now: datetime | 
     if state(motion, now) == "closed":
         return "Voting on this motion has closed"
     if not is_eligible(for_member, motion):
-        if for_member.id == actor.id:
-            return "Only members who joined before this motion opened can vote on it"
-        return f"{for_member.name} cannot vote on this motion"
+        if for_member.id != actor.id:
+            return f"{for_member.name} cannot vote on this motion"
+        if for_member.status is not MembershipStatus.APPROVED:
+            return "Only current members of the co-op can vote"
+        return "Only members who joined before this motion opened can vote on it"
     if has_voted(motion, for_member):
-        return "This vote has already been cast"
+        return ALREADY_CAST
     if for_member.id != actor.id:
         if actor.status is not MembershipStatus.APPROVED:
             return "Only members can act as a proxy"
-        if for_member not in principals_for(actor, motion, now):
+        if not is_proxy_for(actor, for_member, motion):
             return f"You are not {for_member.name}'s proxy for this motion"
     return None
 
@@ -380,9 +430,12 @@ def cast_vote(
     requests race: the loser's whole transaction is rolled back, so no stray vote remains.
     """
     now = now or utcnow()
+    if by.id != member.id:
+        # Lock the appointments this vote is cast under, so a revocation waits (see revoke).
+        _appointments_covering(by.id, motion, member.id, lock=True)
     reason = can_vote(by, member, motion, now)
     if reason is not None:
-        if reason == "This vote has already been cast":
+        if reason == ALREADY_CAST:
             raise AlreadyVoted(reason)
         raise VotingError(reason)
     receipt = new_receipt_code()
@@ -406,7 +459,7 @@ def cast_vote(
             )
             db.session.flush()
     except IntegrityError as error:
-        raise AlreadyVoted("This vote has already been cast") from error
+        raise AlreadyVoted(ALREADY_CAST) from error
     return receipt
 
 

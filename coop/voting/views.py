@@ -1,15 +1,15 @@
 """Motions, votes, proxies, results and the co-op's voting rules."""
 
 from datetime import datetime
-from functools import wraps
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from coop.auth import allowed_only_if
 from coop.extensions import db
 from coop.members.models import Member, MembershipStatus
-from coop.voting import service, weighted_count
+from coop.voting import service, surplus, weighted_count
 from coop.voting.forms import (
     ConfirmVoteForm,
     MotionForm,
@@ -29,15 +29,8 @@ def _percent(value) -> str:
     return weighted_count.format_percent(value)
 
 
-def secretary_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not service.can_manage_voting(current_user):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
+#: Only the serving secretary may use these pages.
+secretary_required = allowed_only_if(service.can_manage_voting)
 
 
 def _motion_or_404(motion_id: int) -> Motion:
@@ -58,6 +51,7 @@ def index():
     return render_template(
         "voting/index.html",
         motions=service.motions_by_state(),
+        surplus_ballots=surplus.ballots(),
         can_manage=service.can_manage_voting(current_user),
     )
 
@@ -77,14 +71,24 @@ def motion(motion_id: int):
 
 
 def _voter(motion: Motion) -> Member:
-    """Whose vote is being cast: the signed-in member's own, or a principal's (?for=ID)."""
+    """Whose vote is being cast: the signed-in member's own, or a principal's (?for=ID).
+
+    Anyone who has not made the signed-in member their proxy for this motion is a 404. A
+    principal who has already voted is not: the proxy is told the vote has been cast.
+    """
     for_id = request.values.get("for", type=int)
     if for_id is None or for_id == current_user.id:
         return current_user
     member = db.session.get(Member, for_id)
-    if member is None or member not in service.principals_for(current_user, motion):
+    if member is None or not service.is_proxy_for(current_user, member, motion):
         abort(404)
     return member
+
+
+def _error_on(form, error: service.VotingError, default: str) -> None:
+    """Show a rule the service refused next to the field that needs changing."""
+    field = getattr(form, error.field or default, None) or getattr(form, default)
+    field.errors = [*field.errors, str(error)]
 
 
 @bp.post("/motions/<int:motion_id>/check")
@@ -115,6 +119,10 @@ def check_vote(motion_id: int):
 def vote(motion_id: int):
     motion = _motion_or_404(motion_id)
     voter = _voter(motion)
+    blocked = service.can_vote(current_user, voter, motion)
+    if blocked:
+        flash(blocked + ".", "info")
+        return redirect(url_for("voting.motion", motion_id=motion.id))
     return render_template("voting/vote.html", motion=motion, form=VoteForm(), voter=voter)
 
 
@@ -202,7 +210,7 @@ def proxies():
                 db.session.commit()
             except service.VotingError as error:
                 db.session.rollback()
-                form.proxy.errors.append(str(error))
+                _error_on(form, error, "proxy")
             else:
                 flash(f"{proxy.name} is now your proxy.", "success")
                 return redirect(url_for("voting.proxies"))
@@ -276,7 +284,7 @@ def new_motion():
                 db.session.commit()
             except service.VotingError as error:
                 db.session.rollback()
-                form.title.errors.append(str(error))
+                _error_on(form, error, "title")
             else:
                 flash("The motion has been put to the members.", "success")
                 return redirect(url_for("voting.motion", motion_id=motion.id))
@@ -305,7 +313,7 @@ def rules():
             db.session.commit()
         except service.VotingError as error:
             db.session.rollback()
-            form.share_budget_holder.errors.append(str(error))
+            _error_on(form, error, "share_budget_holder")
         else:
             flash("The co-op's voting rules have been changed.", "success")
             return redirect(url_for("voting.rules"))
