@@ -15,8 +15,8 @@ def create_app(config=None) -> Flask:
     from coop.members.cli import members_cli
     from coop.members.views import bp as members_bp
     from coop.voting import surplus_views  # noqa: F401 - adds its routes to the voting blueprint
-    from coop.voting.views import bp as voting_bp
     from coop.voting.cli import voting_cli
+    from coop.voting.views import bp as voting_bp
 
     app = Flask(__name__)
     app.config.from_object(config or config_module.Config())

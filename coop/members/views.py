@@ -1,6 +1,5 @@
 """Joining, signing in, your account, and the secretary's registers."""
 
-from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import (
@@ -19,6 +18,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
+from coop.auth import allowed_only_if
 from coop.extensions import db, limiter, login_manager
 from coop.members import emails, service, tokens
 from coop.members.forms import (
@@ -51,17 +51,8 @@ def _load_member(member_id: str) -> Member | None:
     return db.session.get(Member, int(member_id)) if member_id.isdigit() else None
 
 
-def secretary_required(view):
-    """Let only the serving secretary through; anyone else is told they may not."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not service.can_manage_membership(current_user):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
+#: Only the serving secretary may use these pages.
+secretary_required = allowed_only_if(service.can_manage_membership)
 
 
 def _safe_next(target: str | None) -> str | None:

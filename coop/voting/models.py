@@ -146,6 +146,9 @@ class CastVote(db.Model):
     """
 
     __tablename__ = "voting_cast_votes"
+    #: On SQLite, rows are kept in key (random receipt code) order, not the order votes
+    #: arrived, so that order cannot be matched against who voted when.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     receipt_code: Mapped[str] = mapped_column(String(32), primary_key=True)
     motion_id: Mapped[int] = mapped_column(ForeignKey("voting_motions.id"), index=True)
@@ -273,6 +276,9 @@ class SurplusVote(db.Model):
     """One anonymous approval ballot: its receipt code, the voter's class, what it approved."""
 
     __tablename__ = "voting_surplus_votes"
+    #: On SQLite, rows are kept in key (random receipt code) order, not the order votes
+    #: arrived, so that order cannot be matched against who voted when.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     receipt_code: Mapped[str] = mapped_column(String(32), primary_key=True)
     ballot_id: Mapped[int] = mapped_column(ForeignKey("voting_surplus_ballots.id"), index=True)
@@ -287,6 +293,9 @@ class SurplusApproval(db.Model):
     """One proposal approved on one anonymous ballot."""
 
     __tablename__ = "voting_surplus_approvals"
+    #: On SQLite, rows are kept in key (random receipt code) order, not the order votes
+    #: arrived, so that order cannot be matched against who voted when.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     receipt_code: Mapped[str] = mapped_column(
         ForeignKey("voting_surplus_votes.receipt_code"), primary_key=True

@@ -12,9 +12,8 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from coop.forms import DayMonthYearField
 from coop.money import parse_pounds
-from coop.voting.forms import _strip, _time_of_day
+from coop.voting.forms import _strip, date_field, voting_window_fields
 
 
 def _pounds(_form, field):
@@ -48,30 +47,8 @@ class SurplusBallotForm(FlaskForm):
         widget=GovTextInput(),
     )
     amount = pounds_field("Amount to share", "Enter the amount of surplus to share")
-    proposals_close_on = DayMonthYearField(
-        "Proposals close on",
-        [InputRequired(message="Enter the date proposals close")],
-    )
-    opens_on = DayMonthYearField(
-        "Voting opens on",
-        [InputRequired(message="Enter the date voting opens")],
-    )
-    opens_time = StringField(
-        "Opening time",
-        validators=[InputRequired(message="Enter the opening time"), _time_of_day],
-        filters=[_strip],
-        widget=GovTextInput(),
-    )
-    closes_on = DayMonthYearField(
-        "Voting closes on",
-        [InputRequired(message="Enter the date voting closes")],
-    )
-    closes_time = StringField(
-        "Closing time",
-        validators=[InputRequired(message="Enter the closing time"), _time_of_day],
-        filters=[_strip],
-        widget=GovTextInput(),
-    )
+    proposals_close_on = date_field("Proposals close on", "Enter the date proposals close")
+    opens_on, opens_time, closes_on, closes_time = voting_window_fields()
     submit = SubmitField("Open the ballot for proposals", widget=GovSubmitInput())
 
 

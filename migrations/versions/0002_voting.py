@@ -73,7 +73,8 @@ def upgrade():
     sa.Column('member_class', sa.String(length=32), nullable=False),
     sa.Column('choice', sa.Enum('for', 'against', 'abstain', name='choice', native_enum=False, length=16), nullable=False),
     sa.ForeignKeyConstraint(['motion_id'], ['voting_motions.id'], name=op.f('fk_voting_cast_votes_motion_id_voting_motions')),
-    sa.PrimaryKeyConstraint('receipt_code', name=op.f('pk_voting_cast_votes'))
+    sa.PrimaryKeyConstraint('receipt_code', name=op.f('pk_voting_cast_votes')),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('voting_cast_votes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_voting_cast_votes_motion_id'), ['motion_id'], unique=False)

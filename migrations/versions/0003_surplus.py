@@ -71,7 +71,8 @@ def upgrade():
     sa.Column('ballot_id', sa.Integer(), nullable=False),
     sa.Column('member_class', sa.String(length=32), nullable=False),
     sa.ForeignKeyConstraint(['ballot_id'], ['voting_surplus_ballots.id'], name=op.f('fk_voting_surplus_votes_ballot_id_voting_surplus_ballots')),
-    sa.PrimaryKeyConstraint('receipt_code', name=op.f('pk_voting_surplus_votes'))
+    sa.PrimaryKeyConstraint('receipt_code', name=op.f('pk_voting_surplus_votes')),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('voting_surplus_votes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_voting_surplus_votes_ballot_id'), ['ballot_id'], unique=False)
@@ -81,7 +82,8 @@ def upgrade():
     sa.Column('proposal_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['proposal_id'], ['voting_surplus_proposals.id'], name=op.f('fk_voting_surplus_approvals_proposal_id_voting_surplus_proposals')),
     sa.ForeignKeyConstraint(['receipt_code'], ['voting_surplus_votes.receipt_code'], name=op.f('fk_voting_surplus_approvals_receipt_code_voting_surplus_votes')),
-    sa.PrimaryKeyConstraint('receipt_code', 'proposal_id', name=op.f('pk_voting_surplus_approvals'))
+    sa.PrimaryKeyConstraint('receipt_code', 'proposal_id', name=op.f('pk_voting_surplus_approvals')),
+    sqlite_with_rowid=False
     )
     # ### end Alembic commands ###
 
