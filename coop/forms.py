@@ -1,7 +1,8 @@
 """Form fields shared by every domain."""
 
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from wtforms import DateField
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextArea, GovTextInput
+from wtforms import DateField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 
 class DayMonthYearField(DateField):
@@ -25,3 +26,22 @@ class DayMonthYearField(DateField):
             self.data = None
             return
         super().process_formdata([" ".join(value.strip() for value in valuelist)])
+
+
+def strip(value):
+    """A WTForms filter: trim spaces from what was typed."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def text_field(label, required_message=None, max_length=100, *, widget=None, multiline=False):
+    """A trimmed text field: required (spaces alone do not count) or optional, with a limit.
+
+    The limit's message names the field: "Full name must be 100 characters or fewer".
+    """
+    validators = [DataRequired(message=required_message)] if required_message else [Optional()]
+    validators.append(
+        Length(max=max_length, message=f"{label} must be {max_length:,} characters or fewer")
+    )
+    field = TextAreaField if multiline else StringField
+    default_widget = GovTextArea() if multiline else GovTextInput()
+    return field(label, validators=validators, filters=[strip], widget=widget or default_widget)

@@ -21,6 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
+from coop.forms import strip, text_field
 from coop.postcodes import normalise_postcode
 
 MIN_PASSWORD = 12
@@ -34,25 +35,10 @@ MEMBER_CLASS_CHOICES = [
 ]
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def uk_postcode(_form, field):
     """Accept any real UK postcode shape, whatever its spacing or case."""
     if field.data and normalise_postcode(field.data) is None:
         raise ValidationError("Enter a real UK postcode, like DE1 3AB")
-
-
-def text(label, required_message, max_length, **kwargs):
-    """A trimmed text field with a required message and a maximum length."""
-    validators = [InputRequired(message=required_message)] if required_message else [Optional()]
-    validators.append(
-        Length(max=max_length, message=f"{label} must be {max_length} characters or fewer")
-    )
-    return StringField(
-        label, validators=validators, filters=[_strip], widget=GovTextInput(), **kwargs
-    )
 
 
 def email_field(label="Email address"):
@@ -66,7 +52,7 @@ def email_field(label="Email address"):
                 check_deliverability=False,
             ),
         ],
-        filters=[_strip],
+        filters=[strip],
         widget=GovTextInput(),
     )
 
@@ -101,9 +87,9 @@ def address_fields():
     """The four fields of a postal address, created where they are called so that they sit
     in the form's order (and the error summary's) where the address appears on the page."""
     return (
-        text("Address line 1", "Enter the first line of your address", 100),
-        text("Address line 2 (optional)", None, 100),
-        text("Town or city", "Enter your town or city", 60),
+        text_field("Address line 1", "Enter the first line of your address", 100),
+        text_field("Address line 2 (optional)", None, 100),
+        text_field("Town or city", "Enter your town or city", 60),
         StringField(
             "Postcode",
             validators=[
@@ -111,7 +97,7 @@ def address_fields():
                 Length(max=10, message="Enter a real UK postcode, like DE1 3AB"),
                 uk_postcode,
             ],
-            filters=[_strip],
+            filters=[strip],
             widget=GovTextInput(),
         ),
     )
@@ -124,8 +110,8 @@ class RegisterForm(FlaskForm):
         validators=[InputRequired(message="Select how you will take part in the co-op")],
         widget=GovRadioInput(),
     )
-    organisation_name = text("Organisation name (providers only)", None, 120)
-    name = text("Full name", "Enter your full name", 100)
+    organisation_name = text_field("Organisation name (providers only)", None, 120)
+    name = text_field("Full name", "Enter your full name", 100)
     email = email_field()
     address_line_1, address_line_2, town, postcode = address_fields()
     password, password_confirm = new_password_fields()
@@ -185,8 +171,8 @@ class ChangePasswordForm(FlaskForm):
 
 
 class DetailsForm(FlaskForm):
-    name = text("Full name", "Enter your full name", 100)
-    organisation_name = text("Organisation name", None, 120)
+    name = text_field("Full name", "Enter your full name", 100)
+    organisation_name = text_field("Organisation name", None, 120)
     email = email_field()
     address_line_1, address_line_2, town, postcode = address_fields()
     submit = SubmitField("Save changes", widget=GovSubmitInput())
@@ -211,7 +197,7 @@ class DecisionForm(FlaskForm):
     reason = TextAreaField(
         "Reason (needed if you do not accept; the applicant will see it)",
         validators=[Length(max=2000, message="The reason must be 2,000 characters or fewer")],
-        filters=[_strip],
+        filters=[strip],
         widget=GovTextArea(),
     )
     submit = SubmitField("Save decision", widget=GovSubmitInput())
@@ -225,7 +211,7 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = text("Search by name, email, organisation, postcode or member number", None, 100)
+    q = text_field("Search by name, email, organisation, postcode or member number", None, 100)
     member_class = SelectField(
         "Member class",
         choices=[("", "All classes")] + MEMBER_CLASS_CHOICES,
@@ -239,7 +225,7 @@ class AppointForm(FlaskForm):
     member_number = StringField(
         "Member number",
         validators=[InputRequired(message="Enter the member number of the new officer")],
-        filters=[_strip],
+        filters=[strip],
         widget=GovTextInput(),
     )
     office = SelectField(

@@ -10,7 +10,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
-    GovTextArea,
     GovTextInput,
 )
 from wtforms import (
@@ -20,7 +19,6 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
-    TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -31,11 +29,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from coop.forms import DayMonthYearField
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+from coop.forms import DayMonthYearField, strip, text_field
 
 
 def _time_of_day(_form, field):
@@ -72,7 +66,7 @@ def voting_window_fields():
         return StringField(
             label,
             validators=[InputRequired(message=message), _time_of_day],
-            filters=[_strip],
+            filters=[strip],
             widget=GovTextInput(),
         )
 
@@ -103,38 +97,22 @@ def member_number_field(label, required=True):
             DataRequired(message=f"Enter the {label.lower()}") if required else Optional(),
             Length(max=10, message="Enter a member number, like 12"),
         ],
-        filters=[_strip],
+        filters=[strip],
         widget=GovTextInput(),
     )
 
 
 class MotionForm(FlaskForm):
-    title = StringField(
-        "Title",
-        validators=[
-            DataRequired(message="Enter a title"),
-            Length(max=150, message="The title must be 150 characters or fewer"),
-        ],
-        filters=[_strip],
-        widget=GovTextInput(),
-    )
-    summary = TextAreaField(
+    title = text_field("Title", "Enter a title", 150)
+    summary = text_field(
         "Summary in plain English",
-        validators=[
-            DataRequired(message="Enter a summary"),
-            Length(max=600, message="The summary must be 600 characters or fewer"),
-        ],
-        filters=[_strip],
+        "Enter a summary",
+        600,
         widget=GovCharacterCount(),
+        multiline=True,
     )
-    full_text = TextAreaField(
-        "Full text of the motion",
-        validators=[
-            DataRequired(message="Enter the full text of the motion"),
-            Length(max=20000, message="The full text must be 20,000 characters or fewer"),
-        ],
-        filters=[_strip],
-        widget=GovTextArea(),
+    full_text = text_field(
+        "Full text of the motion", "Enter the full text of the motion", 20000, multiline=True
     )
     proposer = member_number_field("Proposer's member number")
     seconder = member_number_field("Seconder's member number", required=False)

@@ -12,8 +12,9 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
+from coop.forms import strip, text_field
 from coop.money import parse_pounds
-from coop.voting.forms import _strip, date_field, voting_window_fields
+from coop.voting.forms import date_field, voting_window_fields
 
 
 def _pounds(_form, field):
@@ -31,21 +32,13 @@ def pounds_field(label: str, required_message: str) -> StringField:
             Length(max=20, message=f"Enter {label.lower()} in pounds, like 2500"),
             _pounds,
         ],
-        filters=[_strip],
+        filters=[strip],
         widget=GovTextInput(),
     )
 
 
 class SurplusBallotForm(FlaskForm):
-    financial_year = StringField(
-        "Financial year",
-        validators=[
-            InputRequired(message="Enter the financial year, like 2026 to 2027"),
-            Length(max=40, message="The financial year must be 40 characters or fewer"),
-        ],
-        filters=[_strip],
-        widget=GovTextInput(),
-    )
+    financial_year = text_field("Financial year", "Enter the financial year, like 2026 to 2027", 40)
     amount = pounds_field("Amount to share", "Enter the amount of surplus to share")
     proposals_close_on = date_field("Proposals close on", "Enter the date proposals close")
     opens_on, opens_time, closes_on, closes_time = voting_window_fields()
@@ -53,34 +46,16 @@ class SurplusBallotForm(FlaskForm):
 
 
 class ProposalForm(FlaskForm):
-    title = StringField(
-        "Title",
-        validators=[
-            InputRequired(message="Enter a title for your proposal"),
-            Length(max=120, message="The title must be 120 characters or fewer"),
-        ],
-        filters=[_strip],
-        widget=GovTextInput(),
-    )
-    description = TextAreaField(
+    title = text_field("Title", "Enter a title for your proposal", 120)
+    description = text_field(
         "What would the money do?",
-        validators=[
-            InputRequired(message="Describe what the money would do"),
-            Length(max=2000, message="The description must be 2,000 characters or fewer"),
-        ],
-        filters=[_strip],
+        "Describe what the money would do",
+        2000,
         widget=GovCharacterCount(),
+        multiline=True,
     )
     cost = pounds_field("Cost", "Enter what it would cost")
-    helps = StringField(
-        "Who would it help?",
-        validators=[
-            InputRequired(message="Say who it would help"),
-            Length(max=200, message="Who it helps must be 200 characters or fewer"),
-        ],
-        filters=[_strip],
-        widget=GovTextInput(),
-    )
+    helps = text_field("Who would it help?", "Say who it would help", 200)
     submit = SubmitField("Send proposal", widget=GovSubmitInput())
 
 
@@ -94,7 +69,7 @@ class ProposalDecisionForm(FlaskForm):
     reason = TextAreaField(
         "Reason (needed if not; the proposer will see it)",
         validators=[Length(max=1000, message="The reason must be 1,000 characters or fewer")],
-        filters=[_strip],
+        filters=[strip],
         widget=GovTextArea(),
     )
     submit = SubmitField("Save decision", widget=GovSubmitInput())

@@ -7,9 +7,23 @@ from coop.members.models import Member, MembershipStatus
 
 def test_create_secretary_makes_an_approved_member_who_holds_the_office(app, db, runner):
     result = runner.invoke(
-        args=["members", "create-secretary", "Sec@Example.org", "--name", "Sam Okafor",
-              "--member-class", "carer", "--address", "1 Friar Gate", "--town", "Derby",
-              "--postcode", "de11da", "--password", "a long enough password"],
+        args=[
+            "members",
+            "create-secretary",
+            "Sec@Example.org",
+            "--name",
+            "Sam Okafor",
+            "--member-class",
+            "carer",
+            "--address",
+            "1 Friar Gate",
+            "--town",
+            "Derby",
+            "--postcode",
+            "de11da",
+            "--password",
+            "a long enough password",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "Sam Okafor <sec@example.org> is the secretary (member 1)." in result.output

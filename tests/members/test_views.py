@@ -68,6 +68,7 @@ def test_registering_creates_an_applicant_and_emails_a_confirmation_link(app, cl
     "field, value, message",
     [
         ("name", "", "Enter your full name"),
+        ("name", "   ", "Enter your full name"),
         ("name", "x" * 101, "Full name must be 100 characters or fewer"),
         ("email", "", "Enter your email address"),
         ("email", "not-an-email", "Enter an email address in the correct format"),

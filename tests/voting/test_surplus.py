@@ -258,3 +258,24 @@ def test_export_pb_explains_what_it_cannot_export(app, db, runner, make_member):
     db.session.commit()
     result = runner.invoke(args=["voting", "export-pb", str(ballot.id)])
     assert result.exit_code == 2 and "once voting has closed" in result.output
+
+
+def test_a_proposal_with_mistakes_is_explained_and_keeps_what_was_typed(
+    app, client, auth, make_member
+):
+    secretary = make_member(secretary=True)
+    member = make_member()
+    with app.app_context():
+        ballot = _ballot(_db.session.merge(secretary), now=surplus.utcnow())
+        _db.session.commit()
+        ballot_id = ballot.id
+    auth.login(member.email)
+    body = client.post(
+        f"/voting/surplus/{ballot_id}/propose",
+        data={"title": "   ", "description": "Short breaks", "cost": "12.345", "helps": "Carers"},
+    ).get_data(as_text=True)
+    assert "Enter a title for your proposal" in body
+    assert "Enter cost in pounds, like 2500 or 2,500.00" in body
+    assert 'value="12.345"' in body and "Short breaks" in body and 'value="Carers"' in body
+    with app.app_context():
+        assert _db.session.get(SurplusBallot, ballot_id).proposals == []
