@@ -111,3 +111,12 @@ class TestProductionConfig:
         assert app.config["SESSION_COOKIE_SECURE"] is True
         assert app.config["REMEMBER_COOKIE_SECURE"] is True
         assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+
+
+def test_the_403_page_is_in_the_sites_style_and_says_what_to_do(client, auth, make_member):
+    auth.login(make_member().email)
+    response = client.get("/secretary/register")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "You do not have permission to see this page" in body
+    assert "contact the co-op's secretary" in body and "Skip to main content" in body

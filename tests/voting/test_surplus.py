@@ -223,6 +223,8 @@ def test_the_whole_journey_and_a_recount_from_the_export(
 
     page = client.get(f"/voting/surplus/{ballot_id}/results").get_data(as_text=True)
     assert "Funded" in page and "Not funded" in page
+    # Weighted approvals: each carer weighs 2 and each PA 2/3, so every proposal has 4.00.
+    assert "Weighted approvals" in page and page.count(">4.00</td>") == 3
     assert receipts[carers[0].id] in page
     # Carers (25%) and PAs (25%) carry equal weight although PAs are three times as many.
     with app.app_context():
