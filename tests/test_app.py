@@ -119,4 +119,4 @@ def test_the_403_page_is_in_the_sites_style_and_says_what_to_do(client, auth, ma
     body = response.get_data(as_text=True)
     assert response.status_code == 403
     assert "You do not have permission to see this page" in body
-    assert "contact the co-op's secretary" in body and "Skip to main content" in body
+    assert "contact the co-op&#39;s secretary" in body and "Skip to main content" in body
