@@ -9,7 +9,8 @@ from coop.voting.models import Choice, Resolution
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 
 
-def _motion(secretary, opens_at, closes_at):
+def _motion(secretary, opens_at, closes_at=None, seconder=None):
+    """Put a motion to members, the day before it opens unless it has opened already."""
     return service.put_motion(
         secretary,
         service.MotionDraft(
@@ -17,14 +18,14 @@ def _motion(secretary, opens_at, closes_at):
             summary="Set money aside for carers' breaks.",
             full_text="That the co-op starts a respite fund.",
             proposer=secretary,
-            seconder=None,
+            seconder=seconder,
             resolution=Resolution.ORDINARY,
             opens_at=opens_at,
-            closes_at=closes_at,
+            closes_at=closes_at or opens_at + timedelta(days=7),
             quorum_percent=10,
             class_quorums={},
         ),
-        now=opens_at - timedelta(days=1),
+        now=min(opens_at, service.utcnow()) - timedelta(minutes=1),
     )
 
 
@@ -85,30 +86,11 @@ def test_a_motion_that_closed_unnoticed_sends_only_its_result(app, db, mailbox, 
     secretary.approved_at = NOW - timedelta(days=30)
     member = make_member(email="m@example.org")
     member.approved_at = NOW - timedelta(days=30)
-    motion = _motion_with_seconder(secretary, member)
+    motion = _motion(secretary, NOW, seconder=member)
     _db.session.commit()
     sent = emails.send_due_notices(NOW + timedelta(days=30))
     assert sent == {"opening": 0, "reminder": 0, "result": 2}
     assert motion.result_sent_at is not None
-
-
-def _motion_with_seconder(secretary, seconder):
-    return service.put_motion(
-        secretary,
-        service.MotionDraft(
-            title="Open the books",
-            summary="Publish the accounts monthly.",
-            full_text="That the co-op publishes its accounts every month.",
-            proposer=secretary,
-            seconder=seconder,
-            resolution=Resolution.SPECIAL,
-            opens_at=NOW,
-            closes_at=NOW + timedelta(days=7),
-            quorum_percent=10,
-            class_quorums={},
-        ),
-        now=NOW - timedelta(days=1),
-    )
 
 
 def test_the_send_notices_command_sends_what_is_due_once(app, db, runner, mailbox, make_member):
@@ -116,23 +98,7 @@ def test_the_send_notices_command_sends_what_is_due_once(app, db, runner, mailbo
     secretary.approved_at = service.utcnow() - timedelta(days=3)
     member = make_member(email="m@example.org")
     member.approved_at = service.utcnow() - timedelta(days=3)
-    opened = service.utcnow() - timedelta(hours=1)
-    service.put_motion(
-        secretary,
-        service.MotionDraft(
-            title="Open the books",
-            summary="Publish accounts.",
-            full_text="That we publish.",
-            proposer=secretary,
-            seconder=member,
-            resolution=Resolution.ORDINARY,
-            opens_at=opened,
-            closes_at=opened + timedelta(days=7),
-            quorum_percent=10,
-            class_quorums={},
-        ),
-        now=opened - timedelta(minutes=1),
-    )
+    _motion(secretary, service.utcnow() - timedelta(hours=1), seconder=member)
     _db.session.commit()
     result = runner.invoke(args=["voting", "send-notices"])
     assert result.exit_code == 0, result.output

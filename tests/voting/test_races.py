@@ -43,7 +43,7 @@ REQUEST_LIMIT = 180
 @pytest.fixture
 def pg_app(app):
     if app.config["BACKEND"] != "postgresql":
-        pytest.skip("Race tests need PostgreSQL's concurrency; this is the SQLite run")
+        pytest.skip(reason="Race tests need PostgreSQL's concurrency; this is the SQLite run")
     return app
 
 

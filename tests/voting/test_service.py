@@ -649,7 +649,7 @@ def test_on_sqlite_even_the_stored_order_of_votes_says_nothing_of_who_cast_them(
     app, db, make_member, make_motion, monkeypatch
 ):
     if app.config["BACKEND"] != "sqlite":
-        pytest.skip("PostgreSQL stores rows in arrival order; see the README on secrecy")
+        pytest.skip(reason="PostgreSQL stores rows in arrival order; see the README on secrecy")
     voters = [make_member() for _ in range(3)]
     motion = motion_row(db, make_motion())
     codes = iter(["ZZZZ-ZZZZ-ZZZZ", "MMMM-MMMM-MMMM", "AAAA-AAAA-AAAA"])
