@@ -358,9 +358,8 @@ def revoke_proxy(appointment: Proxy, member: Member, now: datetime | None = None
     return appointment
 
 
-def principals_for(proxy: Member, motion: Motion, now: datetime | None = None) -> list[Member]:
+def principals_for(proxy: Member, motion: Motion) -> list[Member]:
     """The members this proxy may still vote for on this motion."""
-    now = now or utcnow()
     principals = {}
     for appointment in _appointments_covering(proxy.id, motion):
         principal = appointment.member

@@ -531,7 +531,7 @@ def test_a_date_range_proxy_covers_the_motions_that_open_within_it(db, make_memb
     # The last date passing does not take away a vote on a motion that opened within it.
     near_closing = today_motion.closes_at - timedelta(hours=1)
     assert near_closing.astimezone(service.LONDON).date() > today
-    assert service.principals_for(percy, today_motion, near_closing) == [yara]
+    assert service.principals_for(percy, today_motion) == [yara]
     service.cast_vote(today_motion, yara, Choice.ABSTAIN, by=percy, now=near_closing)
     assert service.votes_cast_for(yara)[0].proxy_id == percy.id
     # For a motion opening outside the range, Percy is not Yara's proxy.
