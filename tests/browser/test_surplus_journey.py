@@ -207,10 +207,12 @@ def test_a_member_approves_proposals_by_keyboard_and_reads_the_explained_result(
         cells = row_for(why, title).get_by_role("cell")
         expect(cells.nth(0)).to_have_text(cost)
         expect(cells.nth(1)).to_have_text(backers)
-        expect(cells.nth(2).locator(".govuk-tag")).to_have_text(verdict)
-        expect(cells.nth(3)).to_have_text(re.compile(rf"^\s*{verdict}\b"))
+        # Every vote weighs 1 here, so the weighted approvals equal the backers.
+        expect(cells.nth(2)).to_have_text(f"{backers.split()[0]}.00")
+        expect(cells.nth(3).locator(".govuk-tag")).to_have_text(verdict)
+        expect(cells.nth(4)).to_have_text(re.compile(rf"^\s*{verdict}\b"))
         for figure in figures:
-            expect(cells.nth(3)).to_contain_text(figure)
+            expect(cells.nth(4)).to_contain_text(figure)
 
     chart = page.get_by_role("img", name=re.compile(r"^Each proposal's cost as a share of"))
     expect(chart).to_have_attribute("role", "img")
