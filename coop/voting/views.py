@@ -56,6 +56,12 @@ def index():
     )
 
 
+def _back_to_motion(motion: Motion, message: str):
+    """Return to the motion page, saying why the vote went no further."""
+    flash(message.rstrip(".") + ".", "info")
+    return redirect(url_for("voting.motion", motion_id=motion.id))
+
+
 @bp.get("/motions/<int:motion_id>")
 def motion(motion_id: int):
     motion = _motion_or_404(motion_id)
@@ -100,8 +106,7 @@ def check_vote(motion_id: int):
     form = VoteForm()
     blocked = service.can_vote(current_user, voter, motion)
     if blocked:
-        flash(blocked + ".", "info")
-        return redirect(url_for("voting.motion", motion_id=motion.id))
+        return _back_to_motion(motion, blocked)
     if not form.validate_on_submit():
         return render_template("voting/vote.html", motion=motion, form=form, voter=voter)
     confirm = ConfirmVoteForm(data={"choice": form.choice.data})
@@ -121,8 +126,7 @@ def vote(motion_id: int):
     voter = _voter(motion)
     blocked = service.can_vote(current_user, voter, motion)
     if blocked:
-        flash(blocked + ".", "info")
-        return redirect(url_for("voting.motion", motion_id=motion.id))
+        return _back_to_motion(motion, blocked)
     return render_template("voting/vote.html", motion=motion, form=VoteForm(), voter=voter)
 
 
@@ -139,12 +143,10 @@ def cast(motion_id: int):
         db.session.commit()
     except service.AlreadyVoted:
         db.session.rollback()
-        flash("This vote had already been cast, so nothing was changed.", "info")
-        return redirect(url_for("voting.motion", motion_id=motion.id))
+        return _back_to_motion(motion, "This vote had already been cast, so nothing was changed")
     except service.VotingError as error:
         db.session.rollback()
-        flash(f"{error}.", "info")
-        return redirect(url_for("voting.motion", motion_id=motion.id))
+        return _back_to_motion(motion, str(error))
     return render_template(
         "voting/receipt.html",
         motion=motion,

@@ -8,6 +8,12 @@ except ImportError:  # the `browser` fixture skips, or fails, saying so
     expect = None
 
 
+#: The password members made for voting journeys sign in with.
+PASSWORD = "a long password for voting"
+#: A receipt code as shown to a voter, e.g. K7QH-M2XD-9TPA.
+RECEIPT_CODE = re.compile(r"^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$")
+
+
 def main_menu_link(page, name: str):
     return page.get_by_role("navigation", name="Main menu").get_by_role("link", name=name)
 
@@ -20,7 +26,7 @@ def summary_value(page, key: str):
     return row.locator(".govuk-summary-list__value")
 
 
-def sign_in(user, email_address: str, password: str) -> None:
+def sign_in(user, email_address: str, password: str = PASSWORD) -> None:
     """From any page: the menu's Sign in link, then the sign-in form."""
     page = user.page
     user.activate(main_menu_link(page, "Sign in"))

@@ -4,12 +4,7 @@ import re
 
 import pytest
 
-from tests.browser.journeys import main_menu_link, sign_in, sign_out, summary_value
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture skips, or fails, saying so
-    expect = None
+from tests.browser.journeys import expect, main_menu_link, sign_in, sign_out, summary_value
 
 NEWCOMER_EMAIL = "ada@example.org"
 NEWCOMER_PASSWORD = "four unrelated words here"

@@ -8,16 +8,8 @@ from coop.extensions import db as _db
 from coop.members.models import Member
 from coop.voting import service, surplus
 from coop.voting.models import SurplusBallot
-from tests.browser.journeys import main_menu_link
-from tests.browser.journeys import sign_in as _sign_in
+from tests.browser.journeys import PASSWORD, RECEIPT_CODE, expect, main_menu_link, sign_in
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture skips, or fails, saying so
-    expect = None
-
-PASSWORD = "a long password for voting"
-RECEIPT_CODE = re.compile(r"^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$")
 YEAR = "2026 to 2027"
 BALLOT_LINK = f"Surplus {YEAR}: £1,000.00"
 RESPITE = "Respite breaks for family carers"
@@ -26,10 +18,6 @@ GARDEN = "A garden at the day centre"
 
 
 # --- Helpers -----------------------------------------------------------------------------
-
-
-def sign_in(user, email_address: str, password: str = PASSWORD) -> None:
-    _sign_in(user, email_address, password)
 
 
 class Clock:

@@ -10,24 +10,20 @@ from coop.extensions import db as _db
 from coop.members.models import Member
 from coop.voting import service, surplus
 from coop.voting.models import Choice, Motion, Resolution
-from tests.browser.journeys import main_menu_link, sign_out, summary_value
-from tests.browser.journeys import sign_in as _sign_in
+from tests.browser.journeys import (
+    PASSWORD,
+    RECEIPT_CODE,
+    expect,
+    main_menu_link,
+    sign_in,
+    sign_out,
+    summary_value,
+)
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture skips, or fails, saying so
-    expect = None
-
-PASSWORD = "a long password for voting"
-RECEIPT_CODE = re.compile(r"^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$")
 MOTION_TITLE = "Open a second day centre in Ilkeston"
 
 
 # --- Helpers -----------------------------------------------------------------------------
-
-
-def sign_in(user, email_address: str, password: str = PASSWORD) -> None:
-    _sign_in(user, email_address, password)
 
 
 class Clock:
