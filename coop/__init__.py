@@ -12,6 +12,8 @@ def create_app(config=None) -> Flask:
     from coop import database, errors, pages, security, templating
     from coop.demo import demo_cli
     from coop.extensions import csrf, db, limiter, login_manager, mail, migrate
+    from coop.marketplace import models as _marketplace_models  # noqa: F401 - for migrations
+    from coop.payments import models as _payments_models  # noqa: F401 - for migrations
     from coop.members.cli import members_cli
     from coop.members.views import bp as members_bp
     from coop.voting import surplus_views  # noqa: F401 - adds its routes to the voting blueprint

@@ -57,6 +57,9 @@ class VotingRules(db.Model):
         ),
         CheckConstraint("quorum_percent BETWEEN 0 AND 100", name="quorum_is_a_percentage"),
         CheckConstraint("max_proxies >= 0", name="max_proxies_not_negative"),
+        CheckConstraint(
+            "commission_basis_points BETWEEN 0 AND 9999", name="commission_below_100_percent"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,6 +73,8 @@ class VotingRules(db.Model):
     #: The most members one member may hold proxies for at once.
     max_proxies: Mapped[int]
     seconder_required: Mapped[bool] = mapped_column(default=True)
+    #: The co-op's commission on each paid marketplace booking, in basis points (800 is 8%).
+    commission_basis_points: Mapped[int] = mapped_column(default=800, server_default="800")
     made_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     #: Empty for the defaults the co-op started with.
     made_by_id: Mapped[int | None] = mapped_column(ForeignKey("members_members.id"))

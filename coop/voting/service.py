@@ -37,6 +37,7 @@ DEFAULT_RULES = dict(
     quorum_percent=10,
     max_proxies=3,
     seconder_required=True,
+    commission_basis_points=800,
 )
 
 
@@ -92,6 +93,7 @@ def change_rules(
     quorum_percent: int,
     max_proxies: int,
     seconder_required: bool,
+    commission_basis_points: int | None = None,
     now: datetime | None = None,
 ) -> VotingRules:
     """The secretary changes the rules; the change is kept with its date and who made it."""
@@ -106,7 +108,14 @@ def change_rules(
         raise VotingError(
             "The most proxies a member may hold cannot be negative", field="max_proxies"
         )
+    if commission_basis_points is None:
+        commission_basis_points = rules_in_force(now).commission_basis_points
+    if not 0 <= commission_basis_points < 10_000:
+        raise VotingError(
+            "The commission must be at least 0% and less than 100%", field="commission_percent"
+        )
     rules = VotingRules(
+        commission_basis_points=commission_basis_points,
         share_budget_holder=shares["budget_holder"],
         share_carer=shares["carer"],
         share_pa=shares["pa"],

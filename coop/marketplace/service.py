@@ -1,0 +1,141 @@
+"""Rules shared across the marketplace: what is public, what is bookable, what a place costs."""
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import ColumnElement, and_
+
+from coop.marketplace import pricing
+from coop.marketplace.models import (
+    Listing,
+    ListingStatus,
+    Provider,
+    ProviderStaff,
+    ProviderStatus,
+    Session,
+)
+from coop.marketplace.schedule import LONDON
+from coop.members.models import Member
+
+
+class MarketplaceError(Exception):
+    """A marketplace rule was broken; the message says so in plain English.
+
+    ``field`` names the form field the message belongs beside, when there is one.
+    """
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def london_today(now: datetime | None = None) -> date:
+    """Today's date on the co-op's clock."""
+    return (now or utcnow()).astimezone(LONDON).date()
+
+
+# --- What the public sees ----------------------------------------------------------------
+
+
+def provider_is_live(today: date) -> ColumnElement[bool]:
+    """SQL condition: the provider is approved and its insurance has not run out."""
+    return and_(Provider.status == ProviderStatus.APPROVED, Provider.insurance_expires_on >= today)
+
+
+def listing_is_public(today: date) -> ColumnElement[bool]:
+    """SQL condition (join Provider): the listing is published by a live provider."""
+    return and_(Listing.status == ListingStatus.PUBLISHED, provider_is_live(today))
+
+
+def is_public(listing: Listing, today: date | None = None) -> bool:
+    """The same test as :func:`listing_is_public`, for a listing already loaded."""
+    today = today or london_today()
+    provider = listing.provider
+    return (
+        listing.status is ListingStatus.PUBLISHED
+        and provider.status is ProviderStatus.APPROVED
+        and provider.insured_on(today)
+    )
+
+
+def is_bookable(session: Session, now: datetime | None = None) -> bool:
+    """Whether places in this session can be booked now (ignoring whether any are left)."""
+    now = now or utcnow()
+    return (
+        session.cancelled_at is None
+        and session.starts_at > now
+        and is_public(session.listing, london_today(now))
+    )
+
+
+# --- Who may do what ---------------------------------------------------------------------
+
+
+def is_budget_holder(actor: Member | None) -> bool:
+    """An approved budget holder may book and pay from their budget."""
+    return (
+        actor is not None
+        and actor.is_authenticated
+        and actor.is_approved
+        and actor.member_class.value == "budget_holder"
+    )
+
+
+def is_staff_of(actor: Member | None, provider: Provider) -> bool:
+    """Whether the member is one of the provider's staff accounts."""
+    if actor is None or not actor.is_authenticated or not actor.is_approved:
+        return False
+    return any(staff.member_id == actor.id for staff in provider.staff)
+
+
+def providers_of(actor: Member) -> list[Provider]:
+    """The providers a member manages (usually one)."""
+    from coop.extensions import db
+
+    return list(
+        db.session.scalars(
+            db.select(Provider)
+            .join(ProviderStaff)
+            .where(ProviderStaff.member_id == actor.id)
+            .order_by(Provider.id)
+        )
+    )
+
+
+# --- Prices ------------------------------------------------------------------------------
+
+
+def pricing_rules(listing: Listing) -> pricing.PricingRules:
+    """The listing's discounts as the pure pricing module understands them."""
+    windows = tuple(
+        pricing.ConcessionWindow(
+            days=c.day_numbers,
+            start=c.window_start,
+            end=c.window_end,
+            percent_off=c.percent_off,
+            members_only=c.members_only,
+        )
+        for c in listing.concessions
+    )
+    members = (
+        pricing.MembersDiscount(listing.members_discount_percent)
+        if listing.members_discount_percent
+        else None
+    )
+    return pricing.PricingRules(windows=windows, members_discount=members)
+
+
+def price_for(listing: Listing, starts_at: datetime, buyer: Member | None) -> pricing.PlacePrice:
+    """The price of one place for this buyer: shown on every page and charged at booking.
+
+    Members-only discounts go to approved members; anyone else sees, and would pay, the
+    price for non-members.
+    """
+    is_member = bool(buyer is not None and buyer.is_authenticated and buyer.is_approved)
+    return pricing.price_of_place(
+        listing.price_pence, pricing_rules(listing), starts_at, is_member=is_member
+    )

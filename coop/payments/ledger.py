@@ -1,0 +1,327 @@
+"""The ledger in the database: accounts, balanced transactions posted once, balances from entries.
+
+The arithmetic and the shape of each transaction come from the pure ``postings`` module; this
+module stores them, locks a budget while money leaves it, and reads balances back.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from fractions import Fraction
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from coop.extensions import db
+from coop.members.models import Member
+from coop.payments import postings
+from coop.payments.models import (
+    AccountKind,
+    FundingKind,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    TransactionKind,
+)
+
+#: Where a direct payment paid to the co-op arrives, and where an individual service fund is
+#: owed from (the council that commissions it).
+CLIENT_BANK = postings.bank_account("client")
+COUNCIL_FUNDING = postings.funding_account("council")
+
+#: The most a secretary may record as arriving in one go (£100,000), to catch typing slips.
+MAX_FUNDING_PENCE = 10_000_000
+
+
+class LedgerError(Exception):
+    """Something the ledger refuses; the message says why in plain English."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def utcnow() -> datetime:
+    from coop.marketplace.service import utcnow as now
+
+    return now()
+
+
+def account_key(key: postings.Account) -> str:
+    """Write a postings account key as text, e.g. ('budget', 42) as 'budget:42'."""
+    return ":".join(str(part) for part in key)
+
+
+def account(key: postings.Account, now: datetime | None = None) -> LedgerAccount:
+    """The stored account for a postings key, opened the first time it is needed.
+
+    Two requests may open the same account at once; the UNIQUE key lets one win and the
+    other read what it made.
+    """
+    text = account_key(key)
+    found = db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == text))
+    if found is not None:
+        return found
+    kind = AccountKind(key[0])
+    opened = LedgerAccount(
+        key=text,
+        kind=kind,
+        member_id=key[1] if kind is AccountKind.BUDGET else None,
+        provider_id=key[1] if kind is AccountKind.PROVIDER_PAYABLE else None,
+        opened_at=now or utcnow(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(opened)
+    except IntegrityError:
+        return db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == text))
+    return opened
+
+
+def balance_of(ledger_account: LedgerAccount) -> int:
+    """The account's balance the way people read it (money held, owed or earned is positive)."""
+    raw = db.session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount_pence), 0)).where(
+            LedgerEntry.account_id == ledger_account.id
+        )
+    )
+    return postings.natural_balance((ledger_account.kind.value,), int(raw))
+
+
+def budget_balance(member: Member) -> int:
+    """How much a budget holder's budget holds now, in pence."""
+    found = db.session.scalar(
+        select(LedgerAccount).where(
+            LedgerAccount.key == account_key(postings.budget_account(member.id))
+        )
+    )
+    return 0 if found is None else balance_of(found)
+
+
+def lock_budget(member: Member) -> LedgerAccount:
+    """Lock a budget holder's budget account until the transaction ends, and return it.
+
+    Everything that takes money out of a budget locks it first, so two bookings at once
+    are decided one after the other (SQLite's BEGIN IMMEDIATE does the same there).
+    """
+    opened = account(postings.budget_account(member.id))
+    return db.session.scalars(
+        select(LedgerAccount)
+        .where(LedgerAccount.id == opened.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def post(
+    transaction: postings.Transaction,
+    kind: TransactionKind,
+    *,
+    posted_by: Member | None = None,
+    booking_id: int | None = None,
+    reverses: LedgerTransaction | None = None,
+    funding_kind: FundingKind | None = None,
+    received_on: date | None = None,
+    reference: str | None = None,
+    now: datetime | None = None,
+) -> LedgerTransaction:
+    """Store a balanced transaction (``postings`` has already refused an unbalanced one)."""
+    now = now or utcnow()
+    stored = LedgerTransaction(
+        kind=kind,
+        memo=transaction.memo[:200],
+        posted_at=now,
+        posted_by=posted_by,
+        booking_id=booking_id,
+        reverses=reverses,
+        funding_kind=funding_kind,
+        received_on=received_on,
+        reference=reference,
+    )
+    db.session.add(stored)
+    for entry in transaction.entries:
+        stored.entries.append(
+            LedgerEntry(account=account(entry.account, now), amount_pence=entry.amount_pence)
+        )
+    db.session.flush()
+    return stored
+
+
+def as_posting(stored: LedgerTransaction) -> postings.Transaction:
+    """Read a stored transaction back as the pure type, e.g. to refund or reverse it."""
+    entries = tuple(
+        postings.Entry(_key_of(entry.account), entry.amount_pence) for entry in stored.entries
+    )
+    return postings.Transaction(entries, stored.memo)
+
+
+def _key_of(ledger_account: LedgerAccount) -> postings.Account:
+    kind, _, rest = ledger_account.key.partition(":")
+    if not rest:
+        return (kind,)
+    return (kind, int(rest)) if rest.isdigit() else (kind, rest)
+
+
+# --- Money arriving ----------------------------------------------------------------------
+
+
+def record_funding(
+    member: Member,
+    amount_pence: int,
+    funding_kind: FundingKind,
+    received_on: date,
+    reference: str,
+    by: Member,
+    now: datetime | None = None,
+) -> LedgerTransaction:
+    """The secretary records money arriving in a budget holder's budget."""
+    from coop.marketplace.service import is_budget_holder, london_today
+
+    if not (by.is_authenticated and by.is_secretary):
+        raise LedgerError("Only the secretary can record money arriving in a budget.")
+    if not is_budget_holder(member):
+        raise LedgerError("Money can only be paid into an approved budget holder's budget.")
+    if not isinstance(amount_pence, int) or amount_pence <= 0:
+        raise LedgerError("Enter an amount more than £0.", field="amount")
+    if amount_pence > MAX_FUNDING_PENCE:
+        raise LedgerError("Enter an amount of £100,000 or less.", field="amount")
+    if received_on > london_today(now):
+        raise LedgerError("The date the money arrived must be today or in the past.", "received_on")
+    reference = (reference or "").strip()
+    if not reference:
+        raise LedgerError(
+            "Enter the bank or remittance reference, so the money can be traced.", "reference"
+        )
+    source = CLIENT_BANK if funding_kind is FundingKind.DIRECT_PAYMENT else COUNCIL_FUNDING
+    transaction = postings.receive_funding(
+        member.id,
+        amount_pence,
+        funding_kind.posting_kind,
+        source=source,
+        memo=f"{funding_kind.label} received for {member.name}",
+    )
+    return post(
+        transaction,
+        TransactionKind.FUNDING,
+        posted_by=by,
+        funding_kind=funding_kind,
+        received_on=received_on,
+        reference=reference[:60],
+        now=now,
+    )
+
+
+# --- Paying for bookings -----------------------------------------------------------------
+
+
+def commission_rate(at: datetime | None = None) -> Fraction:
+    """The co-op's commission on a paid booking, from the rules in force."""
+    from coop.voting.service import rules_in_force
+
+    return postings.basis_points(rules_in_force(at).commission_basis_points)
+
+
+def pay_for_booking(
+    member: Member,
+    provider_id: int,
+    gross_pence: int,
+    booking_id: int,
+    memo: str,
+    now: datetime | None = None,
+) -> LedgerTransaction:
+    """Take a booking's price from the budget, split between the provider and commission.
+
+    Raises ``postings.InsufficientFunds`` when the budget cannot cover it; the caller rolls
+    the whole booking back.
+    """
+    locked = lock_budget(member)
+    transaction = postings.pay_for_booking(
+        member.id,
+        provider_id,
+        gross_pence,
+        commission_rate(now),
+        available_pence=balance_of(locked),
+        memo=memo,
+    )
+    return post(
+        transaction,
+        TransactionKind.BOOKING_PAYMENT,
+        posted_by=member,
+        booking_id=booking_id,
+        now=now,
+    )
+
+
+def payment_for(booking_id: int) -> LedgerTransaction | None:
+    """The payment transaction of a booking, if it was paid for."""
+    return db.session.scalar(
+        select(LedgerTransaction).where(
+            LedgerTransaction.booking_id == booking_id,
+            LedgerTransaction.kind == TransactionKind.BOOKING_PAYMENT,
+        )
+    )
+
+
+def refund(
+    payment: LedgerTransaction, memo: str, by: Member | None, now: datetime | None = None
+) -> LedgerTransaction:
+    """Refund a booking's payment in full: its exact reversal. UNIQUE stops a second refund."""
+    transaction = postings.refund_booking(as_posting(payment), memo)
+    return post(
+        transaction,
+        TransactionKind.REFUND,
+        posted_by=by,
+        booking_id=payment.booking_id,
+        reverses=payment,
+        now=now,
+    )
+
+
+# --- Reading the ledger ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    transaction: LedgerTransaction
+    #: Money into the account is positive, money out negative.
+    amount_pence: int
+    balance_pence: int
+
+
+def statement(ledger_account: LedgerAccount) -> list[StatementLine]:
+    """Every movement on an account, oldest first, with the balance after each."""
+    rows = db.session.execute(
+        select(LedgerTransaction, LedgerEntry.amount_pence)
+        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .where(LedgerEntry.account_id == ledger_account.id)
+        .order_by(LedgerTransaction.posted_at, LedgerTransaction.id)
+    ).all()
+    lines, running = [], 0
+    for transaction, raw in rows:
+        amount = postings.natural_balance((ledger_account.kind.value,), raw)
+        running += amount
+        lines.append(StatementLine(transaction, amount, running))
+    return lines
+
+
+def budget_statement(member: Member) -> list[StatementLine]:
+    """A budget holder's budget statement; empty until money first arrives."""
+    found = db.session.scalar(
+        select(LedgerAccount).where(
+            LedgerAccount.key == account_key(postings.budget_account(member.id))
+        )
+    )
+    return [] if found is None else statement(found)
+
+
+def all_transactions_balance() -> bool:
+    """Whether every stored transaction's entries add up to zero (an auditor's check)."""
+    unbalanced = db.session.scalar(
+        select(func.count()).select_from(
+            select(LedgerEntry.transaction_id)
+            .group_by(LedgerEntry.transaction_id)
+            .having(func.sum(LedgerEntry.amount_pence) != 0)
+            .subquery()
+        )
+    )
+    return unbalanced == 0
