@@ -12,10 +12,10 @@ def create_app(config=None) -> Flask:
     from coop import database, errors, pages, security, templating
     from coop.demo import demo_cli
     from coop.extensions import csrf, db, limiter, login_manager, mail, migrate
-    from coop.marketplace import models as _marketplace_models  # noqa: F401 - for migrations
-    from coop.payments import models as _payments_models  # noqa: F401 - for migrations
+    from coop.marketplace.views import bp as marketplace_bp
     from coop.members.cli import members_cli
     from coop.members.views import bp as members_bp
+    from coop.payments.views import bp as payments_bp
     from coop.voting import surplus_views  # noqa: F401 - adds its routes to the voting blueprint
     from coop.voting.cli import voting_cli
     from coop.voting.views import bp as voting_bp
@@ -59,6 +59,8 @@ def create_app(config=None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(members_bp)
     app.register_blueprint(voting_bp)
+    app.register_blueprint(marketplace_bp)
+    app.register_blueprint(payments_bp)
     app.cli.add_command(members_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(voting_cli)

@@ -1,0 +1,8 @@
+"""The marketplace blueprint: finding services and listings (search_views), booking them
+(booking_views) and providers running them (provider_views) add their routes to it."""
+
+from flask import Blueprint
+
+bp = Blueprint("marketplace", __name__, url_prefix="/marketplace", template_folder="templates")
+
+from coop.marketplace import models as _models  # noqa: E402,F401 - the tables, for migrations

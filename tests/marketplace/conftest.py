@@ -1,0 +1,155 @@
+"""Factories for providers, listings, sessions and budgets; use them inside the `db` fixture."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from coop.marketplace.models import (
+    Category,
+    Concession,
+    Listing,
+    ListingStatus,
+    Provider,
+    ProviderKind,
+    ProviderStaff,
+    ProviderStatus,
+    ScheduleTime,
+    Session,
+)
+
+
+@pytest.fixture
+def make_provider(db, make_member):
+    """`make_provider(staff=member, status="approved", insurance_expires_on=date)`."""
+    counter = {"n": 0}
+
+    def make(staff=None, *, status="approved", insurance_expires_on=None, name=None, **fields):
+        counter["n"] += 1
+        now = datetime.now(UTC)
+        staff = staff or make_member("provider")
+        provider = Provider(
+            name=name or f"Provider {counter['n']}",
+            kind=fields.pop("kind", ProviderKind.MICRO_ENTERPRISE),
+            description=fields.pop("description", "A local provider."),
+            email=fields.pop("email", f"provider{counter['n']}@example.org"),
+            phone=fields.pop("phone", "01332 000000"),
+            address_line_1=fields.pop("address_line_1", "1 Market Place"),
+            town=fields.pop("town", "Derby"),
+            postcode=fields.pop("postcode", "DE1 3AA"),
+            insurance_expires_on=insurance_expires_on or date.today() + timedelta(days=365),
+            dbs_checked_on=fields.pop("dbs_checked_on", date.today() - timedelta(days=30)),
+            status=ProviderStatus(status),
+            applied_at=now,
+            approved_at=now if status == "approved" else None,
+            rejection_reason="Not suitable" if status == "rejected" else None,
+            **fields,
+        )
+        db.session.add(provider)
+        db.session.flush()
+        db.session.add(ProviderStaff(provider=provider, member_id=staff.id, added_at=now))
+        db.session.commit()
+        return provider
+
+    return make
+
+
+@pytest.fixture
+def make_listing(db, make_provider):
+    """`make_listing(provider=None, price_pence=1000, places=10, off_peak=False, ...)`.
+
+    `off_peak=True` adds the gym's rule: weekdays 10:00 to 15:00 at half price for members.
+    """
+
+    def make(
+        provider=None,
+        *,
+        title="Gym session",
+        category=Category.GYM_FITNESS,
+        price_pence=1000,
+        places=10,
+        duration_minutes=60,
+        status="published",
+        off_peak=False,
+        notice_hours=24,
+        schedule=((0, time(10, 0)),),
+        **fields,
+    ):
+        provider = provider or make_provider()
+        listing = Listing(
+            provider=provider,
+            title=title,
+            description=fields.pop("description", f"{title} for members."),
+            category=category,
+            price_pence=price_pence,
+            duration_minutes=duration_minutes,
+            places_per_session=places,
+            venue_address=fields.pop("venue_address", "1 Market Place, Derby DE1 3AA"),
+            cancellation_notice_hours=notice_hours,
+            status=ListingStatus(status),
+            created_at=datetime.now(UTC),
+            **fields,
+        )
+        for weekday, at in schedule:
+            listing.schedule_times.append(ScheduleTime(weekday=weekday, starts_at=at))
+        if off_peak:
+            listing.concessions.append(
+                Concession(
+                    days="01234",
+                    window_start=time(10, 0),
+                    window_end=time(15, 0),
+                    percent_off=50,
+                    members_only=True,
+                )
+            )
+        db.session.add(listing)
+        db.session.commit()
+        return listing
+
+    return make
+
+
+@pytest.fixture
+def make_session(db, make_listing):
+    """`make_session(listing=None, starts_at=None, places=None)`: a session, by default
+    next week at a whole hour, with the listing's places."""
+
+    def make(listing=None, *, starts_at=None, places=None, **fields):
+        listing = listing or make_listing()
+        if starts_at is None:
+            starts_at = (datetime.now(UTC) + timedelta(days=7)).replace(
+                minute=0, second=0, microsecond=0
+            )
+        session = Session(
+            listing=listing,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(minutes=listing.duration_minutes),
+            places=places or listing.places_per_session,
+            **fields,
+        )
+        db.session.add(session)
+        db.session.commit()
+        return session
+
+    return make
+
+
+@pytest.fixture
+def fund(db, make_member):
+    """`fund(member, pence)`: the secretary records a direct payment into the member's budget."""
+    from coop.payments import ledger
+    from coop.payments.models import FundingKind
+
+    state = {}
+
+    def pay_in(member, pence, *, kind=FundingKind.DIRECT_PAYMENT, reference="DP-TEST"):
+        if "secretary" not in state:
+            state["secretary"] = make_member(secretary=True, email="treasury-secretary@example.org")
+        secretary = db.session.merge(state["secretary"])
+        member = db.session.merge(member)
+        transaction = ledger.record_funding(
+            member, pence, kind, date.today(), reference, by=secretary
+        )
+        db.session.commit()
+        return transaction
+
+    return pay_in
