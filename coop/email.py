@@ -23,9 +23,10 @@ def external_url(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
-def send(to: str, subject: str, body: str) -> bool:
+def send(to: str, subject: str, body: str, attachments: tuple = ()) -> bool:
     """Send a plain-text email; return False (and log why) if it could not be sent.
 
+    ``attachments`` are (filename, content type, bytes), e.g. a booking's calendar file.
     Nothing about a person's needs belongs in an email body: keep to what happened and a link.
     """
     site = current_app.config["SITE_NAME"]
@@ -33,6 +34,8 @@ def send(to: str, subject: str, body: str) -> bool:
         current_app.logger.info("Email to %s: %s\n%s", to, subject, body)
         return True
     message = Message(subject=f"{subject} – {site}", recipients=[to], body=body)
+    for filename, content_type, data in attachments:
+        message.attach(filename, content_type, data)
     try:
         mail.send(message)
     except Exception:  # noqa: BLE001 - any SMTP failure is reported the same way

@@ -127,6 +127,7 @@ def post(
 ) -> LedgerTransaction:
     """Store a balanced transaction (``postings`` has already refused an unbalanced one)."""
     now = now or utcnow()
+    accounts = [account(entry.account, now) for entry in transaction.entries]
     stored = LedgerTransaction(
         kind=kind,
         memo=transaction.memo[:200],
@@ -137,12 +138,12 @@ def post(
         funding_kind=funding_kind,
         received_on=received_on,
         reference=reference,
+        entries=[
+            LedgerEntry(account=opened, amount_pence=entry.amount_pence)
+            for opened, entry in zip(accounts, transaction.entries, strict=True)
+        ],
     )
     db.session.add(stored)
-    for entry in transaction.entries:
-        stored.entries.append(
-            LedgerEntry(account=account(entry.account, now), amount_pence=entry.amount_pence)
-        )
     db.session.flush()
     return stored
 

@@ -3,7 +3,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, event
+from sqlalchemy import CheckConstraint, ForeignKey, String, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coop.database import UTCDateTime
@@ -153,11 +153,21 @@ class LedgerIsAppendOnly(Exception):
     """Raised when code tries to change or delete a recorded transaction or entry."""
 
 
-@event.listens_for(LedgerEntry, "before_update")
-@event.listens_for(LedgerEntry, "before_delete")
-@event.listens_for(LedgerTransaction, "before_update")
-@event.listens_for(LedgerTransaction, "before_delete")
-def _refuse_edits(_mapper, _connection, target) -> None:
+def _refuse(target) -> None:
     raise LedgerIsAppendOnly(
         f"{type(target).__name__} {target.id} is recorded; post a reversing transaction instead"
     )
+
+
+@event.listens_for(LedgerEntry, "before_update")
+@event.listens_for(LedgerTransaction, "before_update")
+def _refuse_edits(mapper, _connection, target) -> None:
+    state = inspect(target)
+    if any(state.attrs[column.key].history.has_changes() for column in mapper.column_attrs):
+        _refuse(target)
+
+
+@event.listens_for(LedgerEntry, "before_delete")
+@event.listens_for(LedgerTransaction, "before_delete")
+def _refuse_deletes(_mapper, _connection, target) -> None:
+    _refuse(target)

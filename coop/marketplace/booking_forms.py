@@ -1,0 +1,60 @@
+"""The shape of what a budget holder sends to book, cancel, wait for a place or review."""
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import HiddenField, IntegerField, RadioField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from coop.forms import strip
+
+
+class BookForm(FlaskForm):
+    places = IntegerField(
+        "How many places?",
+        widget=GovTextInput(),
+        default=1,
+        validators=[
+            InputRequired(message="Enter how many places you want, such as 1"),
+            NumberRange(min=1, max=10, message="Enter a number of places from 1 to 10"),
+        ],
+    )
+    #: The price of one place as the page showed it; booking refuses if it is not the price
+    #: that would be charged.
+    price_pence = HiddenField()
+    submit = SubmitField("Confirm and pay", widget=GovSubmitInput())
+
+
+class ConfirmForm(FlaskForm):
+    """A form that is only a button, for cancelling or joining and leaving a waiting list."""
+
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class ReviewForm(FlaskForm):
+    rating = RadioField(
+        "How would you rate the session?",
+        widget=GovRadioInput(),
+        choices=[
+            ("5", "5 stars – excellent"),
+            ("4", "4 stars – good"),
+            ("3", "3 stars – all right"),
+            ("2", "2 stars – poor"),
+            ("1", "1 star – very poor"),
+        ],
+        validators=[InputRequired(message="Choose a rating from 1 to 5 stars")],
+    )
+    comment = TextAreaField(
+        "Comment (optional)",
+        widget=GovCharacterCount(),
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=2000, message="Keep the comment to 2,000 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Send review", widget=GovSubmitInput())

@@ -1,0 +1,607 @@
+"""Booking places and paying from a budget; cancelling; the waiting list; reviews.
+
+Places and money are limited, so the database decides them: a conditional UPDATE takes
+places only while some are left, and the budget account is locked while money leaves it.
+Nothing here commits: the view commits once, so a booking and its payment happen together
+or not at all.
+"""
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from coop.extensions import db
+from coop.marketplace.models import (
+    Booking,
+    BookingStatus,
+    Review,
+    Session,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+from coop.marketplace.service import (
+    MarketplaceError,
+    is_budget_holder,
+    is_public,
+    is_staff_of,
+    london_today,
+    price_for,
+    utcnow,
+)
+from coop.members.models import Member
+from coop.money import format_pence
+from coop.payments import ledger, postings
+
+#: The most places one booking may take.
+MAX_PLACES_PER_BOOKING = 10
+
+#: How long a place offered from the waiting list is held, unless COOP_WAITLIST_HOLD_HOURS
+#: says otherwise.
+DEFAULT_OFFER_HOLD = timedelta(hours=12)
+
+#: The moves a booking may make; every other move is refused.
+ALLOWED_MOVES = {
+    (BookingStatus.CONFIRMED, BookingStatus.CANCELLED),
+    (BookingStatus.CONFIRMED, BookingStatus.CANCELLED_BY_PROVIDER),
+}
+
+
+class BookingError(MarketplaceError):
+    """A booking, cancellation or review that cannot be made; the message says why."""
+
+
+class SessionFull(BookingError):
+    """No places are left in the session."""
+
+
+class NotEnoughMoney(BookingError):
+    """The budget holds less than the booking costs."""
+
+    def __init__(self, message: str, shortfall_pence: int):
+        super().__init__(message, field="places")
+        self.shortfall_pence = shortfall_pence
+
+
+class PriceChanged(BookingError):
+    """The price to be charged is not the price the person saw."""
+
+    def __init__(self, message: str, price_pence: int):
+        super().__init__(message)
+        self.price_pence = price_pence
+
+
+def can_move(from_status: BookingStatus, to_status: BookingStatus) -> bool:
+    return (from_status, to_status) in ALLOWED_MOVES
+
+
+def _move(booking: Booking, to_status: BookingStatus, now: datetime) -> None:
+    if not can_move(booking.status, to_status):
+        raise BookingError("This booking has already been cancelled.")
+    booking.status = to_status
+    booking.cancelled_at = now
+
+
+def new_reference() -> str:
+    """A booking reference people can read out: no 0/O or 1/I to confuse."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "BK-" + "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+def offer_hold() -> timedelta:
+    hours = current_app.config.get("WAITLIST_HOLD_HOURS")
+    return timedelta(hours=float(hours)) if hours else DEFAULT_OFFER_HOLD
+
+
+# --- What a booking would cost -----------------------------------------------------------
+
+
+def why_not_bookable(session: Session, now: datetime) -> str | None:
+    """Why nobody can book this session now, in plain English; None if they can."""
+    if session.cancelled_at is not None:
+        return "This session has been cancelled by the provider, so it cannot be booked."
+    if session.starts_at <= now:
+        return "This session has already started or finished, so it cannot be booked."
+    if not is_public(session.listing, london_today(now)):
+        return "This listing is not available to book at the moment."
+    return None
+
+
+def refund_deadline(starts_at: datetime, notice_hours: int) -> datetime:
+    """The last moment a cancellation gets a full refund."""
+    return starts_at - timedelta(hours=notice_hours)
+
+
+def refund_due(booking: Booking, now: datetime) -> int:
+    """What cancelling now gives back: everything before the notice period, else nothing."""
+    if now <= refund_deadline(booking.session.starts_at, booking.cancellation_notice_hours):
+        return booking.total_pence
+    return 0
+
+
+def live_booking(session: Session, member: Member) -> Booking | None:
+    """The member's confirmed booking in this session, if they have one."""
+    return db.session.scalar(
+        select(Booking).where(
+            Booking.session_id == session.id,
+            Booking.member_id == member.id,
+            Booking.status == BookingStatus.CONFIRMED,
+        )
+    )
+
+
+# --- Booking -----------------------------------------------------------------------------
+
+
+def book(
+    member: Member,
+    session: Session,
+    *,
+    places: int = 1,
+    expected_price_pence: int | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """Book places in a session and pay for them from the member's budget.
+
+    ``expected_price_pence`` is the price of one place the person was shown; if the price
+    to be charged differs (a changed rule, or a tampered form) nothing is booked. A place
+    held for the member by a waiting-list offer is used before any free place.
+    """
+    now = now or utcnow()
+    if not is_budget_holder(member):
+        raise BookingError("Only approved budget holders can book and pay from a budget.")
+    reason = why_not_bookable(session, now)
+    if reason:
+        raise BookingError(reason)
+    if isinstance(places, bool) or not isinstance(places, int) or places < 1:
+        raise BookingError("Book at least 1 place.", field="places")
+    if places > MAX_PLACES_PER_BOOKING:
+        raise BookingError(
+            f"You can book up to {MAX_PLACES_PER_BOOKING} places at a time.", field="places"
+        )
+    listing = session.listing
+    price = price_for(listing, session.starts_at, member)
+    if expected_price_pence is not None and expected_price_pence != price.price_pence:
+        raise PriceChanged(
+            f"The price of a place is {format_pence(price.price_pence)}, not the "
+            f"{format_pence(expected_price_pence)} on the page you sent. Nothing has been "
+            "booked. Check the price below and book again.",
+            price.price_pence,
+        )
+    total = price.price_pence * places
+    if total and not listing.direct_payments_allowed:
+        raise BookingError(
+            "Budgets cannot be spent on this listing, because the provider says direct "
+            "payments may not pay for it. Ask the provider how else to pay."
+        )
+    if live_booking(session, member) is not None:
+        raise BookingError("You have already booked this session. See My bookings.")
+
+    if total:
+        budget = ledger.lock_budget(member)  # money first, always in this order
+        available = ledger.balance_of(budget)
+        if available < total:
+            raise _short(available, total)
+
+    offer = _live_offer(session, member, now)
+    if offer is not None and places != 1:
+        raise BookingError("The place held for you is for 1 person.", field="places")
+    _take_places(session, places, from_hold=offer is not None)
+    if offer is not None:
+        offer.status = WaitlistStatus.BOOKED
+
+    try:
+        with db.session.begin_nested():
+            booking = Booking(
+                reference=new_reference(),
+                session=session,
+                member=member,
+                places=places,
+                price_each_pence=price.price_pence,
+                base_price_each_pence=price.base_pence,
+                total_pence=total,
+                discount_label=price.label,
+                cancellation_notice_hours=listing.cancellation_notice_hours,
+                status=BookingStatus.CONFIRMED,
+                booked_at=now,
+                refund_pence=0,
+            )
+            db.session.add(booking)
+    except IntegrityError:
+        raise BookingError("You have already booked this session. See My bookings.") from None
+
+    if total:
+        try:
+            ledger.pay_for_booking(
+                member,
+                listing.provider_id,
+                total,
+                booking.id,
+                f"{booking.reference}: {listing.title}",
+                now,
+            )
+        except postings.InsufficientFunds as short:
+            raise _short(short.available_pence, total) from None
+    return booking
+
+
+def _short(available: int, total: int) -> NotEnoughMoney:
+    return NotEnoughMoney(
+        f"Your budget holds {format_pence(available)} but this booking costs "
+        f"{format_pence(total)}, so it is {format_pence(total - available)} short. "
+        "Nothing has been booked.",
+        total - available,
+    )
+
+
+def _take_places(session: Session, places: int, *, from_hold: bool) -> None:
+    """Take places in one conditional UPDATE, so two requests can never both get the last."""
+    query = update(Session).where(Session.id == session.id, Session.cancelled_at.is_(None))
+    if from_hold:
+        query = query.where(Session.held >= places, Session.booked + places <= Session.places)
+        query = query.values(booked=Session.booked + places, held=Session.held - places)
+    else:
+        query = query.where(Session.booked + Session.held + places <= Session.places)
+        query = query.values(booked=Session.booked + places)
+    taken = db.session.execute(query.execution_options(synchronize_session=False)).rowcount
+    db.session.expire(session, ["booked", "held"])
+    if taken != 1:
+        if places > 1 and session.places_left > 0:
+            raise SessionFull(
+                f"Only {session.places_left} of the places you asked for are left.",
+                field="places",
+            )
+        raise SessionFull(
+            "This session is full. Nothing has been booked. You can join the waiting list "
+            "and we will email you if a place comes free."
+        )
+
+
+# --- Cancelling --------------------------------------------------------------------------
+
+
+@dataclass
+class Cancellation:
+    booking: Booking
+    refund_pence: int
+    #: Waiting-list offers made with the places freed, to email after commit.
+    offers: list[WaitlistEntry] = field(default_factory=list)
+
+
+def _locked(booking: Booking) -> Booking:
+    return db.session.scalars(
+        select(Booking)
+        .where(Booking.id == booking.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def cancel(booking: Booking, by: Member, now: datetime | None = None) -> Cancellation:
+    """The budget holder cancels: a full refund before the notice period, none after."""
+    now = now or utcnow()
+    if booking.member_id != by.id:
+        raise BookingError("You can only cancel your own bookings.")
+    booking = _locked(booking)
+    if booking.status is not BookingStatus.CONFIRMED:
+        raise BookingError("This booking has already been cancelled.")
+    session = booking.session
+    if session.starts_at <= now:
+        raise BookingError("This session has already started, so it cannot be cancelled.")
+    refund = refund_due(booking, now)
+    _move(booking, BookingStatus.CANCELLED, now)
+    booking.refund_pence = refund
+    _release_places(session, booking.places)
+    if refund:
+        _refund(booking, by, now, "Cancelled by the budget holder")
+    return Cancellation(booking, refund, offer_places(session, now))
+
+
+def _release_places(session: Session, places: int) -> None:
+    db.session.execute(
+        update(Session)
+        .where(Session.id == session.id, Session.booked >= places)
+        .values(booked=Session.booked - places)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(session, ["booked", "held"])
+
+
+def _refund(booking: Booking, by: Member | None, now: datetime, why: str) -> None:
+    payment = ledger.payment_for(booking.id)
+    if payment is not None:
+        ledger.refund(payment, f"Refund {booking.reference}: {why}", by, now)
+
+
+def cancel_session(
+    session: Session, by: Member, reason: str, now: datetime | None = None
+) -> list[Booking]:
+    """The provider cancels a session: everyone booked gets all their money back."""
+    now = now or utcnow()
+    if not is_staff_of(by, session.listing.provider):
+        raise BookingError("Only the provider's staff can cancel its sessions.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise BookingError("Say why the session is cancelled; everyone booked is told.", "reason")
+    session = db.session.scalars(
+        select(Session)
+        .where(Session.id == session.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if session.cancelled_at is not None:
+        raise BookingError("This session is already cancelled.")
+    if session.starts_at <= now:
+        raise BookingError("This session has already started, so it cannot be cancelled.")
+    session.cancelled_at = now
+    session.cancel_reason = reason
+    cancelled = []
+    for booking in session.bookings:
+        if booking.status is BookingStatus.CONFIRMED:
+            _move(booking, BookingStatus.CANCELLED_BY_PROVIDER, now)
+            booking.refund_pence = booking.total_pence
+            _refund(booking, by, now, "Session cancelled by the provider")
+            cancelled.append(booking)
+    session.booked = 0
+    session.held = 0
+    for entry in _entries(session, WaitlistStatus.WAITING, WaitlistStatus.OFFERED):
+        entry.status = WaitlistStatus.CLOSED
+    db.session.flush()
+    return cancelled
+
+
+def mark_attendance(
+    booking: Booking, attended: bool, by: Member, now: datetime | None = None
+) -> Booking:
+    """The provider records whether someone came, once the session has started."""
+    now = now or utcnow()
+    if not is_staff_of(by, booking.session.listing.provider):
+        raise BookingError("Only the provider's staff can mark attendance.")
+    if booking.status is not BookingStatus.CONFIRMED:
+        raise BookingError("This booking was cancelled, so there is no attendance to mark.")
+    if booking.session.starts_at > now:
+        raise BookingError("Attendance can be marked once the session has started.")
+    booking.attended = bool(attended)
+    return booking
+
+
+# --- The waiting list --------------------------------------------------------------------
+
+
+def _entries(session: Session, *statuses: WaitlistStatus) -> list[WaitlistEntry]:
+    return list(
+        db.session.scalars(
+            select(WaitlistEntry)
+            .where(WaitlistEntry.session_id == session.id, WaitlistEntry.status.in_(statuses))
+            .order_by(WaitlistEntry.joined_at, WaitlistEntry.id)
+        )
+    )
+
+
+def waitlist_entry(session: Session, member: Member) -> WaitlistEntry | None:
+    """The member's live place on the session's waiting list (waiting or offered)."""
+    return db.session.scalar(
+        select(WaitlistEntry).where(
+            WaitlistEntry.session_id == session.id,
+            WaitlistEntry.member_id == member.id,
+            WaitlistEntry.status.in_([WaitlistStatus.WAITING, WaitlistStatus.OFFERED]),
+        )
+    )
+
+
+def _live_offer(session: Session, member: Member, now: datetime) -> WaitlistEntry | None:
+    entry = waitlist_entry(session, member)
+    if entry and entry.status is WaitlistStatus.OFFERED and entry.offer_expires_at > now:
+        return entry
+    return None
+
+
+def position(entry: WaitlistEntry) -> int:
+    """Where the member is on the waiting list: 1 is next."""
+    ahead = [e for e in _entries(entry.session, WaitlistStatus.WAITING) if e.id != entry.id]
+    return 1 + sum(1 for e in ahead if (e.joined_at, e.id) < (entry.joined_at, entry.id))
+
+
+def join_waitlist(member: Member, session: Session, now: datetime | None = None) -> WaitlistEntry:
+    """Join a full session's waiting list."""
+    now = now or utcnow()
+    if not is_budget_holder(member):
+        raise BookingError("Only approved budget holders can join a waiting list.")
+    reason = why_not_bookable(session, now)
+    if reason:
+        raise BookingError(reason)
+    if live_booking(session, member) is not None:
+        raise BookingError("You have already booked this session.")
+    if session.places_left > 0:
+        raise BookingError("There are places left in this session, so you can book one now.")
+    entry = WaitlistEntry(session=session, member=member, joined_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(entry)
+    except IntegrityError:
+        raise BookingError("You are already on the waiting list for this session.") from None
+    return entry
+
+
+def leave_waitlist(
+    entry: WaitlistEntry, member: Member, now: datetime | None = None
+) -> list[WaitlistEntry]:
+    """Leave the waiting list; a place held for you goes to the next person."""
+    now = now or utcnow()
+    if entry.member_id != member.id:
+        raise BookingError("You can only leave your own place on a waiting list.")
+    if entry.status not in (WaitlistStatus.WAITING, WaitlistStatus.OFFERED):
+        raise BookingError("You are no longer on this waiting list.")
+    was_offered = entry.status is WaitlistStatus.OFFERED
+    entry.status = WaitlistStatus.LEFT
+    if was_offered:
+        _release_hold(entry.session)
+        return offer_places(entry.session, now)
+    return []
+
+
+def _release_hold(session: Session) -> None:
+    db.session.execute(
+        update(Session)
+        .where(Session.id == session.id, Session.held >= 1)
+        .values(held=Session.held - 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(session, ["booked", "held"])
+
+
+def offer_places(session: Session, now: datetime | None = None) -> list[WaitlistEntry]:
+    """Offer every free place in the session to the next people waiting, holding each one.
+
+    A held place counts as taken, so nobody else can book it while the offer stands.
+    """
+    now = now or utcnow()
+    offers = []
+    if session.cancelled_at is not None or session.starts_at <= now:
+        return offers
+    for entry in _entries(session, WaitlistStatus.WAITING):
+        held = db.session.execute(
+            update(Session)
+            .where(Session.id == session.id, Session.booked + Session.held < Session.places)
+            .values(held=Session.held + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if held != 1:
+            break
+        entry.status = WaitlistStatus.OFFERED
+        entry.offered_at = now
+        entry.offer_expires_at = min(now + offer_hold(), session.starts_at)
+        offers.append(entry)
+    db.session.expire(session, ["booked", "held"])
+    return offers
+
+
+def expire_offers(now: datetime | None = None) -> list[WaitlistEntry]:
+    """Let offers that ran out go, and offer those places to the next people waiting.
+
+    Run from cron (``flask marketplace process-waitlist``) and before showing a session.
+    Returns the new offers, to email after commit.
+    """
+    now = now or utcnow()
+    ran_out = list(
+        db.session.scalars(
+            select(WaitlistEntry)
+            .where(
+                WaitlistEntry.status == WaitlistStatus.OFFERED,
+                WaitlistEntry.offer_expires_at <= now,
+            )
+            .with_for_update(skip_locked=True)
+        )
+    )
+    sessions = {}
+    for entry in ran_out:
+        entry.status = WaitlistStatus.EXPIRED
+        _release_hold(entry.session)
+        sessions[entry.session_id] = entry.session
+    offers = []
+    for session in sessions.values():
+        offers.extend(offer_places(session, now))
+    return offers
+
+
+# --- Reviews -----------------------------------------------------------------------------
+
+
+def can_review(booking: Booking, member: Member) -> bool:
+    """The budget holder may review a session once they attended it, once."""
+    return (
+        booking.member_id == member.id
+        and booking.status is BookingStatus.CONFIRMED
+        and booking.attended is True
+        and booking.review is None
+    )
+
+
+def review(
+    booking: Booking, member: Member, rating: int, comment: str, now: datetime | None = None
+) -> Review:
+    """Rate an attended session from 1 to 5, with a comment."""
+    now = now or utcnow()
+    if booking.member_id != member.id:
+        raise BookingError("You can only review your own bookings.")
+    if booking.review is not None:
+        raise BookingError("You have already reviewed this session.")
+    if booking.attended is not True:
+        raise BookingError("You can review a session once the provider has marked you as there.")
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise BookingError("Choose a rating from 1 to 5 stars.", field="rating")
+    comment = (comment or "").strip()
+    if len(comment) > 2000:
+        raise BookingError("Keep the comment to 2,000 characters or fewer.", field="comment")
+    try:
+        with db.session.begin_nested():
+            made = Review(
+                booking=booking,
+                listing_id=booking.session.listing_id,
+                rating=rating,
+                comment=comment,
+                created_at=now,
+            )
+            db.session.add(made)
+    except IntegrityError:
+        raise BookingError("You have already reviewed this session.") from None
+    return made
+
+
+def reply_to_review(review: Review, text: str, by: Member, now: datetime | None = None) -> Review:
+    """The provider replies to a review, once; the reply shows under it on the listing."""
+    now = now or utcnow()
+    if not is_staff_of(by, review.listing.provider):
+        raise BookingError("Only the provider's staff can reply to its reviews.")
+    text = (text or "").strip()
+    if not text:
+        raise BookingError("Enter your reply.", field="reply")
+    if len(text) > 2000:
+        raise BookingError("Keep the reply to 2,000 characters or fewer.", field="reply")
+    if review.reply:
+        raise BookingError("You have already replied to this review.")
+    review.reply = text
+    review.replied_at = now
+    review.replied_by_id = by.id
+    return review
+
+
+# --- What a member sees ------------------------------------------------------------------
+
+
+def bookings_of(member: Member, now: datetime | None = None) -> tuple[list[Booking], list[Booking]]:
+    """The member's bookings: (coming up, soonest first; past and cancelled, latest first)."""
+    now = now or utcnow()
+    rows = list(
+        db.session.scalars(
+            select(Booking)
+            .join(Session)
+            .where(Booking.member_id == member.id)
+            .order_by(Session.starts_at)
+        )
+    )
+    coming = [b for b in rows if b.status is BookingStatus.CONFIRMED and b.session.ends_at > now]
+    past = [b for b in rows if b not in coming]
+    past.reverse()
+    return coming, past
+
+
+def waitlists_of(member: Member) -> list[WaitlistEntry]:
+    """The member's live waiting-list places and offers, soonest session first."""
+    return list(
+        db.session.scalars(
+            select(WaitlistEntry)
+            .join(Session)
+            .where(
+                WaitlistEntry.member_id == member.id,
+                WaitlistEntry.status.in_([WaitlistStatus.WAITING, WaitlistStatus.OFFERED]),
+            )
+            .order_by(Session.starts_at)
+        )
+    )
+
+
+from coop.marketplace.emails import send_session_cancelled  # noqa: E402,F401 - for providers
