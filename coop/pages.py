@@ -40,11 +40,6 @@ def rules():
     return render_template("pages/rules.html")
 
 
-@bp.get("/marketplace")
-def marketplace():
-    return render_template("pages/marketplace.html")
-
-
 @bp.get("/shared-lives")
 def shared_lives():
     return render_template("pages/shared_lives.html")

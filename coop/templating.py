@@ -38,7 +38,7 @@ def navigation() -> list[dict]:
 
     # (text, endpoint, the endpoints that count as being in that section)
     items = [
-        ("Marketplace", "pages.marketplace", "pages.marketplace"),
+        ("Marketplace", "marketplace.search", "marketplace."),
         ("Voting", "voting.index", "voting."),
         ("Shared Lives", "pages.shared_lives", "pages.shared_lives"),
     ]

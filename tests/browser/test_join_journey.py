@@ -115,7 +115,7 @@ PUBLIC_PAGES = [
     ("/accessibility", None),
     ("/privacy", None),
     ("/rules", None),
-    ("/marketplace", None),
+    ("/marketplace/", None),
     ("/voting", None),
     ("/shared-lives", None),
     ("/no-such-page", "Page not found"),

@@ -1,0 +1,442 @@
+"""Finding sessions to book, and what the public listing page shows about a listing."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from coop.extensions import db
+from coop.marketplace import pricing, schedule, service
+from coop.marketplace.models import (
+    ACCESSIBILITY_FEATURES,
+    Category,
+    Listing,
+    ListingStatus,
+    Provider,
+    ProviderStatus,
+    Review,
+    Session,
+)
+from coop.marketplace.schedule import LONDON
+from coop.members.models import Member
+
+#: How far ahead a search looks when no last date is given, and the listing page's sessions.
+DEFAULT_WEEKS = 4
+#: Results on one page of the search.
+PER_PAGE = 20
+#: The most sessions the listing page shows.
+LISTING_PAGE_SESSIONS = 20
+#: The most reviews the listing page shows, newest first.
+LISTING_PAGE_REVIEWS = 20
+
+FEATURE_NAMES = frozenset(name for name, _label in ACCESSIBILITY_FEATURES)
+
+
+class TimeOfDay(enum.Enum):
+    """Part of the day a session starts in, on the Europe/London clock."""
+
+    MORNING = "morning"
+    AFTERNOON = "afternoon"
+    EVENING = "evening"
+
+    @property
+    def label(self) -> str:
+        return {
+            "morning": "Morning (before 12 noon)",
+            "afternoon": "Afternoon (12 noon to 5pm)",
+            "evening": "Evening (from 5pm)",
+        }[self.value]
+
+    def includes(self, starts_at: datetime) -> bool:
+        """Whether a session starting at this moment starts in this part of the London day."""
+        local = starts_at.astimezone(LONDON).time()
+        if self is TimeOfDay.MORNING:
+            return local < time(12, 0)
+        if self is TimeOfDay.AFTERNOON:
+            return time(12, 0) <= local < time(17, 0)
+        return local >= time(17, 0)
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """What someone is looking for. Empty or None parts do not narrow the search.
+
+    Dates are local (Europe/London) and both included; ``max_price_pence`` is compared with
+    the price that applies to the person searching, so 0 means free sessions only.
+    """
+
+    text: str = ""
+    category: Category | None = None
+    first_day: date | None = None
+    last_day: date | None = None
+    time_of_day: TimeOfDay | None = None
+    max_price_pence: int | None = None
+    features: frozenset[str] = field(default_factory=frozenset)
+    direct_payments: bool = False
+
+    def __post_init__(self) -> None:
+        unknown = set(self.features) - FEATURE_NAMES
+        if unknown:
+            raise ValueError(f"Unknown accessibility features: {sorted(unknown)}")
+        object.__setattr__(self, "features", frozenset(self.features))
+
+    def date_range(self, today: date) -> tuple[date, date]:
+        """The local dates searched: by default from today, for four weeks."""
+        first = self.first_day or today
+        last = self.last_day or first + timedelta(weeks=DEFAULT_WEEKS)
+        return first, last
+
+
+@dataclass(frozen=True)
+class Rating:
+    """The reviews a listing has had: how many and their total, for the average."""
+
+    count: int
+    total: int
+
+    @property
+    def average(self) -> float:
+        return self.total / self.count
+
+    @property
+    def average_text(self) -> str:
+        """The average to one decimal place, without a trailing '.0': '4.5', '4'."""
+        return f"{self.average:.1f}".removesuffix(".0")
+
+    @property
+    def summary(self) -> str:
+        """E.g. '4.5 out of 5 from 2 reviews'."""
+        reviews = "review" if self.count == 1 else "reviews"
+        return f"{self.average_text} out of 5 from {self.count} {reviews}"
+
+
+@dataclass(frozen=True)
+class Result:
+    """One session found, with the price for the person searching and its listing's rating."""
+
+    session: Session
+    price: pricing.PlacePrice
+    rating: Rating | None
+
+    @property
+    def listing(self) -> Listing:
+        return self.session.listing
+
+
+@dataclass(frozen=True)
+class ResultsPage:
+    """One page of results, and where it sits among them all."""
+
+    results: list[Result]
+    total: int
+    page: int
+    per_page: int
+    first_day: date
+    last_day: date
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first_number(self) -> int:
+        """The position of the first result on this page among all of them (1-based)."""
+        return (self.page - 1) * self.per_page + 1 if self.results else 0
+
+    @property
+    def last_number(self) -> int:
+        return self.first_number + len(self.results) - 1 if self.results else 0
+
+
+def _start_of_day(day: date) -> datetime:
+    return schedule.wall_clock_to_utc(day, time(0, 0))
+
+
+def _matches_words(text: str):
+    """SQL condition (join Provider): every word appears in the title, description or
+    provider's name, whatever its case. Wildcards typed in are matched literally."""
+    conditions = []
+    for word in text.split():
+        conditions.append(
+            or_(
+                Listing.title.icontains(word, autoescape=True),
+                Listing.description.icontains(word, autoescape=True),
+                Provider.name.icontains(word, autoescape=True),
+            )
+        )
+    return and_(*conditions)
+
+
+def _candidates(criteria: Criteria, now: datetime) -> list[tuple[int, int, datetime]]:
+    """(session id, listing id, start) of every session matching what SQL can check."""
+    today = service.london_today(now)
+    first_day, last_day = criteria.date_range(today)
+    query = (
+        select(Session.id, Session.listing_id, Session.starts_at)
+        .join(Session.listing)
+        .join(Listing.provider)
+        .where(
+            service.listing_is_public(today),
+            Session.cancelled_at.is_(None),
+            Session.starts_at > now,
+            Session.starts_at >= _start_of_day(first_day),
+            Session.starts_at < _start_of_day(last_day + timedelta(days=1)),
+            Session.booked + Session.held < Session.places,
+        )
+        .order_by(Session.starts_at, Session.id)
+    )
+    if criteria.text.strip():
+        query = query.where(_matches_words(criteria.text))
+    if criteria.category is not None:
+        query = query.where(Listing.category == criteria.category)
+    for name in sorted(criteria.features):
+        query = query.where(getattr(Listing, name).is_(True))
+    if criteria.direct_payments:
+        query = query.where(Listing.direct_payments_allowed.is_(True))
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def _affordable(listing: Listing, starts_at: datetime, buyer: Member | None, most: int) -> bool:
+    """Whether a place costs this buyer no more than ``most`` pence. A discount only ever
+    lowers the full price, so the exact price is worked out only when it could matter."""
+    if listing.price_pence <= most:
+        return True
+    if not listing.concessions and not listing.members_discount_percent:
+        return False
+    return service.price_for(listing, starts_at, buyer).price_pence <= most
+
+
+def ratings_for(listing_ids) -> dict[int, Rating]:
+    """The rating of each listing that has reviews, in one grouped query."""
+    listing_ids = sorted(set(listing_ids))
+    if not listing_ids:
+        return {}
+    rows = db.session.execute(
+        select(Review.listing_id, func.count(Review.id), func.sum(Review.rating))
+        .where(Review.listing_id.in_(listing_ids))
+        .group_by(Review.listing_id)
+    )
+    return {listing_id: Rating(int(count), int(total)) for listing_id, count, total in rows}
+
+
+def search(
+    criteria: Criteria,
+    buyer: Member | None,
+    *,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    now: datetime | None = None,
+) -> ResultsPage:
+    """Find bookable sessions of public listings, soonest first, one page at a time.
+
+    Only sessions that start in the future, are not cancelled and have places left are
+    found. The price shown, and compared with the most someone wants to pay, is the price
+    that applies to them (a member may get an off-peak discount). The number of SQL
+    statements does not grow with the number of sessions found: one for the candidates,
+    one for their listings' prices when a price limit is given, one for the page's sessions
+    and one for the page's ratings. A page past the last shows the last page.
+    """
+    now = now or service.utcnow()
+    first_day, last_day = criteria.date_range(service.london_today(now))
+    candidates = _candidates(criteria, now)
+    if criteria.time_of_day is not None:
+        candidates = [c for c in candidates if criteria.time_of_day.includes(c[2])]
+    if criteria.max_price_pence is not None and candidates:
+        listings = {
+            listing.id: listing
+            for listing in db.session.scalars(
+                select(Listing)
+                .where(Listing.id.in_(sorted({c[1] for c in candidates})))
+                .options(joinedload(Listing.concessions))
+            ).unique()
+        }
+        candidates = [
+            c
+            for c in candidates
+            if _affordable(listings[c[1]], c[2], buyer, criteria.max_price_pence)
+        ]
+
+    total = len(candidates)
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    page_ids = [c[0] for c in candidates[(page - 1) * per_page : page * per_page]]
+    results: list[Result] = []
+    if page_ids:
+        sessions = {
+            s.id: s
+            for s in db.session.scalars(
+                select(Session)
+                .where(Session.id.in_(page_ids))
+                .options(
+                    joinedload(Session.listing).options(
+                        joinedload(Listing.provider), joinedload(Listing.concessions)
+                    )
+                )
+            ).unique()
+        }
+        ratings = ratings_for(s.listing_id for s in sessions.values())
+        for session_id in page_ids:
+            session = sessions[session_id]
+            results.append(
+                Result(
+                    session=session,
+                    price=service.price_for(session.listing, session.starts_at, buyer),
+                    rating=ratings.get(session.listing_id),
+                )
+            )
+    return ResultsPage(
+        results=results,
+        total=total,
+        page=page,
+        per_page=per_page,
+        first_day=first_day,
+        last_day=last_day,
+    )
+
+
+# --- The listing page --------------------------------------------------------------------
+
+
+def listing_for_page(listing_id: int) -> Listing | None:
+    """A listing with all the listing page needs loaded, whoever may see it."""
+    return db.session.scalar(
+        select(Listing)
+        .where(Listing.id == listing_id)
+        .options(
+            joinedload(Listing.provider).selectinload(Provider.staff),
+            selectinload(Listing.schedule_times),
+            selectinload(Listing.closures),
+            selectinload(Listing.concessions),
+        )
+    )
+
+
+def can_view_listing(actor: Member | None, listing: Listing, today: date | None = None) -> bool:
+    """Anyone may see a public listing; its provider's staff and the secretary may preview
+    one that is not public (a draft, an archived listing, or a provider not yet live)."""
+    if service.is_public(listing, today):
+        return True
+    if actor is None or not actor.is_authenticated:
+        return False
+    return service.is_staff_of(actor, listing.provider) or bool(actor.is_secretary)
+
+
+def why_not_public(listing: Listing, today: date | None = None) -> str | None:
+    """Say in plain English why a listing is hidden from the public; None if it is public."""
+    today = today or service.london_today()
+    provider = listing.provider
+    if listing.status is ListingStatus.DRAFT:
+        return "It is a draft and has not been published."
+    if listing.status is ListingStatus.ARCHIVED:
+        return "It has been archived."
+    if provider.status is not ProviderStatus.APPROVED:
+        return "The secretary has not approved the provider."
+    if not provider.insured_on(today):
+        return (
+            "The provider's public liability insurance ran out on "
+            f"{schedule.format_date(provider.insurance_expires_on)}. "
+            "Give a new expiry date to show it again."
+        )
+    return None
+
+
+def weekly_schedule(listing: Listing) -> schedule.WeeklySchedule:
+    """The listing's weekly slots, length and closures, for the schedule helpers."""
+    return schedule.WeeklySchedule(
+        slots=frozenset((t.weekday, t.starts_at) for t in listing.schedule_times),
+        duration_minutes=listing.duration_minutes,
+        closures=tuple(
+            schedule.Closure(c.first_day, c.last_day, c.reason or None) for c in listing.closures
+        ),
+    )
+
+
+def coming_closures(listing: Listing, today: date | None = None) -> list[str]:
+    """Closures that have not yet ended, in words: 'Closed on 25 December 2026 (Christmas)'."""
+    today = today or service.london_today()
+    return [
+        schedule.describe_closure(closure)
+        for closure in weekly_schedule(listing).closures
+        if closure.last_day >= today
+    ]
+
+
+def cancellation_policy(notice_hours: int) -> str:
+    """The refund rule for cancelling, in plain English."""
+    if notice_hours == 0:
+        return "You can cancel at any time before the start for a full refund."
+    hours = "hour" if notice_hours == 1 else "hours"
+    return (
+        f"Cancel at least {notice_hours} {hours} before the start for a full refund. "
+        "If you cancel later you will not get a refund."
+    )
+
+
+def price_rules_in_words(listing: Listing) -> list[str]:
+    """Each discount the listing offers, in words, e.g. 'Half price off-peak for co-op
+    members, weekdays 10:00 to 15:00'."""
+    if listing.price_pence == 0:
+        return []
+    return [discount.label for discount in service.pricing_rules(listing).discounts]
+
+
+@dataclass(frozen=True)
+class SessionOffer:
+    """A coming session on the listing page, with the price for the person looking."""
+
+    session: Session
+    price: pricing.PlacePrice
+
+    @property
+    def full(self) -> bool:
+        return self.session.places_left <= 0
+
+
+def coming_sessions(
+    listing: Listing,
+    buyer: Member | None,
+    *,
+    now: datetime | None = None,
+    limit: int = LISTING_PAGE_SESSIONS,
+) -> list[SessionOffer]:
+    """The listing's sessions in the next four weeks that are not cancelled, full or not."""
+    now = now or service.utcnow()
+    sessions = db.session.scalars(
+        select(Session)
+        .where(
+            Session.listing_id == listing.id,
+            Session.cancelled_at.is_(None),
+            Session.starts_at > now,
+            Session.starts_at < now + timedelta(weeks=DEFAULT_WEEKS),
+        )
+        .order_by(Session.starts_at, Session.id)
+        .limit(limit)
+    )
+    return [
+        SessionOffer(session, service.price_for(listing, session.starts_at, buyer))
+        for session in sessions
+    ]
+
+
+def reviews_of(listing: Listing, limit: int = LISTING_PAGE_REVIEWS) -> list[Review]:
+    """The listing's newest reviews first."""
+    return list(
+        db.session.scalars(
+            select(Review)
+            .where(Review.listing_id == listing.id)
+            .order_by(Review.created_at.desc(), Review.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def describe_start(starts_at: datetime) -> str:
+    """When a session starts on the London clock, e.g. 'Monday 2 March 2026 at 10:00am'."""
+    local = starts_at.astimezone(LONDON)
+    hour = local.strftime("%I").lstrip("0")
+    ampm = "am" if local.hour < 12 else "pm"
+    return f"{local:%A} {local.day} {local:%B %Y} at {hour}:{local:%M}{ampm}"
