@@ -20,6 +20,9 @@ from coop.extensions import limiter
 
 PASSWORD = "correct horse battery"
 
+#: The real server and browsers that race tests share (fixtures `pg_app`, `server`).
+pytest_plugins = ["tests.races"]
+
 
 def _free_port() -> int:
     with socket.socket() as s:

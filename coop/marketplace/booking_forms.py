@@ -13,8 +13,18 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from coop.forms import strip
 
 
+class PlacesField(IntegerField):
+    """A whole number of places, with a plain-English message for anything else."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0].strip() and not valuelist[0].strip().isdigit():
+            self.data = None
+            raise ValueError("Enter how many places you want as a number, such as 1")
+        super().process_formdata(valuelist)
+
+
 class BookForm(FlaskForm):
-    places = IntegerField(
+    places = PlacesField(
         "How many places?",
         widget=GovTextInput(),
         default=1,

@@ -4,21 +4,10 @@ Gunicorn runs the app as production does (four worker processes of eight threads
 real sign-ins), and threads lined up on a barrier post their votes at the same moment.
 """
 
-import copy
-import http.cookiejar
-import os
 import re
-import secrets
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -30,132 +19,10 @@ from coop.members.models import Member, MemberClass
 from coop.voting import service
 from coop.voting.models import CastVote, Choice, Motion, Participation, Proxy
 from tests.conftest import PASSWORD
+from tests.races import REQUEST_LIMIT, Browser, Reply, _in_parallel, _new_member
 
-ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = Path(sys.executable).parent / "gunicorn"
 VOTERS = 200
 SAME_MEMBER_TRIES = 20
-#: Bounds on waiting, so a broken server fails the test instead of hanging it. Not timings.
-SERVER_START_LIMIT = 60
-REQUEST_LIMIT = 180
-
-
-@pytest.fixture
-def pg_app(app):
-    if app.config["BACKEND"] != "postgresql":
-        pytest.skip(reason="Race tests need PostgreSQL's concurrency; this is the SQLite run")
-    return app
-
-
-# --- A real server ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def server(pg_app, tmp_path):
-    """Gunicorn serving the app against the test database; its address, e.g. http://..."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COOP_", "MAIL_"))}
-    env.update(
-        DATABASE_URL=os.environ["COOP_TEST_DATABASE_URL"],
-        SECRET_KEY="race-test-" + secrets.token_hex(32),
-        COOP_RATELIMIT_AUTH="10000 per minute",
-    )
-    log = tmp_path / "gunicorn.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [
-                str(GUNICORN),
-                "-w",
-                "4",
-                "-k",
-                "gthread",
-                "--threads",
-                "8",
-                "-b",
-                "127.0.0.1:0",  # the OS picks a free port; the log says which
-                "coop:create_app()",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        yield _wait_until_ready(process, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        server_errors = [
-            line for line in log.read_text(errors="replace").splitlines() if "Traceback" in line
-        ]
-        assert not server_errors, log.read_text(errors="replace")
-
-
-def _wait_until_ready(process: subprocess.Popen, log: Path) -> str:
-    deadline = time.monotonic() + SERVER_START_LIMIT
-    base = None
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn exited with {process.returncode}:\n{log.read_text()}")
-        if base is None:
-            found = re.search(r"Listening at: (http://127\.0\.0\.1:\d+)", log.read_text())
-            base = found and found[1]
-        if base is not None:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=5) as response:
-                    if response.status == 200:
-                        return base
-            except OSError:  # refused, reset or timed out while the workers start
-                pass
-        time.sleep(0.2)
-    pytest.fail(f"gunicorn was not ready within {SERVER_START_LIMIT}s:\n{log.read_text()}")
-
-
-@dataclass
-class Reply:
-    status: int
-    body: str
-
-
-class Browser:
-    """One person's browser: its own cookies, following redirects as a browser does."""
-
-    def __init__(self, base: str, cookies: http.cookiejar.CookieJar | None = None) -> None:
-        self.base = base
-        self.cookies = http.cookiejar.CookieJar()
-        for cookie in cookies or []:
-            self.cookies.set_cookie(copy.copy(cookie))
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
-
-    def get(self, path: str) -> Reply:
-        return self._open(path, None)
-
-    def post(self, path: str, data: dict) -> Reply:
-        return self._open(path, urllib.parse.urlencode(data).encode())
-
-    def _open(self, path: str, body: bytes | None) -> Reply:
-        try:
-            with self.opener.open(self.base + path, data=body, timeout=REQUEST_LIMIT) as response:
-                return Reply(response.status, response.read().decode())
-        except urllib.error.HTTPError as error:
-            return Reply(error.code, error.read().decode(errors="replace"))
-
-    def csrf_token(self, path: str) -> str:
-        """The token in the page's form, as a browser would send it back."""
-        reply = self.get(path)
-        assert reply.status == 200, reply.body
-        found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', reply.body)
-        assert found, f"no CSRF token on {path}"
-        return found[1]
-
-    def sign_in(self, email: str) -> None:
-        token = self.csrf_token("/login")
-        reply = self.post("/login", {"csrf_token": token, "email": email, "password": PASSWORD})
-        assert reply.status == 200, reply.body
-        assert "Sign out" in reply.body, reply.body
 
 
 RECEIPT = re.compile(r'class="coop-receipt">([A-Z0-9-]+)<')
@@ -204,46 +71,6 @@ def coop(pg_app, monkeypatch):
         )
         _db.session.remove()
     return result
-
-
-def _new_member(email: str, member_class: MemberClass, now: datetime) -> Member:
-    member = members.apply(
-        members.Application(
-            member_class=member_class,
-            name=email.split("@")[0].capitalize(),
-            email=email,
-            password=PASSWORD,
-            address_line_1="1 High Street",
-            town="Derby",
-            postcode="DE1 3AB",
-        ),
-        now=now,
-    )
-    members.confirm_email(member, now)
-    members._admit(member, now, None)
-    return member
-
-
-def _in_parallel(count: int, work) -> list:
-    """Run work(i, barrier) on `count` threads at once; return what each returned or raised."""
-    barrier = threading.Barrier(count, timeout=REQUEST_LIMIT * 2)
-    results: list = [None] * count
-
-    def run(i: int) -> None:
-        try:
-            results[i] = work(i, barrier)
-        except BaseException as error:  # noqa: BLE001 - reported by the test below
-            barrier.abort()
-            results[i] = error
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    errors = [r for r in results if isinstance(r, BaseException)]
-    assert not errors, errors[:3]
-    return results
 
 
 # --- The races -------------------------------------------------------------------------

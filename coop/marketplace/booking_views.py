@@ -1,0 +1,262 @@
+"""Booking a session and paying from a budget; My bookings; cancelling; waiting lists; reviews."""
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from coop.auth import allowed_only_if
+from coop.extensions import db
+from coop.marketplace import bookings, emails
+from coop.marketplace.booking_forms import BookForm, ConfirmForm, ReviewForm
+from coop.marketplace.models import Booking, Session, WaitlistEntry
+from coop.marketplace.service import is_budget_holder, price_for, utcnow
+from coop.marketplace.views import bp
+from coop.payments import ledger
+
+#: Booking pages are for approved budget holders; anyone else gets a page saying so.
+budget_holder_required = allowed_only_if(is_budget_holder)
+
+
+def _session_or_404(session_id: int) -> Session:
+    session = db.session.get(Session, session_id)
+    if session is None:
+        abort(404)
+    return session
+
+
+def _own_booking_or_404(booking_id: int) -> Booking:
+    """The signed-in member's booking; anyone else's is 404, whatever its id."""
+    booking = db.session.scalar(
+        select(Booking).where(Booking.id == booking_id, Booking.member_id == current_user.id)
+    )
+    if booking is None:
+        abort(404)
+    return booking
+
+
+def _show_error(form, error: bookings.BookingError, default: str) -> None:
+    field = getattr(form, error.field or default, None) or getattr(form, default)
+    field.errors = [*field.errors, error.message]
+
+
+def _send_offers(offers) -> None:
+    if offers:
+        emails.send_offers(offers)
+
+
+def _expire_offers() -> None:
+    """Let run-out waiting-list offers go before showing places, and email the next people."""
+    offers = bookings.expire_offers()
+    db.session.commit()
+    _send_offers(offers)
+
+
+def _book_page(session: Session, form: BookForm, status: int = 200):
+    price = price_for(session.listing, session.starts_at, current_user)
+    if not form.is_submitted() or not form.price_pence.data:
+        form.price_pence.data = str(price.price_pence)
+    balance = ledger.budget_balance(current_user)
+    entry = bookings.waitlist_entry(session, current_user)
+    return (
+        render_template(
+            "marketplace/bookings/book.html",
+            session=session,
+            listing=session.listing,
+            price=price,
+            form=form,
+            balance=balance,
+            policy=emails.policy(session.listing.cancellation_notice_hours),
+            why_not=bookings.why_not_bookable(session, utcnow()),
+            existing=bookings.live_booking(session, current_user),
+            entry=entry,
+            position=bookings.position(entry)
+            if entry and entry.status.value == "waiting"
+            else None,
+            join_form=ConfirmForm(),
+            max_places=bookings.MAX_PLACES_PER_BOOKING,
+        ),
+        status,
+    )
+
+
+@bp.route("/sessions/<int:session_id>/book", methods=["GET", "POST"])
+@budget_holder_required
+def book(session_id: int):
+    """Check the price, the policy and the budget, then book and pay in one go."""
+    _expire_offers()
+    session = _session_or_404(session_id)
+    form = BookForm()
+    if not form.validate_on_submit():
+        return _book_page(session, form, 200 if not form.is_submitted() else 400)
+    try:
+        expected = int(form.price_pence.data)
+    except (TypeError, ValueError):
+        expected = -1  # a form that does not say the price is never charged blind
+    try:
+        booking = bookings.book(
+            current_user, session, places=form.places.data, expected_price_pence=expected
+        )
+    except bookings.BookingError as error:
+        db.session.rollback()
+        session = _session_or_404(session_id)
+        if isinstance(error, bookings.PriceChanged):
+            form.price_pence.data = str(error.price_pence)
+        _show_error(form, error, "places")
+        status = 409 if isinstance(error, bookings.SessionFull | bookings.NotEnoughMoney) else 400
+        return _book_page(session, form, status)
+    db.session.commit()
+    emails.send_booking_confirmed(booking)
+    flash("booked", "panel")
+    return redirect(url_for("marketplace.booking", booking_id=booking.id))
+
+
+@bp.get("/bookings")
+@login_required
+def my_bookings():
+    """What is coming up, waiting lists and offers, and what is past."""
+    _expire_offers()
+    coming, past = bookings.bookings_of(current_user)
+    return render_template(
+        "marketplace/bookings/my_bookings.html",
+        coming=coming,
+        past=past,
+        waiting=bookings.waitlists_of(current_user),
+        balance=ledger.budget_balance(current_user),
+        is_budget_holder=is_budget_holder(current_user),
+    )
+
+
+@bp.get("/bookings/<int:booking_id>")
+@login_required
+def booking(booking_id: int):
+    """One booking: the confirmation, what was paid, how to cancel, the calendar file."""
+    booking = _own_booking_or_404(booking_id)
+    now = utcnow()
+    return render_template(
+        "marketplace/bookings/booking.html",
+        booking=booking,
+        session=booking.session,
+        listing=booking.session.listing,
+        where=emails.where(booking),
+        policy=emails.policy(booking.cancellation_notice_hours),
+        refund_now=bookings.refund_due(booking, now),
+        deadline=bookings.refund_deadline(
+            booking.session.starts_at, booking.cancellation_notice_hours
+        ),
+        can_cancel=booking.status.value == "confirmed" and booking.session.starts_at > now,
+        can_review=bookings.can_review(booking, current_user),
+        balance=ledger.budget_balance(current_user),
+    )
+
+
+@bp.get("/bookings/<int:booking_id>/calendar.ics")
+@login_required
+def booking_calendar(booking_id: int):
+    booking = _own_booking_or_404(booking_id)
+    return Response(
+        emails.calendar_file(booking),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{booking.reference}.ics"'},
+    )
+
+
+@bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel_booking(booking_id: int):
+    """Say what cancelling gives back, then cancel on confirmation."""
+    booking = _own_booking_or_404(booking_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            cancellation = bookings.cancel(booking, current_user)
+        except bookings.BookingError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(url_for("marketplace.booking", booking_id=booking_id))
+        db.session.commit()
+        emails.send_booking_cancelled(cancellation.booking)
+        _send_offers(cancellation.offers)
+        flash("cancelled", "panel")
+        return redirect(url_for("marketplace.booking", booking_id=booking_id))
+    if booking.status.value != "confirmed":
+        return redirect(url_for("marketplace.booking", booking_id=booking_id))
+    return render_template(
+        "marketplace/bookings/cancel.html",
+        booking=booking,
+        listing=booking.session.listing,
+        refund=bookings.refund_due(booking, utcnow()),
+        policy=emails.policy(booking.cancellation_notice_hours),
+        form=form,
+    )
+
+
+@bp.post("/sessions/<int:session_id>/waitlist")
+@budget_holder_required
+def join_waitlist(session_id: int):
+    session = _session_or_404(session_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            bookings.join_waitlist(current_user, session)
+        except bookings.BookingError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(
+                "You are on the waiting list. If a place comes free we will hold it for you "
+                "and email you.",
+                "success",
+            )
+    return redirect(url_for("marketplace.book", session_id=session_id))
+
+
+@bp.post("/waitlist/<int:entry_id>/leave")
+@login_required
+def leave_waitlist(entry_id: int):
+    entry = db.session.scalar(
+        select(WaitlistEntry).where(
+            WaitlistEntry.id == entry_id, WaitlistEntry.member_id == current_user.id
+        )
+    )
+    if entry is None:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            offers = bookings.leave_waitlist(entry, current_user)
+        except bookings.BookingError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            _send_offers(offers)
+            flash("You have left the waiting list.", "success")
+    return redirect(url_for("marketplace.my_bookings"))
+
+
+@bp.route("/bookings/<int:booking_id>/review", methods=["GET", "POST"])
+@login_required
+def review_booking(booking_id: int):
+    booking = _own_booking_or_404(booking_id)
+    if not bookings.can_review(booking, current_user):
+        flash(
+            "You can review a session once, after the provider has marked you as there.",
+            "error",
+        )
+        return redirect(url_for("marketplace.booking", booking_id=booking_id))
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            bookings.review(booking, current_user, int(form.rating.data), form.comment.data)
+        except bookings.BookingError as error:
+            db.session.rollback()
+            _show_error(form, error, "rating")
+        else:
+            db.session.commit()
+            flash("Thank you. Your review is on the listing.", "success")
+            return redirect(url_for("marketplace.booking", booking_id=booking_id))
+    return render_template(
+        "marketplace/bookings/review.html",
+        booking=booking,
+        listing=booking.session.listing,
+        form=form,
+    )

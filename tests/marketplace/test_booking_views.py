@@ -1,0 +1,261 @@
+"""The booking pages: what a budget holder sees, and that bad input changes nothing."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from coop.marketplace import bookings
+from coop.marketplace.models import Booking, BookingStatus, Session, WaitlistEntry
+from coop.payments import ledger
+from coop.payments.models import LedgerTransaction
+
+FUTURE = (datetime.now(UTC) + timedelta(days=14)).replace(minute=0, second=0, microsecond=0)
+
+
+def _off_peak(start: datetime) -> datetime:
+    """The next weekday at 11:00 London time (UTC or BST) on or after `start`."""
+    from coop.marketplace.schedule import wall_clock_to_utc
+
+    day = start.date()
+    while day.weekday() > 4:
+        day += timedelta(days=1)
+    return wall_clock_to_utc(day, datetime.min.time().replace(hour=11))
+
+
+OFF_PEAK = _off_peak(FUTURE)
+
+
+@pytest.fixture
+def holder(make_member, fund, db, auth):
+    member = make_member("budget_holder", email="asha@example.org", name="Asha")
+    fund(member, 5000)
+    auth.login("asha@example.org")
+    return db.session.merge(member)
+
+
+@pytest.fixture
+def gym_session(make_listing, make_session):
+    gym = make_listing(title="Off-peak gym", price_pence=800, places=2, off_peak=True)
+    return make_session(gym, starts_at=OFF_PEAK)
+
+
+def _state(db, session_id):
+    return (
+        db.session.scalar(select(func.count()).select_from(Booking)),
+        db.session.scalar(select(func.count()).select_from(LedgerTransaction)),
+        db.session.get(Session, session_id).booked,
+    )
+
+
+def _post(client, session_id, **form):
+    data = {"places": "1", "price_pence": "400"} | form
+    return client.post(f"/marketplace/sessions/{session_id}/book", data=data)
+
+
+def test_book_page_shows_the_half_price_the_policy_and_the_budget(client, holder, gym_session):
+    page = client.get(f"/marketplace/sessions/{gym_session.id}/book").get_data(as_text=True)
+    assert "£4.00" in page and "Half price off-peak for co-op members" in page
+    assert "The full price is £8.00" in page
+    assert "Cancel at least 24 hours before the start for a full refund" in page
+    assert "£50.00" in page  # the budget
+    assert 'name="price_pence" type="hidden" value="400"' in page
+
+
+def test_booking_confirms_emails_a_calendar_file_and_takes_the_money(
+    client, db, holder, gym_session, mailbox
+):
+    reply = _post(client, gym_session.id)
+    assert reply.status_code == 302
+    page = client.get(reply.location).get_data(as_text=True)
+    assert "Booking confirmed" in page and "Your reference is" in page
+    booking = db.session.scalars(select(Booking)).one()
+    assert booking.reference in page and "£46.00" in page  # the budget now
+    message = mailbox.to("asha@example.org")[0]
+    assert booking.reference in mailbox.body(message)
+    attachments = [part for part in message.walk() if part.get_filename()]
+    assert [a.get_filename() for a in attachments] == [f"{booking.reference}.ics"]
+    assert b"BEGIN:VEVENT" in attachments[0].get_payload(decode=True)
+    # Refreshing the confirmation page does not show the panel again.
+    assert "Booking confirmed" not in client.get(reply.location).get_data(as_text=True)
+
+
+def test_a_tampered_price_gets_a_clear_message_and_changes_nothing(client, db, holder, gym_session):
+    before = _state(db, gym_session.id)
+    reply = _post(client, gym_session.id, price_pence="1")
+    page = reply.get_data(as_text=True)
+    assert reply.status_code == 400
+    assert "There is a problem" in page and "not the £0.01 on the page you sent" in page
+    assert 'name="price_pence" type="hidden" value="400"' in page  # the true price, to retry
+    assert _state(db, gym_session.id) == before
+    assert ledger.budget_balance(holder) == 5000
+
+
+@pytest.mark.parametrize("price", ["", "abc", "-400"])
+def test_a_missing_or_garbled_price_books_nothing(client, db, holder, gym_session, price):
+    before = _state(db, gym_session.id)
+    reply = _post(client, gym_session.id, price_pence=price)
+    assert reply.status_code == 400
+    assert _state(db, gym_session.id) == before
+
+
+@pytest.mark.parametrize(
+    ("places", "message"),
+    [
+        ("0", "from 1 to 10"),
+        ("11", "from 1 to 10"),
+        ("two", "Enter how many places"),
+        ("", "Enter how many places"),
+    ],
+)
+def test_bad_numbers_of_places_keep_what_was_typed(
+    client, db, holder, gym_session, places, message
+):
+    before = _state(db, gym_session.id)
+    reply = _post(client, gym_session.id, places=places)
+    page = reply.get_data(as_text=True)
+    assert reply.status_code == 400 and message in page
+    assert f'value="{places}"' in page or places == ""
+    assert _state(db, gym_session.id) == before
+
+
+def test_a_full_session_says_so_and_offers_the_waiting_list(
+    client, db, holder, make_listing, make_session, make_member, fund
+):
+    listing = make_listing(price_pence=800, places=1)
+    session = make_session(listing, starts_at=FUTURE)
+    other = make_member("budget_holder")
+    fund(other, 1000)
+    bookings.book(db.session.merge(other), session, expected_price_pence=800)
+    db.session.commit()
+    before = _state(db, session.id)
+
+    reply = _post(client, session.id, price_pence="800")
+    page = reply.get_data(as_text=True)
+    assert reply.status_code == 409
+    assert "This session is full. Nothing has been booked." in page
+    assert "Join the waiting list" in page
+    assert _state(db, session.id) == before
+
+    joined = client.post(f"/marketplace/sessions/{session.id}/waitlist")
+    assert "You are on the waiting list" in client.get(joined.location).get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(WaitlistEntry)) == 1
+    assert "waiting for a place" in client.get("/marketplace/bookings").get_data(as_text=True)
+
+
+def test_too_little_budget_says_how_short_and_changes_nothing(
+    client, db, make_member, fund, auth, make_listing, make_session
+):
+    poor = make_member("budget_holder", email="poor@example.org")
+    fund(poor, 500)
+    auth.login("poor@example.org")
+    session = make_session(make_listing(price_pence=800), starts_at=FUTURE)
+    before = _state(db, session.id)
+    reply = _post(client, session.id, price_pence="800")
+    page = reply.get_data(as_text=True)
+    assert reply.status_code == 409
+    assert "Your budget holds £5.00 but this booking costs £8.00, so it is £3.00 short" in page
+    assert _state(db, session.id) == before
+
+
+def test_a_past_session_cannot_be_booked(client, db, holder, make_listing, make_session):
+    session = make_session(make_listing(), starts_at=datetime.now(UTC) - timedelta(hours=2))
+    page = client.get(f"/marketplace/sessions/{session.id}/book").get_data(as_text=True)
+    assert "already started or finished, so it cannot be booked" in page
+    assert "Book and pay" not in page
+    before = _state(db, session.id)
+    reply = _post(client, session.id, price_pence="1000")
+    assert reply.status_code == 400
+    assert "already started or finished" in reply.get_data(as_text=True)
+    assert _state(db, session.id) == before
+
+
+def test_only_budget_holders_may_book(client, db, make_member, auth, gym_session):
+    make_member("carer", email="carer@example.org")
+    auth.login("carer@example.org")
+    assert client.get(f"/marketplace/sessions/{gym_session.id}/book").status_code == 403
+    assert _post(client, gym_session.id).status_code == 403
+
+
+def test_signed_out_people_are_asked_to_sign_in(client, gym_session):
+    reply = client.get(f"/marketplace/sessions/{gym_session.id}/book")
+    assert reply.status_code == 302 and "/login" in reply.location
+
+
+def test_unknown_session_is_404(client, holder):
+    assert client.get("/marketplace/sessions/999999/book").status_code == 404
+
+
+def test_someone_elses_booking_is_404_on_every_page(
+    client, db, auth, make_member, fund, gym_session
+):
+    owner = make_member("budget_holder", email="owner@example.org")
+    fund(owner, 1000)
+    booking = bookings.book(db.session.merge(owner), gym_session, expected_price_pence=400)
+    db.session.commit()
+    make_member("budget_holder", email="nosy@example.org")
+    auth.login("nosy@example.org")
+    for path in ("", "/calendar.ics", "/cancel", "/review"):
+        assert client.get(f"/marketplace/bookings/{booking.id}{path}").status_code == 404, path
+    assert client.post(f"/marketplace/bookings/{booking.id}/cancel").status_code == 404
+    assert db.session.get(Booking, booking.id).status is BookingStatus.CONFIRMED
+    assert ledger.budget_balance(db.session.merge(owner)) == 600
+
+
+def test_cancel_shows_the_refund_then_refunds_it(client, db, holder, gym_session, mailbox):
+    _post(client, gym_session.id)
+    booking = db.session.scalars(select(Booking)).one()
+    page = client.get(f"/marketplace/bookings/{booking.id}/cancel").get_data(as_text=True)
+    assert "You will get <strong>£4.00</strong> back in your budget" in page
+
+    reply = client.post(f"/marketplace/bookings/{booking.id}/cancel")
+    page = client.get(reply.location).get_data(as_text=True)
+    assert "Booking cancelled" in page and "£4.00 has been returned to your budget" in page
+    assert ledger.budget_balance(holder) == 5000
+    assert "£4.00 has been returned" in mailbox.body(mailbox.to("asha@example.org")[-1])
+    again = client.post(f"/marketplace/bookings/{booking.id}/cancel")
+    assert "already been cancelled" in client.get(again.location).get_data(as_text=True)
+    assert ledger.budget_balance(holder) == 5000
+
+
+def test_late_cancellation_warns_there_is_no_refund(client, db, holder, make_listing, make_session):
+    soon = make_session(
+        make_listing(price_pence=800), starts_at=datetime.now(UTC) + timedelta(hours=3)
+    )
+    _post(client, soon.id, price_pence="800")
+    booking = db.session.scalars(select(Booking)).one()
+    page = client.get(f"/marketplace/bookings/{booking.id}/cancel").get_data(as_text=True)
+    assert "It is too late for a refund. You will not get the £8.00 back." in page
+
+
+def test_my_bookings_shows_coming_up_and_past(client, db, holder, gym_session, make_session):
+    _post(client, gym_session.id)
+    page = client.get("/marketplace/bookings").get_data(as_text=True)
+    assert "Coming up" in page and "Off-peak gym" in page and "£46.00" in page
+    assert "Past and cancelled" in page and "Nothing yet." in page
+
+
+def test_calendar_download(client, db, holder, gym_session):
+    _post(client, gym_session.id)
+    booking = db.session.scalars(select(Booking)).one()
+    reply = client.get(f"/marketplace/bookings/{booking.id}/calendar.ics")
+    assert reply.mimetype == "text/calendar"
+    assert booking.reference in reply.get_data(as_text=True)
+
+
+def test_review_after_attendance_through_the_pages(client, db, holder, gym_session, app):
+    _post(client, gym_session.id)
+    booking = db.session.scalars(select(Booking)).one()
+    assert client.get(f"/marketplace/bookings/{booking.id}/review").status_code == 302
+    staff = gym_session.listing.provider.staff[0].member
+    bookings.mark_attendance(booking, True, staff, now=gym_session.starts_at)
+    db.session.commit()
+
+    empty = client.post(f"/marketplace/bookings/{booking.id}/review", data={"comment": "Good"})
+    assert "Choose a rating from 1 to 5 stars" in empty.get_data(as_text=True)
+    assert "Good" in empty.get_data(as_text=True)  # what was typed is kept
+    reply = client.post(
+        f"/marketplace/bookings/{booking.id}/review", data={"rating": "5", "comment": "Lovely"}
+    )
+    page = client.get(reply.location).get_data(as_text=True)
+    assert "Your review" in page and "5 out of 5" in page and "Lovely" in page
