@@ -12,6 +12,12 @@ def create_app(config=None) -> Flask:
     from coop import database, errors, pages, security, templating
     from coop.demo import demo_cli
     from coop.extensions import csrf, db, limiter, login_manager, mail, migrate
+    from coop.marketplace import (  # noqa: F401 - each adds its routes to the blueprint
+        booking_views,
+        provider_views,
+        search_views,
+    )
+    from coop.marketplace.cli import marketplace_cli
     from coop.marketplace.views import bp as marketplace_bp
     from coop.members.cli import members_cli
     from coop.members.views import bp as members_bp
@@ -64,6 +70,7 @@ def create_app(config=None) -> Flask:
     app.cli.add_command(members_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(voting_cli)
+    app.cli.add_command(marketplace_cli)
     return app
 
 
