@@ -2,6 +2,7 @@
 
 import re
 from datetime import time
+from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -26,6 +27,7 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    StopValidation,
     ValidationError,
 )
 
@@ -100,6 +102,50 @@ def member_number_field(label, required=True):
         filters=[strip],
         widget=GovTextInput(),
     )
+
+
+def percent_text(basis_points: int) -> str:
+    """A rate in basis points as the percentage people type: 800 -> '8', 750 -> '7.5'."""
+    return str(Decimal(basis_points) / 100)
+
+
+class BasisPointsField(StringField):
+    """A percentage typed with up to two decimal places ('8', '7.5'), held as basis points.
+
+    The data is a whole number of basis points (800 for 8%), so no rate is ever a float.
+    """
+
+    def __init__(self, label, **kwargs):
+        kwargs.setdefault("widget", GovTextInput())
+        super().__init__(label, **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        text = (valuelist[0] if valuelist else "").strip().removesuffix("%").strip()
+        if not text:
+            return
+        name = self.label.text
+        try:
+            percent = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"{name} must be a number, like 8 or 7.5") from None
+        if not percent.is_finite():
+            raise ValueError(f"{name} must be a number, like 8 or 7.5")
+        if not 0 <= percent < 100:
+            raise ValueError(f"{name} must be at least 0% and less than 100%")
+        basis_points = percent * 100
+        if basis_points != basis_points.to_integral_value():
+            raise ValueError(f"{name} can have at most 2 decimal places, like 7.25")
+        self.data = int(basis_points)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else percent_text(self.data)
+
+    def pre_validate(self, form):
+        if self.data is None and not self.process_errors:
+            raise StopValidation(f"Enter the {self.label.text.lower()}")
 
 
 class MotionForm(FlaskForm):
@@ -201,6 +247,7 @@ class RulesForm(FlaskForm):
         widget=GovTextInput(),
     )
     seconder_required = BooleanField("Every motion needs a seconder", widget=GovCheckboxInput())
+    commission_percent = BasisPointsField("Commission on marketplace bookings")
     submit = SubmitField("Save the new rules", widget=GovSubmitInput())
 
     def validate(self, extra_validators=None):

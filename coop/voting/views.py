@@ -17,6 +17,7 @@ from coop.voting.forms import (
     RulesForm,
     VoteForm,
     parse_time,
+    percent_text,
 )
 from coop.voting.models import Choice, Motion, Proxy, Resolution
 
@@ -27,6 +28,12 @@ bp = Blueprint("voting", __name__, url_prefix="/voting", template_folder="templa
 def _percent(value) -> str:
     """An exact percentage for display, e.g. Fraction(200, 3) -> '66.7%'."""
     return weighted_count.format_percent(value)
+
+
+@bp.app_template_filter("basis_points")
+def _basis_points(value: int) -> str:
+    """A rate in basis points as a percentage, e.g. 750 -> '7.5%'."""
+    return percent_text(value) + "%"
 
 
 #: Only the serving secretary may use these pages.
@@ -297,7 +304,11 @@ def new_motion():
 def rules():
     current = service.rules_in_force()
     can_manage = service.can_manage_voting(current_user)
-    form = RulesForm(obj=current) if can_manage else None
+    form = (
+        RulesForm(obj=current, commission_percent=current.commission_basis_points)
+        if can_manage
+        else None
+    )
     if form is not None and form.validate_on_submit():
         try:
             service.change_rules(
@@ -311,6 +322,7 @@ def rules():
                 quorum_percent=form.quorum_percent.data,
                 max_proxies=form.max_proxies.data,
                 seconder_required=form.seconder_required.data,
+                commission_basis_points=form.commission_percent.data,
             )
             db.session.commit()
         except service.VotingError as error:

@@ -5,6 +5,7 @@ import html
 import io
 import re
 from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 
 import pytest
 from sqlalchemy import func, select
@@ -89,6 +90,7 @@ GOOD_RULES = {
     "quorum_percent": "20",
     "max_proxies": "2",
     "seconder_required": "y",
+    "commission_percent": "8",
 }
 
 
@@ -99,6 +101,10 @@ def test_anyone_can_read_the_rules_which_start_at_the_defaults(client):
     assert "Personal assistants 25% of the voting power" in words
     assert "Providers 0% of the voting power" in words
     assert "A member may hold at most 3" in words
+    assert (
+        "Commission on marketplace bookings 8% of the price of each booking paid from a budget"
+        in words
+    )
     assert "Change the rules" not in words
 
 
@@ -115,7 +121,7 @@ def test_the_secretary_changes_the_rules_and_the_change_is_kept_with_date_and_na
     today = datetime.now(UTC).astimezone(service.LONDON)
     history = words.split("History of changes", 1)[1]
     assert f"{today.day} {today:%B %Y} at" in history
-    assert "Sam Secretary 40%, 30%, 30%, 0% 20% 2" in history
+    assert "Sam Secretary 40%, 30%, 30%, 0% 20% 2 8%" in history
 
     browser.post("/voting/rules", data={**GOOD_RULES, "share_pa": "20", "share_provider": "10"})
     history = text(browser.get("/voting/rules")).split("History of changes", 1)[1]
@@ -163,6 +169,31 @@ def test_members_cannot_change_the_rules_or_put_motions(app, make_member, sign_i
             "max_proxies",
             "The most proxies one member may hold must be a whole number, like 3",
         ),
+        (
+            {"commission_percent": ""},
+            "commission_percent",
+            "Enter the commission on marketplace bookings",
+        ),
+        (
+            {"commission_percent": "eight"},
+            "commission_percent",
+            "Commission on marketplace bookings must be a number, like 8 or 7.5",
+        ),
+        (
+            {"commission_percent": "7.555"},
+            "commission_percent",
+            "Commission on marketplace bookings can have at most 2 decimal places, like 7.25",
+        ),
+        (
+            {"commission_percent": "100"},
+            "commission_percent",
+            "Commission on marketplace bookings must be at least 0% and less than 100%",
+        ),
+        (
+            {"commission_percent": "-1"},
+            "commission_percent",
+            "Commission on marketplace bookings must be at least 0% and less than 100%",
+        ),
     ],
 )
 def test_bad_rules_are_explained_and_what_was_typed_is_kept(
@@ -176,8 +207,44 @@ def test_bad_rules_are_explained_and_what_was_typed_is_kept(
     assert field_error(body, field) == message
     for name, value in typed.items():
         if name != "seconder_required":
-            assert re.search(rf'name="{name}" type="text" value="{re.escape(value)}"', body), name
+            assert re.search(rf'name="{name}" type="text"[^>]*value="{re.escape(value)}"', body), (
+                name
+            )
     assert count(app, VotingRules) == 0
+
+
+@pytest.mark.parametrize(
+    "typed, basis_points, shown",
+    [("7.5", 750, "7.5%"), ("12.25%", 1225, "12.25%"), (" 0 ", 0, "0%"), ("8.00", 800, "8%")],
+)
+def test_the_secretary_sets_the_commission_on_marketplace_bookings(
+    app, secretary, sign_in, typed, basis_points, shown
+):
+    from coop.payments import ledger
+
+    browser = sign_in(secretary)
+    form = page(browser.get("/voting/rules"))
+    assert 'id="commission_percent" name="commission_percent" type="text"' in form
+    assert re.search(r'name="commission_percent" type="text"[^>]*value="8"', form)
+    response = browser.post(
+        "/voting/rules", data={**GOOD_RULES, "commission_percent": typed}, follow_redirects=True
+    )
+    words = text(response)
+    assert "The co-op's voting rules have been changed." in words
+    assert f"Commission on marketplace bookings {shown} of the price of each booking" in words
+    assert (
+        words.split("History of changes", 1)[1]
+        .split("Sam Secretary", 1)[1]
+        .startswith(f" 40%, 30%, 30%, 0% 20% 2 {shown}")
+    )
+    assert re.search(
+        rf'name="commission_percent" type="text"[^>]*value="{re.escape(shown[:-1])}"',
+        page(response),
+    )
+    with app.app_context():
+        assert _db.session.scalar(select(VotingRules.commission_basis_points)) == basis_points
+        # Bookings from now on pay the new rate.
+        assert ledger.commission_rate() == Fraction(basis_points, 10_000)
 
 
 # --- Putting a motion ------------------------------------------------------------------

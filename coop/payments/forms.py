@@ -1,0 +1,50 @@
+"""The shape of what the secretary types about budgets: a search, and money arriving."""
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
+from wtforms import RadioField, StringField, SubmitField
+from wtforms.validators import InputRequired, ValidationError
+
+from coop.forms import DayMonthYearField, strip, text_field
+from coop.money import parse_pounds
+
+
+class BudgetSearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = text_field("Search by name", None, 100)
+    submit = SubmitField("Search", widget=GovSubmitInput())
+
+
+class FundingForm(FlaskForm):
+    amount = StringField(
+        "Amount received",
+        validators=[InputRequired(message="Enter the amount received")],
+        filters=[strip],
+        widget=GovTextInput(),
+    )
+    funding_kind = RadioField(
+        "What kind of money is it?",
+        choices=[
+            ("direct_payment", "Direct payment"),
+            ("individual_service_fund", "Individual service fund"),
+        ],
+        validators=[InputRequired(message="Select direct payment or individual service fund")],
+        widget=GovRadioInput(),
+    )
+    received_on = DayMonthYearField(
+        "Date received",
+        validators=[InputRequired(message="Enter the date the money arrived")],
+    )
+    reference = text_field("Reference", "Enter the bank or remittance reference", 60)
+    submit = SubmitField("Record the money", widget=GovSubmitInput())
+
+    def validate_amount(self, field):
+        if parse_pounds(field.data) is None:
+            raise ValidationError("Enter the amount in pounds and pence, like 250 or 99.50")
+
+    @property
+    def amount_pence(self) -> int | None:
+        """The amount typed, in pence (None until it is a valid amount)."""
+        return parse_pounds(self.amount.data)
