@@ -5,6 +5,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from coop.extensions import db
+from coop.marketplace import demo as marketplace_demo
 from coop.members import demo as members_demo
 from coop.members.models import Member
 from coop.voting import demo as voting_demo
@@ -25,8 +26,10 @@ def load(if_empty: bool):
     members = members_demo.load()
     voting_demo.load(members)
     voting_demo.load_surplus(members)
+    marketplace_demo.load(members)
     db.session.commit()
     click.echo(
-        f"Loaded demo data. Sign in as secretary@demo.coop (the secretary) or asha@demo.coop "
-        f"(a budget holder); every demo password is {members_demo.DEMO_PASSWORD}"
+        f"Loaded demo data. Sign in as secretary@demo.coop (the secretary), asha@demo.coop "
+        f"(a budget holder) or gym@demo.coop (a provider); every demo password is "
+        f"{members_demo.DEMO_PASSWORD}"
     )

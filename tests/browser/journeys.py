@@ -19,9 +19,13 @@ def main_menu_link(page, name: str):
 
 
 def summary_value(page, key: str):
-    """The value beside `key` in a summary list, as on the account page."""
+    """The value beside `key` in a summary list, as on the account page.
+
+    `page` may also be a locator, such as one search result, to look only inside it.
+    """
+    whole_page = getattr(page, "page", page)  # a locator knows its page; a page has none
     row = page.locator(".govuk-summary-list__row").filter(
-        has=page.locator(".govuk-summary-list__key", has_text=re.compile(rf"^\s*{key}\s*$"))
+        has=whole_page.locator(".govuk-summary-list__key", has_text=re.compile(rf"^\s*{key}\s*$"))
     )
     return row.locator(".govuk-summary-list__value")
 
@@ -45,3 +49,16 @@ def sign_out(user) -> None:
     user.activate(page.get_by_role("button", name="Sign out", exact=True))
     expect(page.locator(".govuk-notification-banner__heading")).to_have_text("You have signed out.")
     expect(main_menu_link(page, "Sign in")).to_be_visible()
+
+
+def choose_option(user, select, text: str) -> None:
+    """Tab to a drop-down list and move through its options with the Down arrow to `text`."""
+    user.tab_to(select)
+    texts = select.locator("option").all_inner_texts()
+    assert text in texts, f"{text!r} is not one of the options {texts}"
+    selected = "(s) => s.selectedOptions.length ? s.selectedOptions[0].text : ''"
+    for _ in range(len(texts)):
+        if select.evaluate(selected) == text:
+            break
+        user.page.keyboard.press("ArrowDown")
+    expect(select).to_have_js_property("selectedIndex", texts.index(text))
