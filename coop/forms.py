@@ -1,8 +1,15 @@
 """Form fields shared by every domain."""
 
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextArea, GovTextInput
-from wtforms import DateField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovDateInput,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import DateField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 
 class DayMonthYearField(DateField):
@@ -45,3 +52,35 @@ def text_field(label, required_message=None, max_length=100, *, widget=None, mul
     field = TextAreaField if multiline else StringField
     default_widget = GovTextArea() if multiline else GovTextInput()
     return field(label, validators=validators, filters=[strip], widget=widget or default_widget)
+
+
+class DecisionForm(FlaskForm):
+    """The secretary's decision on an application: approve, or do not accept with a reason.
+
+    Subclasses say who is told (``who``) and what to ask for when the reason is missing.
+    """
+
+    who = "the applicant"
+    missing_reason = "Enter the reason for not accepting this application"
+
+    decision = RadioField(
+        "Your decision",
+        choices=[("approve", "Approve"), ("reject", "Do not accept")],
+        validators=[InputRequired(message="Select approve or do not accept")],
+        widget=GovRadioInput(),
+    )
+    reason = TextAreaField(
+        "Reason",
+        validators=[Length(max=2000, message="The reason must be 2,000 characters or fewer")],
+        filters=[strip],
+        widget=GovTextArea(),
+    )
+    submit = SubmitField("Save decision", widget=GovSubmitInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reason.label.text = f"Reason (needed if you do not accept; {self.who} will see it)"
+
+    def validate_reason(self, field):
+        if self.decision.data == "reject" and not field.data:
+            raise ValidationError(self.missing_reason)

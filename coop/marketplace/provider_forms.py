@@ -11,7 +11,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
-    GovTextArea,
     GovTextInput,
 )
 from wtforms import (
@@ -22,7 +21,6 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     SubmitField,
-    TextAreaField,
 )
 from wtforms.validators import (
     URL,
@@ -33,7 +31,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from coop.forms import DayMonthYearField, strip, text_field
+from coop.forms import DayMonthYearField, DecisionForm, strip, text_field
 from coop.marketplace.models import ACCESSIBILITY_FEATURES, Category, ProviderKind
 from coop.marketplace.schedule import DAY_NAMES
 from coop.members.forms import email_field, uk_postcode
@@ -146,24 +144,9 @@ class ProviderForm(FlaskForm):
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
-class ProviderDecisionForm(FlaskForm):
-    decision = RadioField(
-        "Your decision",
-        choices=[("approve", "Approve"), ("reject", "Do not accept")],
-        validators=[InputRequired(message="Select approve or do not accept")],
-        widget=GovRadioInput(),
-    )
-    reason = TextAreaField(
-        "Reason (needed if you do not accept; the provider will see it)",
-        validators=[Length(max=2000, message="The reason must be 2,000 characters or fewer")],
-        filters=[strip],
-        widget=GovTextArea(),
-    )
-    submit = SubmitField("Save decision", widget=GovSubmitInput())
-
-    def validate_reason(self, field):
-        if self.decision.data == "reject" and not field.data:
-            raise ValidationError("Enter the reason the provider is not accepted")
+class ProviderDecisionForm(DecisionForm):
+    who = "the provider"
+    missing_reason = "Enter the reason the provider is not accepted"
 
 
 class StaffForm(FlaskForm):

@@ -7,7 +7,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
-    GovTextArea,
     GovTextInput,
 )
 from wtforms import (
@@ -17,11 +16,10 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
-    TextAreaField,
 )
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
-from coop.forms import strip, text_field
+from coop.forms import DecisionForm, strip, text_field  # noqa: F401 - DecisionForm for views
 from coop.postcodes import normalise_postcode
 
 MIN_PASSWORD = 12
@@ -185,26 +183,6 @@ class LeaveForm(FlaskForm):
         widget=GovCheckboxInput(),
     )
     submit = SubmitField("Leave the co-op", widget=GovSubmitInput())
-
-
-class DecisionForm(FlaskForm):
-    decision = RadioField(
-        "Your decision",
-        choices=[("approve", "Approve"), ("reject", "Do not accept")],
-        validators=[InputRequired(message="Select approve or do not accept")],
-        widget=GovRadioInput(),
-    )
-    reason = TextAreaField(
-        "Reason (needed if you do not accept; the applicant will see it)",
-        validators=[Length(max=2000, message="The reason must be 2,000 characters or fewer")],
-        filters=[strip],
-        widget=GovTextArea(),
-    )
-    submit = SubmitField("Save decision", widget=GovSubmitInput())
-
-    def validate_reason(self, field):
-        if self.decision.data == "reject" and not field.data:
-            raise ValidationError("Enter the reason for not accepting this application")
 
 
 class SearchForm(FlaskForm):
