@@ -22,6 +22,8 @@ class Config:
         self.SECRET_KEY = env.get("SECRET_KEY", "")
         self.SQLALCHEMY_DATABASE_URI = database_url(env.get("DATABASE_URL", ""))
         self.SITE_NAME = env.get("COOP_SITE_NAME", "Together Co-op")
+        #: Hours a place offered from a waiting list is held for the person it is offered to.
+        self.WAITLIST_HOLD_HOURS = env.get("COOP_WAITLIST_HOLD_HOURS", "12")
         #: Where links in emails point; in development the request's own host is used.
         self.SERVER_URL = env.get("COOP_SERVER_URL", "")
         self.REDIS_URL = env.get("COOP_REDIS_URL", "")
@@ -68,7 +70,15 @@ class ConfigError(RuntimeError):
 
 
 def check(config) -> None:
-    """Refuse to start in production without a real secret key and a database URL."""
+    """Refuse settings that cannot work, and production without a real secret key and database."""
+    try:
+        hold = float(config.get("WAITLIST_HOLD_HOURS") or 12)
+    except ValueError:
+        hold = 0
+    if not 0 < hold <= 24 * 14:
+        raise ConfigError(
+            "COOP_WAITLIST_HOLD_HOURS must be a number of hours more than 0 and at most 336."
+        )
     if not config.get("PRODUCTION"):
         return
     key = config.get("SECRET_KEY") or ""

@@ -120,3 +120,43 @@ def test_the_403_page_is_in_the_sites_style_and_says_what_to_do(client, auth, ma
     assert response.status_code == 403
     assert "You do not have permission to see this page" in body
     assert "contact the co-op&#39;s secretary" in body and "Skip to main content" in body
+
+
+@pytest.mark.parametrize(
+    ("path", "current"),
+    [
+        ("/marketplace/", "Marketplace"),
+        ("/marketplace/secretary/providers", "Secretary"),
+        ("/payments/secretary/budgets", "Secretary"),
+        ("/secretary/applications", "Secretary"),
+        ("/voting/", "Voting"),
+        ("/account", "Your account"),
+    ],
+)
+def test_the_main_menu_marks_the_section_you_are_in(client, auth, make_member, path, current):
+    import re
+
+    make_member(secretary=True, email="sec@example.org")
+    auth.login("sec@example.org")
+    page = client.get(path, follow_redirects=True).get_data(as_text=True)
+    marked = re.findall(
+        r'<a class="govuk-service-navigation__link" href="[^"]*" aria-current="[^"]+">'
+        r"\s*(?:<strong[^>]*>)?([^<]+)",
+        page,
+    )
+    assert [m.strip() for m in marked] == [current]
+
+
+@pytest.mark.parametrize("hours", ["0", "-3", "soon", "1000"])
+def test_refuses_a_waiting_list_hold_that_cannot_work(monkeypatch, hours):
+    monkeypatch.setenv("COOP_WAITLIST_HOLD_HOURS", hours)
+    with pytest.raises(ConfigError, match="COOP_WAITLIST_HOLD_HOURS"):
+        create_app()
+
+
+def test_the_waiting_list_hold_comes_from_the_environment(monkeypatch, app):
+    from coop.marketplace import bookings
+
+    monkeypatch.setitem(app.config, "WAITLIST_HOLD_HOURS", "2.5")
+    with app.app_context():
+        assert bookings.offer_hold().total_seconds() == 2.5 * 3600

@@ -40,3 +40,18 @@ def generate_sessions() -> None:
     made = providers.top_up_sessions()
     db.session.commit()
     click.echo(f"Made {made} new session{'s' if made != 1 else ''}.")
+
+
+@marketplace_cli.command("process-waitlist")
+def process_waitlist() -> None:
+    """Pass places whose waiting-list offer ran out to the next person. Run it every few minutes.
+
+    Pages showing a session do this too; the job makes sure nobody waits for a page view.
+    """
+    from coop.extensions import db
+    from coop.marketplace import bookings, emails
+
+    offers = bookings.expire_offers()
+    db.session.commit()
+    sent = emails.send_offers(offers)
+    click.echo(f"Offered {len(offers)} place{'s' if len(offers) != 1 else ''}; emailed {sent}.")

@@ -431,3 +431,23 @@ def test_calendar_file_has_the_session_in_utc(app, db, holder, gym, make_session
     assert event.decoded("dtend") == datetime(2027, 6, 9, 10, 0, tzinfo=UTC)
     assert booking.reference in str(event.get("description"))
     assert str(event.get("summary")).startswith("Off-peak gym")
+
+
+def test_the_waitlist_job_passes_on_offers_that_ran_out(
+    app, db, holder, full_session, make_member, fund, runner, mailbox, monkeypatch
+):
+    session, booking = full_session
+    first = _member_with_money(make_member, fund, db, "first@example.org")
+    second = _member_with_money(make_member, fund, db, "second@example.org")
+    bookings.join_waitlist(first, session, now=BEFORE)
+    bookings.join_waitlist(second, session, now=BEFORE + timedelta(minutes=1))
+    bookings.cancel(booking, holder, now=BEFORE + timedelta(hours=1))
+    db.session.commit()
+    later = BEFORE + timedelta(hours=1) + bookings.DEFAULT_OFFER_HOLD + timedelta(minutes=1)
+    monkeypatch.setattr(bookings, "utcnow", lambda: later)
+
+    result = runner.invoke(args=["marketplace", "process-waitlist"])
+
+    assert "Offered 1 place; emailed 1." in result.output
+    assert [m["To"] for m in mailbox.messages] == ["second@example.org"]
+    assert runner.invoke(args=["marketplace", "process-waitlist"]).output.startswith("Offered 0")
