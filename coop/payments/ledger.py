@@ -193,6 +193,24 @@ def record_funding(
         raise LedgerError(
             "Enter the bank or remittance reference, so the money can be traced.", "reference"
         )
+    budget = lock_budget(member)  # so a double-clicked form cannot record the money twice
+    earlier = db.session.scalar(
+        select(LedgerTransaction)
+        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .where(
+            LedgerEntry.account_id == budget.id,
+            LedgerTransaction.kind == TransactionKind.FUNDING,
+            func.lower(LedgerTransaction.reference) == reference[:60].lower(),
+        )
+        .limit(1)
+    )
+    if earlier is not None:
+        raise LedgerError(
+            f"Money with the reference {earlier.reference} was already recorded for "
+            f"{member.name} (received {earlier.received_on:%d/%m/%Y}). If this is different "
+            "money, enter its own reference.",
+            "reference",
+        )
     source = CLIENT_BANK if funding_kind is FundingKind.DIRECT_PAYMENT else COUNCIL_FUNDING
     transaction = postings.receive_funding(
         member.id,

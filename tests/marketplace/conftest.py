@@ -141,9 +141,11 @@ def fund(db, make_member):
 
     state = {}
 
-    def pay_in(member, pence, *, kind=FundingKind.DIRECT_PAYMENT, reference="DP-TEST"):
+    def pay_in(member, pence, *, kind=FundingKind.DIRECT_PAYMENT, reference=None):
         if "secretary" not in state:
             state["secretary"] = make_member(secretary=True, email="treasury-secretary@example.org")
+        state["n"] = state.get("n", 0) + 1
+        reference = reference or f"DP-TEST-{state['n']}"
         secretary = db.session.merge(state["secretary"])
         member = db.session.merge(member)
         transaction = ledger.record_funding(

@@ -114,6 +114,24 @@ def test_money_arriving_is_credited_to_the_budget_from_the_right_source(db, secr
     assert sorted(e.amount_pence for e in stored.entries) == [-25_000, 25_000]
 
 
+def test_the_same_reference_for_the_same_budget_is_not_recorded_twice(
+    db, secretary, holder, make_member
+):
+    received = london_today() - timedelta(days=1)
+    ledger.record_funding(holder, 5_000, FundingKind.DIRECT_PAYMENT, received, "DP-9", by=secretary)
+    db.session.commit()
+    with pytest.raises(ledger.LedgerError, match="reference DP-9 was already recorded for Bea"):
+        ledger.record_funding(
+            holder, 5_000, FundingKind.DIRECT_PAYMENT, received, "dp-9", by=secretary
+        )
+    db.session.rollback()
+    assert ledger.budget_balance(holder) == 5_000
+    other = make_member("budget_holder", email="other@example.org")
+    ledger.record_funding(other, 5_000, FundingKind.DIRECT_PAYMENT, received, "DP-9", by=secretary)
+    db.session.commit()
+    assert ledger.budget_balance(other) == 5_000
+
+
 def test_the_largest_amount_and_todays_date_are_accepted(db, secretary, holder):
     ledger.record_funding(
         holder, ledger.MAX_FUNDING_PENCE, FundingKind.DIRECT_PAYMENT, london_today(), "R", secretary
