@@ -36,23 +36,30 @@ def navigation() -> list[dict]:
     """The main sections in the header; the one you are in is marked as current."""
     from flask_login import current_user
 
-    # (text, endpoint, the endpoints that count as being in that section)
+    secretary_pages = ("members.secretary_", "marketplace.secretary_", "payments.secretary_")
+    # (text, endpoint, the endpoint prefixes that count as being in that section)
     items = [
-        ("Marketplace", "marketplace.search", "marketplace."),
-        ("Voting", "voting.index", "voting."),
-        ("Shared Lives", "pages.shared_lives", "pages.shared_lives"),
+        ("Marketplace", "marketplace.search", ("marketplace.",)),
+        ("Voting", "voting.index", ("voting.",)),
+        ("Shared Lives", "pages.shared_lives", ("pages.shared_lives",)),
     ]
     if current_user.is_authenticated:
         if current_user.is_secretary:
-            items.append(("Secretary", "members.secretary_applications", "members.secretary_"))
-        items.append(("Your account", "members.account", "members.account"))
+            items.append(("Secretary", "members.secretary_applications", secretary_pages))
+        items.append(("Your account", "members.account", ("members.account", "payments.budget")))
     else:
-        items.append(("Sign in", "members.login", "members.login"))
-        items.append(("Join the co-op", "members.register", "members.register"))
+        items.append(("Sign in", "members.login", ("members.login",)))
+        items.append(("Join the co-op", "members.register", ("members.register",)))
     current = request.endpoint or ""
+    in_secretary_pages = current.startswith(secretary_pages)
     return [
-        {"href": url_for(endpoint), "text": text, "active": current.startswith(section)}
-        for text, endpoint, section in items
+        {
+            "href": url_for(endpoint),
+            "text": text,
+            "active": current.startswith(sections)
+            and (sections is secretary_pages or not in_secretary_pages),
+        }
+        for text, endpoint, sections in items
     ]
 
 
