@@ -48,6 +48,7 @@ lint: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/tally.py
+	$(BIN)/python bench/search.py
 
 clean:
 	rm -rf $(VENV) node_modules coop/static/coop.css coop/static/govuk
