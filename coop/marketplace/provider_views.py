@@ -223,7 +223,32 @@ def provider_staff(provider_id: int):
         else:
             flash(f"{added.member.name} can now manage {provider.name}.", "success")
             return redirect(url_for("marketplace.provider_staff", provider_id=provider.id))
-    return render_template("marketplace/provider/staff.html", provider=provider, form=form)
+    return render_template(
+        "marketplace/provider/staff.html", provider=provider, form=form, action_form=ActionForm()
+    )
+
+
+@bp.post("/provider/<int:provider_id>/staff/<int:staff_id>/remove")
+@login_required
+def provider_remove_staff(provider_id: int, staff_id: int):
+    provider = _own_provider(provider_id)
+    staff = _own(providers.staff_of(provider, staff_id))
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    name = provider.name
+    try:
+        removed = providers.remove_staff(provider, staff, current_user)
+        db.session.commit()
+    except providers.ProviderError as error:
+        db.session.rollback()
+        flash(error.message, "info")
+        return redirect(url_for("marketplace.provider_staff", provider_id=provider_id))
+    if removed.id == current_user.id:
+        # They can no longer see the provider's pages, so go back to the start.
+        flash(f"You are no longer one of {name}'s staff.", "success")
+        return redirect(url_for("marketplace.provider_start"))
+    flash(f"{removed.name} can no longer manage {name}.", "success")
+    return redirect(url_for("marketplace.provider_staff", provider_id=provider_id))
 
 
 # --- Listings ----------------------------------------------------------------------------

@@ -339,6 +339,50 @@ def add_staff(
     return added
 
 
+def remove_staff(
+    provider: Provider,
+    staff_row_or_member: ProviderStaff | Member,
+    by: Member,
+    now: datetime | None = None,
+) -> Member:
+    """A provider's staff take someone (themselves included) off the staff; returns who.
+
+    A provider always keeps at least one staff account, or nobody could run it. The
+    provider's row is locked before the staff are counted, so two staff removing each other
+    at the same moment cannot leave it with none (SQLite's BEGIN IMMEDIATE does the same).
+    """
+    _require_staff(by, provider)
+    db.session.scalar(select(Provider.id).where(Provider.id == provider.id).with_for_update())
+    rows = list(
+        db.session.scalars(
+            select(ProviderStaff)
+            .where(ProviderStaff.provider_id == provider.id)
+            .order_by(ProviderStaff.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+    # Decided again on what the lock lets us see: someone may have removed `by` meanwhile.
+    if not any(row.member_id == by.id for row in rows):
+        raise ProviderError("Only the provider's own staff can do that.")
+    if isinstance(staff_row_or_member, ProviderStaff):
+        row = next((r for r in rows if r.id == staff_row_or_member.id), None)
+    else:
+        row = next((r for r in rows if r.member_id == staff_row_or_member.id), None)
+    if row is None:
+        raise ProviderError(f"That person is not one of {provider.name}'s staff.")
+    member = row.member
+    yourself = member.id == by.id
+    if len(rows) == 1:
+        raise ProviderError(
+            "A provider needs at least one staff account. Add someone else before removing "
+            + ("yourself." if yourself else f"{member.name}.")
+        )
+    db.session.delete(row)
+    db.session.flush()
+    db.session.refresh(provider, ["staff"])
+    return member
+
+
 # --- Insurance ---------------------------------------------------------------------------
 
 
@@ -901,6 +945,15 @@ def provider_for(actor: Member, provider_id: int) -> Provider | None:
         select(Provider)
         .join(ProviderStaff)
         .where(Provider.id == provider_id, ProviderStaff.member_id == actor.id)
+    )
+
+
+def staff_of(provider: Provider, staff_id: int) -> ProviderStaff | None:
+    """One of the provider's staff accounts, by its id (another provider's is None)."""
+    return db.session.scalar(
+        select(ProviderStaff).where(
+            ProviderStaff.id == staff_id, ProviderStaff.provider_id == provider.id
+        )
     )
 
 

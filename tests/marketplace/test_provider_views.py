@@ -18,6 +18,7 @@ from coop.marketplace.models import (
     Listing,
     ListingStatus,
     Provider,
+    ProviderStaff,
     ProviderStatus,
     Review,
     ScheduleTime,
@@ -257,6 +258,98 @@ def test_staff_change_the_details_and_add_staff(client, db, gym, gym_staff, make
     response = client.post(f"{base(gym)}/staff", data={"email": "pat@example.org"})
     assert "Pat Assistant can now manage Riverside Gym" in text(client.get(response.location))
     assert "pat@example.org" in text(client.get(f"{base(gym)}/staff"))
+
+
+def _remove_staff_url(provider, member) -> str:
+    row = next(s for s in provider.staff if s.member_id == member.id)
+    return f"{base(provider)}/staff/{row.id}/remove"
+
+
+def test_staff_remove_someone_but_never_the_last(client, db, gym, gym_staff, make_member):
+    pat = make_member("pa", email="pat@example.org", name="Pat Assistant")
+    as_(client, gym_staff)
+    words = text(client.get(f"{base(gym)}/staff"))
+    assert "Remove" not in words
+    assert "A provider needs at least one staff account" in words
+    client.post(f"{base(gym)}/staff", data={"email": "pat@example.org"})
+    db.session.refresh(gym)
+    pat_url, my_url = _remove_staff_url(gym, pat), _remove_staff_url(gym, gym_staff)
+
+    response = client.get(f"{base(gym)}/staff")
+    body, words = page(response), text(response)
+    assert "Remove Pat Assistant from the staff" in words
+    assert "Remove yourself from the staff" in words
+    assert f'action="{pat_url}"' in body and f'action="{my_url}"' in body
+
+    response = client.post(pat_url)
+    assert response.status_code == 302 and response.location.endswith(f"{base(gym)}/staff")
+    response = client.get(response.location)
+    words = text(response)
+    assert "Pat Assistant can no longer manage Riverside Gym." in words
+    assert "pat@example.org" not in words and "Remove" not in words
+    assert '/remove"' not in page(response)
+    assert count(db, ProviderStaff, provider_id=gym.id) == 1
+
+    # The last one left is refused, even by a hand-made request.
+    response = client.post(my_url)
+    assert response.status_code == 302
+    words = text(client.get(response.location))
+    assert (
+        "A provider needs at least one staff account. Add someone else before removing "
+        "yourself." in words
+    )
+    assert count(db, ProviderStaff, provider_id=gym.id, member_id=gym_staff.id) == 1
+    assert client.get(base(gym)).status_code == 200
+
+
+def test_staff_who_remove_themselves_lose_the_provider_pages(
+    client, db, gym, gym_staff, make_member
+):
+    pat = make_member("pa", email="pat@example.org", name="Pat Assistant")
+    as_(client, gym_staff)
+    client.post(f"{base(gym)}/staff", data={"email": "pat@example.org"})
+    db.session.refresh(gym)
+
+    response = client.post(_remove_staff_url(gym, gym_staff))
+    assert response.status_code == 302 and response.location.endswith("/marketplace/provider")
+    assert "You are no longer one of Riverside Gym's staff." in text(client.get(response.location))
+    assert client.get(base(gym)).status_code == 404
+    assert client.get(f"{base(gym)}/staff").status_code == 404
+    staff = db.session.scalars(select(ProviderStaff).where(ProviderStaff.provider_id == gym.id))
+    assert [s.member_id for s in staff] == [pat.id]
+
+
+def test_another_providers_staff_cannot_be_removed(client, db, gym, gym_staff, rival):
+    rival_provider, _listing, _session = rival
+    their_row = rival_provider.staff[0].id
+    as_(client, gym_staff)
+    for url in (
+        f"{base(rival_provider)}/staff/{their_row}/remove",
+        # Their staff account through my own provider's address is no better.
+        f"{base(gym)}/staff/{their_row}/remove",
+        f"{base(gym)}/staff/999999/remove",
+    ):
+        assert client.post(url).status_code == 404, url
+    assert count(db, ProviderStaff, provider_id=rival_provider.id) == 1
+
+
+def test_removing_staff_needs_the_pages_csrf_token(app, client, db, gym, gym_staff, make_member):
+    make_member("pa", email="pat@example.org", name="Pat Assistant")
+    as_(client, gym_staff)
+    client.post(f"{base(gym)}/staff", data={"email": "pat@example.org"})
+    db.session.refresh(gym)
+    url = f"{base(gym)}/staff/{gym.staff[1].id}/remove"
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        refused = client.post(url)
+        form = page(client.get(f"{base(gym)}/staff")).split(f'action="{url}"', 1)[1]
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)[1]
+        removed = client.post(url, data={"csrf_token": token})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert refused.status_code == 400
+    assert removed.status_code == 302
+    assert count(db, ProviderStaff, provider_id=gym.id) == 1
 
 
 # --- Listings, schedule, closures and pricing through the pages ---------------------------

@@ -234,6 +234,77 @@ def test_another_providers_staff_cannot_add_staff(db, make_member, make_provider
     assert count(db, ProviderStaff) == 2
 
 
+def test_staff_remove_someone_else_by_row_or_by_member(db, make_member, gym, gym_staff):
+    pat = make_member("carer", email="pat@example.org", name="Pat")
+    sam = make_member("carer", email="sam@example.org", name="Sam")
+    pats_row = providers.add_staff(gym, pat.email, gym_staff)
+    providers.add_staff(gym, sam.email, gym_staff)
+    db.session.commit()
+
+    assert providers.remove_staff(gym, pats_row, gym_staff) == pat
+    assert providers.remove_staff(gym, sam, gym_staff) == sam
+    db.session.commit()
+    assert [s.member_id for s in gym.staff] == [gym_staff.id]
+    assert not providers.can_manage_provider(pat, gym)
+    assert count(db, ProviderStaff) == 1
+
+
+def test_the_last_staff_account_cannot_be_removed(db, make_member, gym, gym_staff):
+    with pytest.raises(providers.ProviderError) as refused:
+        providers.remove_staff(gym, gym.staff[0], gym_staff)
+    assert refused.value.message == (
+        "A provider needs at least one staff account. Add someone else before removing yourself."
+    )
+
+    pat = make_member("carer", email="pat@example.org", name="Pat")
+    providers.add_staff(gym, pat.email, gym_staff)
+    providers.remove_staff(gym, gym_staff, pat)
+    db.session.commit()
+    with pytest.raises(providers.ProviderError, match="at least one staff account") as refused:
+        providers.remove_staff(gym, pat, pat)
+    assert refused.value.message.endswith("before removing yourself.")
+    assert [s.member_id for s in gym.staff] == [pat.id]
+
+
+def test_staff_may_remove_themselves_while_someone_else_remains(db, make_member, gym, gym_staff):
+    pat = make_member("carer", email="pat@example.org", name="Pat")
+    providers.add_staff(gym, pat.email, gym_staff)
+    db.session.commit()
+
+    assert providers.remove_staff(gym, gym_staff, gym_staff) == gym_staff
+    db.session.commit()
+    assert not providers.can_manage_provider(gym_staff, gym)
+    assert providers.provider_for(gym_staff, gym.id) is None
+    assert providers.can_manage_provider(pat, gym)
+    # Having left, they cannot remove anyone else.
+    with pytest.raises(providers.ProviderError, match="own staff"):
+        providers.remove_staff(gym, pat, gym_staff)
+
+
+def test_another_providers_staff_cannot_remove_staff_or_be_removed(
+    db, make_member, make_provider, gym, gym_staff
+):
+    pat = make_member("carer", email="pat@example.org", name="Pat")
+    providers.add_staff(gym, pat.email, gym_staff)
+    intruder = make_member("provider", name="Ivy Intruder")
+    theirs = make_provider(intruder)
+    make_member("carer", email="ian@example.org")
+    their_second = providers.add_staff(theirs, "ian@example.org", intruder)
+    db.session.commit()
+
+    # Not their provider: refused, whichever staff account they aim at.
+    for target in (gym.staff[0], pat, gym_staff):
+        with pytest.raises(providers.ProviderError, match="own staff"):
+            providers.remove_staff(gym, target, intruder)
+    # My provider, but their staff: not found through mine, and refused if passed directly.
+    assert providers.staff_of(gym, their_second.id) is None
+    assert providers.staff_of(gym, gym.staff[1].id).member_id == pat.id
+    for target in (their_second, intruder):
+        with pytest.raises(providers.ProviderError, match="not one of Riverside Gym's staff"):
+            providers.remove_staff(gym, target, gym_staff)
+    assert count(db, ProviderStaff) == 4
+
+
 # --- Listings ----------------------------------------------------------------------------
 
 
