@@ -43,11 +43,12 @@ from coop.marketplace.service import (
     utcnow,
 )
 from coop.members.models import Member, MemberClass, MembershipStatus
-from coop.members.service import _cell, normalise_email
+from coop.members.service import normalise_email
 from coop.money import format_pence
 from coop.payments import postings
 from coop.payments.models import LedgerAccount, LedgerEntry, LedgerTransaction, TransactionKind
 from coop.postcodes import normalise_postcode
+from coop.spreadsheet import safe_cell
 
 #: How far ahead sessions are made, unless a caller says otherwise.
 SESSIONS_AHEAD = timedelta(weeks=8)
@@ -1188,7 +1189,7 @@ def bookings_csv(provider: Provider) -> str:
             booking.status.label,
             format_pence(booking.refund_pence),
         ]
-        writer.writerow([_cell(value) for value in row])
+        writer.writerow([safe_cell(value) for value in row])
     return out.getvalue()
 
 

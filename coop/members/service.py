@@ -20,6 +20,7 @@ from coop.members.models import (
 )
 from coop.money import format_pence
 from coop.postcodes import normalise_postcode
+from coop.spreadsheet import safe_cell
 
 #: Each member holds one £1 share, paid on approval.
 SHARE_VALUE_PENCE = 100
@@ -361,20 +362,12 @@ REGISTER_COLUMNS = [
 OFFICER_COLUMNS = ["Name", "Member number", "Office", "Date appointed", "Date ceased"]
 
 
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will show as text, never run as a formula."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 def _csv(header: list[str], rows: list[list]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([safe_cell(v) for v in row])
     return out.getvalue()
 
 

@@ -14,6 +14,7 @@ from coop.marketplace.service import is_budget_holder
 from coop.members.models import Member, MemberClass, MembershipStatus
 from coop.payments import ledger, postings
 from coop.payments.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
+from coop.spreadsheet import safe_cell
 
 # --- Who may do what ---------------------------------------------------------------------
 
@@ -102,14 +103,6 @@ LEDGER_COLUMNS = [
 ]
 
 
-def _cell(value) -> str:
-    """A text cell a spreadsheet shows as text, never runs as a formula (as members' CSVs do)."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 def _pounds(pence: int) -> str:
     """Pence as a plain decimal number of pounds for a spreadsheet, e.g. -1250 -> '-12.50'."""
     return f"{Decimal(pence).scaleb(-2):.2f}"
@@ -135,11 +128,11 @@ def ledger_csv() -> str:
             [
                 transaction.id,
                 transaction.posted_at.isoformat(),
-                _cell(transaction.kind.value),
-                _cell(transaction.memo),
-                _cell(transaction.reference),
+                safe_cell(transaction.kind.value),
+                safe_cell(transaction.memo),
+                safe_cell(transaction.reference),
                 transaction.received_on.isoformat() if transaction.received_on else "",
-                _cell(key),
+                safe_cell(key),
                 amount,
                 _pounds(amount),
             ]
