@@ -11,7 +11,6 @@ from coop.marketplace.models import (
     Provider,
     ProviderStaff,
     ProviderStatus,
-    Session,
 )
 from coop.marketplace.schedule import LONDON
 from coop.members.models import Member
@@ -59,16 +58,6 @@ def is_public(listing: Listing, today: date | None = None) -> bool:
         listing.status is ListingStatus.PUBLISHED
         and provider.status is ProviderStatus.APPROVED
         and provider.insured_on(today)
-    )
-
-
-def is_bookable(session: Session, now: datetime | None = None) -> bool:
-    """Whether places in this session can be booked now (ignoring whether any are left)."""
-    now = now or utcnow()
-    return (
-        session.cancelled_at is None
-        and session.starts_at > now
-        and is_public(session.listing, london_today(now))
     )
 
 
