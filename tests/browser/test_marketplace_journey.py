@@ -290,7 +290,7 @@ def test_the_demo_budget_holder_finds_past_bookings_reviews_and_ratings_by_keybo
 
     # The gym session she went to, with her review and the gym's reply.
     gym_row = past.filter(has_text="Gym session")
-    expect(gym_row.get_by_role("cell").nth(2)).to_have_text("Booked, attended")
+    expect(gym_row.get_by_role("cell").nth(2)).to_have_text("Attended")
     user.activate(gym_row.get_by_role("link", name=re.compile(r"^Gym session on ")))
     expect(page.get_by_role("heading", level=1)).to_have_text("Your booking: Gym session")
     expect(summary_value(page, "Attendance")).to_have_text("You were there")
