@@ -2,13 +2,12 @@
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from coop.auth import allowed_only_if
 from coop.extensions import db
 from coop.marketplace import bookings, emails
 from coop.marketplace.booking_forms import BookForm, ConfirmForm, ReviewForm
-from coop.marketplace.models import Booking, Session, WaitlistEntry
+from coop.marketplace.models import Booking, Session
 from coop.marketplace.service import is_budget_holder, price_for, utcnow
 from coop.marketplace.views import bp
 from coop.payments import ledger
@@ -26,9 +25,7 @@ def _session_or_404(session_id: int) -> Session:
 
 def _own_booking_or_404(booking_id: int) -> Booking:
     """The signed-in member's booking; anyone else's is 404, whatever its id."""
-    booking = db.session.scalar(
-        select(Booking).where(Booking.id == booking_id, Booking.member_id == current_user.id)
-    )
+    booking = bookings.booking_of(current_user, booking_id)
     if booking is None:
         abort(404)
     return booking
@@ -213,11 +210,7 @@ def join_waitlist(session_id: int):
 @bp.post("/waitlist/<int:entry_id>/leave")
 @login_required
 def leave_waitlist(entry_id: int):
-    entry = db.session.scalar(
-        select(WaitlistEntry).where(
-            WaitlistEntry.id == entry_id, WaitlistEntry.member_id == current_user.id
-        )
-    )
+    entry = bookings.waitlist_entry_of(current_user, entry_id)
     if entry is None:
         abort(404)
     if ConfirmForm().validate_on_submit():

@@ -572,6 +572,22 @@ def reply_to_review(review: Review, text: str, by: Member, now: datetime | None 
 # --- What a member sees ------------------------------------------------------------------
 
 
+def booking_of(member: Member, booking_id: int) -> Booking | None:
+    """The member's own booking with this id; anyone else's is None, whatever its id."""
+    return db.session.scalar(
+        select(Booking).where(Booking.id == booking_id, Booking.member_id == member.id)
+    )
+
+
+def waitlist_entry_of(member: Member, entry_id: int) -> WaitlistEntry | None:
+    """The member's own waiting-list place with this id, or None."""
+    return db.session.scalar(
+        select(WaitlistEntry).where(
+            WaitlistEntry.id == entry_id, WaitlistEntry.member_id == member.id
+        )
+    )
+
+
 def bookings_of(member: Member, now: datetime | None = None) -> tuple[list[Booking], list[Booking]]:
     """The member's bookings: (coming up, soonest first; past and cancelled, latest first)."""
     now = now or utcnow()

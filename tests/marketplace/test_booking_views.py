@@ -259,3 +259,25 @@ def test_review_after_attendance_through_the_pages(client, db, holder, gym_sessi
     )
     page = client.get(reply.location).get_data(as_text=True)
     assert "Your review" in page and "5 out of 5" in page and "Lovely" in page
+
+
+def test_leaving_a_waiting_list_and_nobody_elses(
+    client, db, holder, make_listing, make_session, make_member, fund, auth
+):
+    session = make_session(make_listing(price_pence=800, places=1), starts_at=FUTURE)
+    other = make_member("budget_holder", email="other@example.org")
+    fund(other, 1000)
+    bookings.book(db.session.merge(other), session, expected_price_pence=800)
+    db.session.commit()
+    client.post(f"/marketplace/sessions/{session.id}/waitlist")
+    entry = db.session.scalars(select(WaitlistEntry)).one()
+
+    auth.logout()
+    auth.login("other@example.org")
+    assert client.post(f"/marketplace/waitlist/{entry.id}/leave").status_code == 404
+    auth.logout()
+    auth.login("asha@example.org")
+    reply = client.post(f"/marketplace/waitlist/{entry.id}/leave")
+    assert "You have left the waiting list." in client.get(reply.location).get_data(as_text=True)
+    db.session.refresh(entry)
+    assert entry.status.value == "left"
