@@ -84,3 +84,15 @@ class DecisionForm(FlaskForm):
     def validate_reason(self, field):
         if self.decision.data == "reject" and not field.data:
             raise ValidationError(self.missing_reason)
+
+
+def show_error(form, error: Exception, default: str, message: str | None = None) -> None:
+    """Put a rule the service refused beside the field it names, or else the default field.
+
+    Every domain's error carries ``field`` (which may be None) and a plain-English message.
+    """
+    name = getattr(error, "field", None)
+    target = getattr(form, name, None) if name else None
+    if target is None or not hasattr(target, "errors"):
+        target = getattr(form, default)
+    target.errors = [*target.errors, message if message is not None else str(error)]

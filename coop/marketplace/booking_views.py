@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from coop.auth import allowed_only_if
 from coop.extensions import db
+from coop.forms import show_error
 from coop.marketplace import bookings, emails
 from coop.marketplace.booking_forms import BookForm, ConfirmForm, ReviewForm
 from coop.marketplace.models import Booking, Session
@@ -29,11 +30,6 @@ def _own_booking_or_404(booking_id: int) -> Booking:
     if booking is None:
         abort(404)
     return booking
-
-
-def _show_error(form, error: bookings.BookingError, default: str) -> None:
-    field = getattr(form, error.field or default, None) or getattr(form, default)
-    field.errors = [*field.errors, error.message]
 
 
 def _send_offers(offers) -> None:
@@ -98,7 +94,7 @@ def book(session_id: int):
         session = _session_or_404(session_id)
         if isinstance(error, bookings.PriceChanged):
             form.price_pence.data = str(error.price_pence)
-        _show_error(form, error, "places")
+        show_error(form, error, "places")
         status = 409 if isinstance(error, bookings.SessionFull | bookings.NotEnoughMoney) else 400
         return _book_page(session, form, status)
     db.session.commit()
@@ -242,7 +238,7 @@ def review_booking(booking_id: int):
             bookings.review(booking, current_user, int(form.rating.data), form.comment.data)
         except bookings.BookingError as error:
             db.session.rollback()
-            _show_error(form, error, "rating")
+            show_error(form, error, "rating")
         else:
             db.session.commit()
             flash("Thank you. Your review is on the listing.", "success")

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from coop.auth import allowed_only_if
 from coop.extensions import db
+from coop.forms import show_error
 from coop.marketplace import bookings, providers, schedule
 from coop.marketplace.models import Category, ListingStatus, Provider, ProviderKind
 from coop.marketplace.provider_forms import (
@@ -27,11 +28,11 @@ from coop.marketplace.provider_forms import (
     parse_time,
 )
 from coop.marketplace.service import (
-    MarketplaceError,
     london_today,
     pricing_rules,
     providers_of,
     utcnow,
+    weekly_schedule,
 )
 from coop.marketplace.views import bp
 
@@ -56,14 +57,6 @@ def _own(found):
     if found is None:
         abort(404)
     return found
-
-
-def _show_error(form, error: MarketplaceError, default: str) -> None:
-    """Put a service's message beside the field it names (or the default field)."""
-    target = getattr(form, error.field, None) if error.field else None
-    if target is None or not hasattr(target, "errors"):
-        target = getattr(form, default)
-    target.errors = [*target.errors, error.message]
 
 
 def _schedule_message(change: providers.ScheduleChange) -> None:
@@ -139,7 +132,7 @@ def provider_register():
             db.session.commit()
         except providers.ProviderError as error:
             db.session.rollback()
-            _show_error(form, error, "name")
+            show_error(form, error, "name")
         else:
             flash(
                 f"{provider.name} is registered. The secretary will check it and we will "
@@ -185,7 +178,7 @@ def provider_details(provider_id: int):
             db.session.commit()
         except providers.ProviderError as error:
             db.session.rollback()
-            _show_error(form, error, "name")
+            show_error(form, error, "name")
         else:
             flash("Your details are saved.", "success")
             return redirect(url_for("marketplace.provider_dashboard", provider_id=provider.id))
@@ -219,7 +212,7 @@ def provider_staff(provider_id: int):
             db.session.commit()
         except providers.ProviderError as error:
             db.session.rollback()
-            _show_error(form, error, "email")
+            show_error(form, error, "email")
         else:
             flash(f"{added.member.name} can now manage {provider.name}.", "success")
             return redirect(url_for("marketplace.provider_staff", provider_id=provider.id))
@@ -303,7 +296,7 @@ def provider_new_listing(provider_id: int):
             db.session.commit()
         except providers.ProviderError as error:
             db.session.rollback()
-            _show_error(form, error, "title")
+            show_error(form, error, "title")
         else:
             flash(
                 "The listing is saved as a draft. Add the days and times its sessions run, "
@@ -322,7 +315,7 @@ def provider_listing(provider_id: int, listing_id: int):
     provider = _own_provider(provider_id)
     listing = _own(providers.listing_of(provider, listing_id))
     now = utcnow()
-    weekly = providers.weekly_schedule(listing)
+    weekly = weekly_schedule(listing)
     rules = pricing_rules(listing)
     return render_template(
         "marketplace/provider/listing.html",
@@ -355,7 +348,7 @@ def provider_edit_listing(provider_id: int, listing_id: int):
             db.session.commit()
         except providers.ProviderError as error:
             db.session.rollback()
-            _show_error(form, error, "title")
+            show_error(form, error, "title")
         else:
             flash("The listing is saved.", "success")
             return redirect(_listing_url(listing))
@@ -407,7 +400,7 @@ def _schedule_page(provider, listing, form):
         "marketplace/provider/schedule.html",
         provider=provider,
         listing=listing,
-        schedule_text=schedule.describe_schedule(providers.weekly_schedule(listing)),
+        schedule_text=schedule.describe_schedule(weekly_schedule(listing)),
         form=form,
         action_form=ActionForm(),
         day_names=schedule.DAY_NAMES,
@@ -431,7 +424,7 @@ def provider_schedule(provider_id: int, listing_id: int):
             db.session.commit()
         except providers.ProviderError as error:
             db.session.rollback()
-            _show_error(form, error, "days")
+            show_error(form, error, "days")
         else:
             _schedule_message(change)
             return redirect(_listing_url(listing, "provider_schedule"))
@@ -472,13 +465,13 @@ def provider_closures(provider_id: int, listing_id: int):
             db.session.commit()
         except providers.ProviderError as error:
             db.session.rollback()
-            _show_error(form, error, "first_day")
+            show_error(form, error, "first_day")
         else:
             _schedule_message(change)
             if change.still_booked:
                 return redirect(_listing_url(listing))
             return redirect(_listing_url(listing, "provider_closures"))
-    weekly = providers.weekly_schedule(listing)
+    weekly = weekly_schedule(listing)
     return render_template(
         "marketplace/provider/closures.html",
         provider=provider,
@@ -528,7 +521,7 @@ def provider_pricing(provider_id: int, listing_id: int):
             db.session.commit()
         except providers.ProviderError as error:
             db.session.rollback()
-            _show_error(form, error, "days")
+            show_error(form, error, "days")
         else:
             flash("The off-peak price is saved.", "success")
             return redirect(_listing_url(listing, "provider_pricing"))
@@ -622,7 +615,7 @@ def provider_cancel_session(provider_id: int, session_id: int):
         except bookings.BookingError as error:
             db.session.rollback()
             session = _own(providers.session_of(provider, session_id))
-            _show_error(form, error, "reason")
+            show_error(form, error, "reason")
         else:
             bookings.send_session_cancelled(session, cancelled)
             flash(
@@ -706,7 +699,7 @@ def provider_reply(provider_id: int, review_id: int):
             db.session.commit()
         except bookings.BookingError as error:
             db.session.rollback()
-            _show_error(form, error, "reply")
+            show_error(form, error, "reply")
         else:
             flash("Your reply is published under the review.", "success")
             return redirect(url_for("marketplace.provider_reviews", provider_id=provider.id))
@@ -741,7 +734,7 @@ def secretary_provider(provider_id: int):
             db.session.commit()
         except providers.ProviderError as error:
             db.session.rollback()
-            _show_error(form, error, "decision")
+            show_error(form, error, "decision")
         else:
             providers.send_decision(provider)
             if provider.status.value == "approved":

@@ -41,6 +41,7 @@ from coop.marketplace.service import (
     is_staff_of,
     london_today,
     utcnow,
+    weekly_schedule,
 )
 from coop.members.models import Member, MemberClass, MembershipStatus
 from coop.members.service import normalise_email
@@ -644,17 +645,6 @@ def unpublish_listing(listing: Listing, by: Member, now: datetime | None = None)
 
 
 # --- The weekly schedule, closures and pricing rules -------------------------------------
-
-
-def weekly_schedule(listing: Listing) -> schedule.WeeklySchedule:
-    """The listing's weekly slots, length and closures, for the pure schedule helpers."""
-    return schedule.WeeklySchedule(
-        slots=frozenset((t.weekday, t.starts_at) for t in listing.schedule_times),
-        duration_minutes=listing.duration_minutes,
-        closures=tuple(
-            schedule.Closure(c.first_day, c.last_day, c.reason or None) for c in listing.closures
-        ),
-    )
 
 
 @dataclass

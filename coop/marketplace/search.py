@@ -344,23 +344,12 @@ def why_not_public(listing: Listing, today: date | None = None) -> str | None:
     return None
 
 
-def weekly_schedule(listing: Listing) -> schedule.WeeklySchedule:
-    """The listing's weekly slots, length and closures, for the schedule helpers."""
-    return schedule.WeeklySchedule(
-        slots=frozenset((t.weekday, t.starts_at) for t in listing.schedule_times),
-        duration_minutes=listing.duration_minutes,
-        closures=tuple(
-            schedule.Closure(c.first_day, c.last_day, c.reason or None) for c in listing.closures
-        ),
-    )
-
-
 def coming_closures(listing: Listing, today: date | None = None) -> list[str]:
     """Closures that have not yet ended, in words: 'Closed on 25 December 2026 (Christmas)'."""
     today = today or service.london_today()
     return [
         schedule.describe_closure(closure)
-        for closure in weekly_schedule(listing).closures
+        for closure in service.weekly_schedule(listing).closures
         if closure.last_day >= today
     ]
 

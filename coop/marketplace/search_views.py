@@ -95,7 +95,7 @@ def listing(listing_id: int):
     today = service.london_today()
     if found is None or not search.can_view_listing(current_user, found, today):
         abort(404)
-    weekly = search.weekly_schedule(found)
+    weekly = service.weekly_schedule(found)
     return render_template(
         "marketplace/listing.html",
         listing=found,

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import ColumnElement, and_
 
-from coop.marketplace import pricing
+from coop.marketplace import pricing, schedule
 from coop.marketplace.models import (
     Listing,
     ListingStatus,
@@ -92,6 +92,20 @@ def providers_of(actor: Member) -> list[Provider]:
             .where(ProviderStaff.member_id == actor.id)
             .order_by(Provider.id)
         )
+    )
+
+
+# --- The pure modules' view of a listing ------------------------------------------------
+
+
+def weekly_schedule(listing: Listing) -> schedule.WeeklySchedule:
+    """The listing's weekly slots, length and closures, for the pure schedule helpers."""
+    return schedule.WeeklySchedule(
+        slots=frozenset((t.weekday, t.starts_at) for t in listing.schedule_times),
+        duration_minutes=listing.duration_minutes,
+        closures=tuple(
+            schedule.Closure(c.first_day, c.last_day, c.reason or None) for c in listing.closures
+        ),
     )
 
 

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from coop.auth import allowed_only_if
 from coop.errors import render_error
 from coop.extensions import db
+from coop.forms import show_error
 from coop.members.models import Member, MemberClass, MembershipStatus
 from coop.money import format_pence
 from coop.payments import ledger, service
@@ -112,8 +113,7 @@ def secretary_funding(member_id: int):
             db.session.commit()
         except ledger.LedgerError as error:
             db.session.rollback()
-            field = getattr(form, error.field or "amount", None) or form.amount
-            field.errors = [*field.errors, error.message.rstrip(".")]
+            show_error(form, error, "amount", error.message.rstrip("."))
         else:
             flash(f"{format_pence(pence)} received for {member.name} has been recorded.", "success")
             return redirect(url_for("payments.secretary_budget", member_id=member.id))

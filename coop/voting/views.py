@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from coop.auth import allowed_only_if
 from coop.extensions import db
+from coop.forms import show_error
 from coop.members.models import Member, MembershipStatus
 from coop.voting import service, surplus, weighted_count
 from coop.voting.forms import (
@@ -96,12 +97,6 @@ def _voter(motion: Motion) -> Member:
     if member is None or not service.is_proxy_for(current_user, member, motion):
         abort(404)
     return member
-
-
-def _error_on(form, error: service.VotingError, default: str) -> None:
-    """Show a rule the service refused next to the field that needs changing."""
-    field = getattr(form, error.field or default, None) or getattr(form, default)
-    field.errors = [*field.errors, str(error)]
 
 
 @bp.post("/motions/<int:motion_id>/check")
@@ -219,7 +214,7 @@ def proxies():
                 db.session.commit()
             except service.VotingError as error:
                 db.session.rollback()
-                _error_on(form, error, "proxy")
+                show_error(form, error, "proxy")
             else:
                 flash(f"{proxy.name} is now your proxy.", "success")
                 return redirect(url_for("voting.proxies"))
@@ -293,7 +288,7 @@ def new_motion():
                 db.session.commit()
             except service.VotingError as error:
                 db.session.rollback()
-                _error_on(form, error, "title")
+                show_error(form, error, "title")
             else:
                 flash("The motion has been put to the members.", "success")
                 return redirect(url_for("voting.motion", motion_id=motion.id))
@@ -327,7 +322,7 @@ def rules():
             db.session.commit()
         except service.VotingError as error:
             db.session.rollback()
-            _error_on(form, error, "share_budget_holder")
+            show_error(form, error, "share_budget_holder")
         else:
             flash("The co-op's voting rules have been changed.", "success")
             return redirect(url_for("voting.rules"))

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from coop.marketplace import search
+from coop.marketplace import search, service
 from coop.marketplace.models import (
     Booking,
     Category,
@@ -439,7 +439,7 @@ def test_schedule_closures_and_discounts_in_words(db, make_listing):
     db.session.commit()
     from coop.marketplace.schedule import describe_schedule
 
-    assert describe_schedule(search.weekly_schedule(listing)) == (
+    assert describe_schedule(service.weekly_schedule(listing)) == (
         "Mondays at 10:00; Wednesdays at 10:00 and 18:30"
     )
     assert search.coming_closures(listing, TODAY) == [
