@@ -26,6 +26,7 @@ from coop.marketplace.models import (
 )
 from coop.marketplace.schedule import LONDON, MONDAY
 from coop.payments import ledger
+from tests.pages import error_summary
 
 #: A session start a fortnight ahead, on the hour.
 FUTURE = (datetime.now(UTC) + timedelta(days=14)).replace(minute=0, second=0, microsecond=0)
@@ -39,14 +40,6 @@ def text(response) -> str:
     """The page's words, tags removed and spaces squeezed, for asserting sentences."""
     words = re.sub(r"<[^>]+>", " ", page(response))
     return re.sub(r"\s+", " ", html.unescape(words))
-
-
-def error_summary(body: str) -> list[tuple[str, str]]:
-    """(field id, message) for each link in the error summary at the top of the page."""
-    summary = body.split("govuk-error-summary__list", 1)
-    assert len(summary) == 2, "no error summary on the page"
-    found = re.findall(r"<a href=\"#([^\"]+)\">([^<]+)</a>", summary[1].split("</ul>", 1)[0])
-    return [(target, html.unescape(message)) for target, message in found]
 
 
 def count(db, model, **where) -> int:

@@ -14,6 +14,7 @@ from coop.marketplace.models import Booking, Category, Closure, Review
 from coop.marketplace.schedule import LONDON, wall_clock_to_utc
 from coop.marketplace.search import describe_start
 from coop.marketplace.service import london_today, utcnow
+from tests.pages import error_summary
 
 OFF_PEAK_LABEL = "Half price off-peak for co-op members, weekdays 10:00 to 15:00"
 
@@ -26,14 +27,6 @@ def text(response) -> str:
     """The page's words, tags removed and spaces squeezed, for asserting sentences."""
     words = re.sub(r"<[^>]+>", " ", page(response))
     return re.sub(r"\s+", " ", html.unescape(words))
-
-
-def error_summary(body: str) -> list[tuple[str, str]]:
-    """(target, message) of each link in the error summary at the top of the page."""
-    summary = body.split("govuk-error-summary__list", 1)
-    assert len(summary) == 2, "no error summary on the page"
-    found = re.findall(r"<a href=\"#([^\"]+)\">([^<]+)</a>", summary[1].split("</ul>", 1)[0])
-    return [(target, html.unescape(message)) for target, message in found]
 
 
 def links(response) -> dict[str, str]:

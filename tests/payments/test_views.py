@@ -17,6 +17,7 @@ from coop.payments import ledger
 from coop.payments.models import FundingKind, LedgerTransaction, TransactionKind
 from tests.conftest import PASSWORD
 from tests.marketplace.conftest import fund, make_listing, make_provider, make_session
+from tests.pages import error_summary, field_error
 from tests.payments.test_ledger import make_booking, pay
 
 #: The marketplace's factories and the ledger tests' booking factory, used here as fixtures.
@@ -44,25 +45,6 @@ def table_rows(body: str) -> list[list[str]]:
         [squeeze(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
         for row in re.findall(r"<tr[^>]*>(.*?)</tr>", tbody, re.S)
     ]
-
-
-def error_summary(body: str) -> list[tuple[str, str]]:
-    """(field id, message) for each link in the error summary at the top of the page."""
-    summary = body.split("govuk-error-summary__list", 1)
-    assert len(summary) == 2, "no error summary on the page"
-    found = re.findall(r"<a href=\"#([^\"]+)\">([^<]+)</a>", summary[1].split("</ul>", 1)[0])
-    return [(target, html.unescape(message)) for target, message in found]
-
-
-def field_error(body: str, field_id: str) -> str:
-    """The error message shown beside a field."""
-    found = re.search(
-        rf'id="{re.escape(field_id)}-error"[^>]*>\s*<span class="govuk-visually-hidden">'
-        r"Error:</span>\s*([^<]+?)\s*</p>",
-        body,
-    )
-    assert found, f"no error message beside {field_id}"
-    return html.unescape(found[1])
 
 
 def count_transactions(db) -> int:

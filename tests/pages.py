@@ -1,0 +1,23 @@
+"""Reading what a page shows a person: the error summary and the message beside a field."""
+
+import html
+import re
+
+
+def error_summary(body: str) -> list[tuple[str, str]]:
+    """(field id, message) for each link in the error summary at the top of the page."""
+    summary = body.split("govuk-error-summary__list", 1)
+    assert len(summary) == 2, "no error summary on the page"
+    found = re.findall(r"<a href=\"#([^\"]+)\">([^<]+)</a>", summary[1].split("</ul>", 1)[0])
+    return [(target, html.unescape(message)) for target, message in found]
+
+
+def field_error(body: str, field_id: str) -> str:
+    """The error message shown beside a field."""
+    found = re.search(
+        rf'id="{re.escape(field_id)}-error"[^>]*>\s*<span class="govuk-visually-hidden">'
+        r"Error:</span>\s*([^<]+?)\s*</p>",
+        body,
+    )
+    assert found, f"no error message beside {field_id}"
+    return html.unescape(found[1])
