@@ -10,15 +10,15 @@ import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from datetime import time as clock
+from datetime import time as wall_time
 from pathlib import Path
 
 from sqlalchemy import event, func, select
 
-from coop import create_app
+from coop import clock, create_app
 from coop.config import TestingConfig
 from coop.extensions import db
-from coop.marketplace import schedule, search, service
+from coop.marketplace import schedule, search
 from coop.marketplace.models import (
     ACCESSIBILITY_FEATURES,
     Category,
@@ -48,7 +48,7 @@ def build(listings: int, weeks: int, seed: int = 2026) -> int:
     number of sessions."""
     rng = random.Random(seed)
     now = datetime.now(UTC)
-    today = service.london_today(now)
+    today = clock.london_today(now)
     providers = [
         Provider(
             name=f"{rng.choice(['Derby', 'Friar Gate', 'Normanton', 'Allestree'])} "
@@ -74,7 +74,7 @@ def build(listings: int, weeks: int, seed: int = 2026) -> int:
         word = rng.choice(WORDS)
         duration = rng.choice([45, 60, 90, 120])
         slots = {
-            (rng.randrange(7), clock(rng.randrange(8, 20), rng.choice([0, 30])))
+            (rng.randrange(7), wall_time(rng.randrange(8, 20), rng.choice([0, 30])))
             for _ in range(rng.randrange(1, 5))
         }
         listing = Listing(
@@ -97,8 +97,8 @@ def build(listings: int, weeks: int, seed: int = 2026) -> int:
             listing.concessions.append(
                 Concession(
                     days="01234",
-                    window_start=clock(10),
-                    window_end=clock(15),
+                    window_start=wall_time(10),
+                    window_end=wall_time(15),
                     percent_off=50,
                     members_only=True,
                 )
@@ -130,10 +130,10 @@ QUERIES = {
     "free only": search.Criteria(max_price_pence=0),
     "step-free + hearing loop": search.Criteria(features={"step_free", "hearing_loop"}),
     "8 weeks, direct payments": search.Criteria(
-        last_day=service.london_today() + timedelta(weeks=8), direct_payments=True
+        last_day=clock.london_today() + timedelta(weeks=8), direct_payments=True
     ),
     "8 weeks, at most £10": search.Criteria(
-        last_day=service.london_today() + timedelta(weeks=8), max_price_pence=1000
+        last_day=clock.london_today() + timedelta(weeks=8), max_price_pence=1000
     ),
 }
 

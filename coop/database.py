@@ -1,8 +1,9 @@
 """Engine set-up that makes the embedded SQLite default as safe as PostgreSQL."""
 
+import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, Enum, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -58,3 +59,20 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def enum_column(cls: type[enum.Enum], name: str, length: int = 32) -> Enum:
+    """A column type that stores an enum by its value, portable across databases.
+
+    The value (``"budget_holder"``), not the Python name, is what the database holds, so
+    renaming a member in code never rewrites data; no native ENUM type is created, so a new
+    value needs no migration beyond its length.
+    """
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )

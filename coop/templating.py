@@ -1,35 +1,10 @@
 """Template filters and globals shared by every page."""
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
 from flask import Flask, request, url_for
 
+from coop.clock import format_date, format_moment
+from coop.members import roles
 from coop.money import format_pence
-
-LONDON = ZoneInfo("Europe/London")
-
-
-def local_datetime(value: datetime | None) -> str:
-    """Show a UTC time as London wall-clock time, e.g. '3 March 2026 at 2:30pm'."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo("UTC"))
-    local = value.astimezone(LONDON)
-    hour = local.strftime("%I").lstrip("0")
-    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{local:%p}".replace("AM", "am").replace(
-        "PM", "pm"
-    )
-
-
-def long_date(value: date | datetime | None) -> str:
-    """Show a date the GOV.UK way, e.g. '3 March 2026'."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.astimezone(LONDON).date() if value.tzinfo else value.date()
-    return f"{value.day} {value:%B %Y}"
 
 
 def navigation() -> list[dict]:
@@ -44,7 +19,7 @@ def navigation() -> list[dict]:
         ("Shared Lives", "pages.shared_lives", ("pages.shared_lives",)),
     ]
     if current_user.is_authenticated:
-        if current_user.is_secretary:
+        if roles.is_secretary(current_user):
             items.append(("Secretary", "members.secretary_applications", secretary_pages))
         items.append(("Your account", "members.account", ("members.account", "payments.budget")))
     else:
@@ -66,8 +41,8 @@ def navigation() -> list[dict]:
 def init_app(app: Flask) -> None:
     """Register the filters and globals."""
     app.add_template_filter(format_pence, "pence")
-    app.add_template_filter(local_datetime, "local_datetime")
-    app.add_template_filter(long_date, "long_date")
+    app.add_template_filter(format_moment, "local_datetime")
+    app.add_template_filter(format_date, "long_date")
     app.add_template_global(navigation, "navigation")
 
     @app.context_processor

@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from flask import has_app_context
 from sqlalchemy import text
 
-from coop import create_app
+from coop import clock, create_app
 from coop.config import TestingConfig
 from coop.extensions import db as _db
 from coop.extensions import limiter
@@ -190,7 +190,7 @@ def make_member(app):
         # SQLite's write lock); otherwise open a context and hand back a detached member.
         own_context = not has_app_context()
         with app.app_context() if own_context else nullcontext():
-            now = service.utcnow()
+            now = clock.now()
             member = service.apply(
                 service.Application(
                     member_class=MemberClass(member_class),

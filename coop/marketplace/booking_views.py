@@ -3,14 +3,16 @@
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from coop import clock
 from coop.auth import allowed_only_if
 from coop.extensions import db
 from coop.forms import show_error
 from coop.marketplace import bookings, emails
 from coop.marketplace.booking_forms import BookForm, ConfirmForm, ReviewForm
 from coop.marketplace.models import Booking, Session
-from coop.marketplace.service import is_budget_holder, price_for, utcnow
+from coop.marketplace.service import price_for
 from coop.marketplace.views import bp
+from coop.members.roles import is_budget_holder
 from coop.payments import ledger
 
 #: Booking pages are for approved budget holders; anyone else gets a page saying so.
@@ -59,7 +61,7 @@ def _book_page(session: Session, form: BookForm, status: int = 200):
             form=form,
             balance=balance,
             policy=emails.policy(session.listing.cancellation_notice_hours),
-            why_not=bookings.why_not_bookable(session, utcnow()),
+            why_not=bookings.why_not_bookable(session, clock.now()),
             existing=bookings.live_booking(session, current_user),
             entry=entry,
             position=bookings.position(entry)
@@ -124,7 +126,7 @@ def my_bookings():
 def booking(booking_id: int):
     """One booking: the confirmation, what was paid, how to cancel, the calendar file."""
     booking = _own_booking_or_404(booking_id)
-    now = utcnow()
+    now = clock.now()
     return render_template(
         "marketplace/bookings/booking.html",
         booking=booking,
@@ -177,7 +179,7 @@ def cancel_booking(booking_id: int):
         "marketplace/bookings/cancel.html",
         booking=booking,
         listing=booking.session.listing,
-        refund=bookings.refund_due(booking, utcnow()),
+        refund=bookings.refund_due(booking, clock.now()),
         policy=emails.policy(booking.cancellation_notice_hours),
         form=form,
     )

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from coop import clock
 from coop.extensions import db
 from coop.marketplace.models import (
     Booking,
@@ -25,14 +26,12 @@ from coop.marketplace.models import (
 )
 from coop.marketplace.service import (
     MarketplaceError,
-    is_budget_holder,
     is_public,
     is_staff_of,
-    london_today,
     price_for,
-    utcnow,
 )
 from coop.members.models import Member
+from coop.members.roles import is_budget_holder
 from coop.money import format_pence
 from coop.payments import ledger, postings
 
@@ -105,7 +104,7 @@ def why_not_bookable(session: Session, now: datetime) -> str | None:
         return "This session has been cancelled by the provider, so it cannot be booked."
     if session.starts_at <= now:
         return "This session has already started or finished, so it cannot be booked."
-    if not is_public(session.listing, london_today(now)):
+    if not is_public(session.listing, clock.london_today(now)):
         return "This listing is not available to book at the moment."
     return None
 
@@ -150,7 +149,7 @@ def book(
     to be charged differs (a changed rule, or a tampered form) nothing is booked. A place
     held for the member by a waiting-list offer is used before any free place.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     if not is_budget_holder(member):
         raise BookingError("Only approved budget holders can book and pay from a budget.")
     reason = why_not_bookable(session, now)
@@ -282,7 +281,7 @@ def _locked(booking: Booking) -> Booking:
 
 def cancel(booking: Booking, by: Member, now: datetime | None = None) -> Cancellation:
     """The budget holder cancels: a full refund before the notice period, none after."""
-    now = now or utcnow()
+    now = now or clock.now()
     if booking.member_id != by.id:
         raise BookingError("You can only cancel your own bookings.")
     booking = _locked(booking)
@@ -320,7 +319,7 @@ def cancel_session(
     session: Session, by: Member, reason: str, now: datetime | None = None
 ) -> list[Booking]:
     """The provider cancels a session: everyone booked gets all their money back."""
-    now = now or utcnow()
+    now = now or clock.now()
     if not is_staff_of(by, session.listing.provider):
         raise BookingError("Only the provider's staff can cancel its sessions.")
     reason = (reason or "").strip()
@@ -357,7 +356,7 @@ def mark_attendance(
     booking: Booking, attended: bool, by: Member, now: datetime | None = None
 ) -> Booking:
     """The provider records whether someone came, once the session has started."""
-    now = now or utcnow()
+    now = now or clock.now()
     if not is_staff_of(by, booking.session.listing.provider):
         raise BookingError("Only the provider's staff can mark attendance.")
     if booking.status is not BookingStatus.CONFIRMED:
@@ -407,7 +406,7 @@ def position(entry: WaitlistEntry) -> int:
 
 def join_waitlist(member: Member, session: Session, now: datetime | None = None) -> WaitlistEntry:
     """Join a full session's waiting list."""
-    now = now or utcnow()
+    now = now or clock.now()
     if not is_budget_holder(member):
         raise BookingError("Only approved budget holders can join a waiting list.")
     reason = why_not_bookable(session, now)
@@ -430,7 +429,7 @@ def leave_waitlist(
     entry: WaitlistEntry, member: Member, now: datetime | None = None
 ) -> list[WaitlistEntry]:
     """Leave the waiting list; a place held for you goes to the next person."""
-    now = now or utcnow()
+    now = now or clock.now()
     if entry.member_id != member.id:
         raise BookingError("You can only leave your own place on a waiting list.")
     if entry.status not in (WaitlistStatus.WAITING, WaitlistStatus.OFFERED):
@@ -458,7 +457,7 @@ def offer_places(session: Session, now: datetime | None = None) -> list[Waitlist
 
     A held place counts as taken, so nobody else can book it while the offer stands.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     offers = []
     if session.cancelled_at is not None or session.starts_at <= now:
         return offers
@@ -485,7 +484,7 @@ def expire_offers(now: datetime | None = None) -> list[WaitlistEntry]:
     Run from cron (``flask marketplace process-waitlist``) and before showing a session.
     Returns the new offers, to email after commit.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     ran_out = list(
         db.session.scalars(
             select(WaitlistEntry)
@@ -524,7 +523,7 @@ def review(
     booking: Booking, member: Member, rating: int, comment: str, now: datetime | None = None
 ) -> Review:
     """Rate an attended session from 1 to 5, with a comment."""
-    now = now or utcnow()
+    now = now or clock.now()
     if booking.member_id != member.id:
         raise BookingError("You can only review your own bookings.")
     if booking.review is not None:
@@ -553,7 +552,7 @@ def review(
 
 def reply_to_review(review: Review, text: str, by: Member, now: datetime | None = None) -> Review:
     """The provider replies to a review, once; the reply shows under it on the listing."""
-    now = now or utcnow()
+    now = now or clock.now()
     if not is_staff_of(by, review.listing.provider):
         raise BookingError("Only the provider's staff can reply to its reviews.")
     text = (text or "").strip()
@@ -590,7 +589,7 @@ def waitlist_entry_of(member: Member, entry_id: int) -> WaitlistEntry | None:
 
 def bookings_of(member: Member, now: datetime | None = None) -> tuple[list[Booking], list[Booking]]:
     """The member's bookings: (coming up, soonest first; past and cancelled, latest first)."""
-    now = now or utcnow()
+    now = now or clock.now()
     rows = list(
         db.session.scalars(
             select(Booking)

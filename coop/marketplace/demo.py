@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from coop import clock
 from coop.extensions import db
 from coop.marketplace import bookings, schedule
 from coop.marketplace.models import (
@@ -20,7 +21,6 @@ from coop.marketplace.models import (
     ScheduleTime,
     Session,
 )
-from coop.marketplace.service import london_today, utcnow
 from coop.members import service as members
 from coop.members.demo import DEMO_PASSWORD
 from coop.members.models import Member, MemberClass
@@ -213,8 +213,8 @@ def load(members_by_email: dict[str, Member], now: datetime | None = None) -> di
     listings by title. Money moves through the ledger and bookings through the booking
     rules, exactly as on the site, so the demo's balances add up.
     """
-    now = now or utcnow()
-    today = london_today(now)
+    now = now or clock.now()
+    today = clock.london_today(now)
     secretary = members_by_email["secretary@demo.coop"]
     people = dict(members_by_email)
     people[DROP_IN_MEMBER["email"]] = _drop_in_member(secretary, now)
@@ -235,7 +235,13 @@ def load(members_by_email: dict[str, Member], now: datetime | None = None) -> di
     month_ago = now - timedelta(days=30)
     for email, pence, kind, reference in FUNDING:
         ledger.record_funding(
-            people[email], pence, kind, london_today(month_ago), reference, secretary, month_ago
+            people[email],
+            pence,
+            kind,
+            clock.london_today(month_ago),
+            reference,
+            secretary,
+            month_ago,
         )
     _past_and_coming_bookings(people, listings, now)
     db.session.flush()
@@ -279,8 +285,8 @@ def _provider(
         town=staff.town,
         postcode=staff.postcode,
         premises_accessibility=made.premises_accessibility,
-        insurance_expires_on=london_today(now) + timedelta(days=300 - 20 * number),
-        dbs_checked_on=london_today(now) - timedelta(days=200),
+        insurance_expires_on=clock.london_today(now) + timedelta(days=300 - 20 * number),
+        dbs_checked_on=clock.london_today(now) - timedelta(days=200),
         status=ProviderStatus.APPROVED,
         applied_at=applied,
         approved_at=applied + timedelta(days=2),
@@ -364,7 +370,7 @@ def _sessions_at(listing: Listing, at: time) -> list[Session]:
         for session in db.session.scalars(
             select(Session).where(Session.listing_id == listing.id).order_by(Session.starts_at)
         )
-        if session.starts_at.astimezone(schedule.LONDON).time() == at
+        if session.starts_at.astimezone(clock.LONDON).time() == at
     ]
 
 

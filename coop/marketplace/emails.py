@@ -1,14 +1,14 @@
 """Emails about bookings, with a calendar file; sent after the change is committed."""
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 import icalendar
 from flask import current_app
 
+from coop import clock
 from coop.email import external_url, send
 from coop.marketplace.models import Booking, Session, WaitlistEntry
 from coop.money import format_pence
-from coop.templating import local_datetime
 
 
 def where(booking_or_session) -> str:
@@ -41,7 +41,7 @@ def calendar_file(booking: Booking) -> bytes:
     calendar.add("method", "PUBLISH")
     event = icalendar.Event()
     event.add("uid", f"{booking.reference}@{current_app.config['SITE_NAME'].replace(' ', '-')}")
-    event.add("dtstamp", datetime.now(UTC))
+    event.add("dtstamp", clock.now())
     event.add("dtstart", session.starts_at.astimezone(UTC))
     event.add("dtend", session.ends_at.astimezone(UTC))
     event.add("summary", f"{listing.title} ({provider.name})")
@@ -72,7 +72,7 @@ def send_booking_confirmed(booking: Booking) -> bool:
     body = (
         f"Hello {booking.member.name},\n\n"
         f"You have booked {listing.title} with {listing.provider.name}.\n\n"
-        f"When: {local_datetime(session.starts_at)}\n"
+        f"When: {clock.format_moment(session.starts_at)}\n"
         f"Where: {where(booking)}\n"
         f"Places: {booking.places}\n"
         f"Reference: {booking.reference}\n\n"
@@ -95,7 +95,7 @@ def send_booking_cancelled(booking: Booking) -> bool:
     body = (
         f"Hello {booking.member.name},\n\n"
         f"Your booking {booking.reference} for {listing.title} on "
-        f"{local_datetime(booking.session.starts_at)} is cancelled.\n\n{refund}\n\n"
+        f"{clock.format_moment(booking.session.starts_at)} is cancelled.\n\n{refund}\n\n"
         f"Your bookings: {external_url('marketplace.my_bookings')}\n"
     )
     return send(booking.member.email, f"Cancelled: {listing.title}", body, _ics(booking))
@@ -114,7 +114,7 @@ def send_session_cancelled(session: Session, bookings: list[Booking]) -> int:
         body = (
             f"Hello {booking.member.name},\n\n"
             f"{listing.provider.name} has cancelled {listing.title} on "
-            f"{local_datetime(session.starts_at)}.\n"
+            f"{clock.format_moment(session.starts_at)}.\n"
             f"Their reason: {session.cancel_reason}\n\n{refund}\n\n"
             f"Find another session: {external_url('marketplace.listing', listing_id=listing.id)}\n"
         )
@@ -131,8 +131,8 @@ def send_offers(offers: list[WaitlistEntry]) -> int:
         body = (
             f"Hello {entry.member.name},\n\n"
             f"A place has come free in {session.listing.title} on "
-            f"{local_datetime(session.starts_at)}, and we are holding it for you until "
-            f"{local_datetime(entry.offer_expires_at)}.\n\n"
+            f"{clock.format_moment(session.starts_at)}, and we are holding it for you until "
+            f"{clock.format_moment(entry.offer_expires_at)}.\n\n"
             f"Book it here: {external_url('marketplace.book', session_id=session.id)}\n\n"
             "If you do not book it by then, it will be offered to the next person waiting.\n"
         )

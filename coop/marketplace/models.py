@@ -14,9 +14,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coop.database import UTCDateTime
+from coop.database import UTCDateTime, enum_column
 from coop.extensions import db
-from coop.members.models import Member, _enum
+from coop.members.models import Member
 
 
 class ProviderKind(enum.Enum):
@@ -137,7 +137,7 @@ class Provider(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[ProviderKind] = mapped_column(_enum(ProviderKind, "provider_kind"))
+    kind: Mapped[ProviderKind] = mapped_column(enum_column(ProviderKind, "provider_kind"))
     description: Mapped[str] = mapped_column(Text)
     email: Mapped[str] = mapped_column(String(254))
     phone: Mapped[str] = mapped_column(String(30))
@@ -155,7 +155,7 @@ class Provider(db.Model):
     #: When staff who work with adults were last DBS checked; empty if none do.
     dbs_checked_on: Mapped[date | None]
     status: Mapped[ProviderStatus] = mapped_column(
-        _enum(ProviderStatus, "provider_status"), default=ProviderStatus.APPLIED, index=True
+        enum_column(ProviderStatus, "provider_status"), default=ProviderStatus.APPLIED, index=True
     )
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -217,7 +217,7 @@ class Listing(db.Model):
     provider_id: Mapped[int] = mapped_column(ForeignKey("marketplace_providers.id"), index=True)
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text)
-    category: Mapped[Category] = mapped_column(_enum(Category, "category"), index=True)
+    category: Mapped[Category] = mapped_column(enum_column(Category, "category"), index=True)
     #: The full price of one place; 0 for a free session such as peer support.
     price_pence: Mapped[int]
     duration_minutes: Mapped[int]
@@ -238,7 +238,7 @@ class Listing(db.Model):
     #: Percent off every session for co-op members, if the provider offers it.
     members_discount_percent: Mapped[int | None]
     status: Mapped[ListingStatus] = mapped_column(
-        _enum(ListingStatus, "listing_status"), default=ListingStatus.DRAFT, index=True
+        enum_column(ListingStatus, "listing_status"), default=ListingStatus.DRAFT, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -393,7 +393,7 @@ class Booking(db.Model):
     #: Copied from the listing when booked: the notice that gets a full refund.
     cancellation_notice_hours: Mapped[int]
     status: Mapped[BookingStatus] = mapped_column(
-        _enum(BookingStatus, "booking_status"), default=BookingStatus.CONFIRMED, index=True
+        enum_column(BookingStatus, "booking_status"), default=BookingStatus.CONFIRMED, index=True
     )
     booked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -429,7 +429,7 @@ class WaitlistEntry(db.Model):
     member_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"), index=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[WaitlistStatus] = mapped_column(
-        _enum(WaitlistStatus, "waitlist_status"), default=WaitlistStatus.WAITING, index=True
+        enum_column(WaitlistStatus, "waitlist_status"), default=WaitlistStatus.WAITING, index=True
     )
     offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The held place goes to the next person after this moment.

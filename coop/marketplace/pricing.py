@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
-from coop.marketplace.schedule import LONDON, describe_days, format_time
+from coop import clock
+from coop.marketplace.schedule import describe_days, format_time
 
 
 class InvalidPricingRules(ValueError):
@@ -48,7 +49,7 @@ class ConcessionWindow:
         """Say whether a session starting at ``starts_at`` gets this concession."""
         if self.members_only and not is_member:
             return False
-        local = starts_at.astimezone(LONDON)
+        local = starts_at.astimezone(clock.LONDON)
         return local.weekday() in self.days and self.start <= local.time() < self.end
 
     @property

@@ -1,8 +1,5 @@
 """The shape of what providers and the secretary type about providers, listings and sessions."""
 
-import re
-from datetime import time
-
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
@@ -31,6 +28,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from coop import clock
 from coop.forms import DayMonthYearField, DecisionForm, strip, text_field
 from coop.marketplace.models import ACCESSIBILITY_FEATURES, Category, ProviderKind
 from coop.marketplace.schedule import DAY_NAMES
@@ -40,22 +38,11 @@ from coop.money import parse_pounds
 DAY_CHOICES = [(str(number), name) for number, name in enumerate(DAY_NAMES)]
 
 
-def parse_time(text: str | None) -> time | None:
-    """'9:00', '09:00' or '17.30' -> a time; None if it is not a real time of day."""
-    match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", (text or "").strip())
-    if not match:
-        return None
-    hour, minute = int(match[1]), int(match[2])
-    if hour > 23 or minute > 59:
-        return None
-    return time(hour, minute)
-
-
 def time_field(label: str, what: str):
     """A UK clock time typed like 10:00; `what` names it in messages, e.g. 'the start time'."""
 
     def real_time(_form, field):
-        if field.data and parse_time(field.data) is None:
+        if field.data and clock.parse_time(field.data) is None:
             raise ValidationError(f"Enter {what} as a 24-hour time, like 10:00 or 17:30")
 
     return StringField(
@@ -250,7 +237,7 @@ class ConcessionForm(FlaskForm):
     submit = SubmitField("Add off-peak price", widget=GovSubmitInput())
 
     def validate_window_end(self, field):
-        start, end = parse_time(self.window_start.data), parse_time(field.data)
+        start, end = clock.parse_time(self.window_start.data), clock.parse_time(field.data)
         if start and end and not start < end:
             raise ValidationError("The cheaper price must end after it starts")
 

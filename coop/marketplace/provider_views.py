@@ -8,6 +8,7 @@ provider, so another provider's listing, session, booking or review is a 404 wha
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from coop import clock
 from coop.auth import allowed_only_if
 from coop.extensions import db
 from coop.forms import show_error
@@ -25,13 +26,10 @@ from coop.marketplace.provider_forms import (
     ReplyForm,
     ScheduleForm,
     StaffForm,
-    parse_time,
 )
 from coop.marketplace.service import (
-    london_today,
     pricing_rules,
     providers_of,
-    utcnow,
     weekly_schedule,
 )
 from coop.marketplace.views import bp
@@ -150,11 +148,11 @@ def provider_register():
 @login_required
 def provider_dashboard(provider_id: int):
     provider = _own_provider(provider_id)
-    now = utcnow()
+    now = clock.now()
     return render_template(
         "marketplace/provider/dashboard.html",
         provider=provider,
-        warning=providers.insurance_warning(provider, london_today(now)),
+        warning=providers.insurance_warning(provider, clock.london_today(now)),
         listings=provider.listings,
         coming=providers.listing_counts(provider, now),
         sessions=providers.upcoming_sessions(provider, now, limit=20),
@@ -314,7 +312,7 @@ def provider_new_listing(provider_id: int):
 def provider_listing(provider_id: int, listing_id: int):
     provider = _own_provider(provider_id)
     listing = _own(providers.listing_of(provider, listing_id))
-    now = utcnow()
+    now = clock.now()
     weekly = weekly_schedule(listing)
     rules = pricing_rules(listing)
     return render_template(
@@ -418,7 +416,7 @@ def provider_schedule(provider_id: int, listing_id: int):
             change = providers.add_schedule_times(
                 listing,
                 [int(d) for d in form.days.data],
-                parse_time(form.starts_at.data),
+                clock.parse_time(form.starts_at.data),
                 current_user,
             )
             db.session.commit()
@@ -512,8 +510,8 @@ def provider_pricing(provider_id: int, listing_id: int):
             providers.add_concession(
                 listing,
                 [int(d) for d in form.days.data],
-                parse_time(form.window_start.data),
-                parse_time(form.window_end.data),
+                clock.parse_time(form.window_start.data),
+                clock.parse_time(form.window_end.data),
                 form.percent_off.data,
                 bool(form.members_only.data),
                 current_user,
@@ -555,7 +553,7 @@ def provider_remove_concession(provider_id: int, listing_id: int, concession_id:
 
 
 def _session_page(provider, session):
-    now = utcnow()
+    now = clock.now()
     return render_template(
         "marketplace/provider/session.html",
         provider=provider,
@@ -716,7 +714,7 @@ def secretary_providers():
         "marketplace/secretary/providers.html",
         waiting=providers.waiting_providers(),
         everyone=providers.all_providers(),
-        today=london_today(),
+        today=clock.london_today(),
     )
 
 
@@ -746,5 +744,5 @@ def secretary_provider(provider_id: int):
         "marketplace/secretary/provider.html",
         provider=provider,
         form=form,
-        today=london_today(),
+        today=clock.london_today(),
     )

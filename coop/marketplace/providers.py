@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from coop import email
+from coop import clock, email
 from coop.extensions import db
 from coop.marketplace import pricing, schedule
 from coop.marketplace.models import (
@@ -39,10 +39,9 @@ from coop.marketplace.models import (
 from coop.marketplace.service import (
     MarketplaceError,
     is_staff_of,
-    london_today,
-    utcnow,
     weekly_schedule,
 )
+from coop.members import roles
 from coop.members.models import Member, MemberClass, MembershipStatus
 from coop.members.service import normalise_email
 from coop.money import format_pence
@@ -105,7 +104,7 @@ def can_manage_provider(actor: Member | None, provider: Provider) -> bool:
 
 def can_decide_providers(actor: Member | None) -> bool:
     """The secretary approves or rejects providers."""
-    return actor is not None and actor.is_authenticated and bool(actor.is_secretary)
+    return roles.is_secretary(actor)
 
 
 def can_view_provider(actor: Member | None, provider: Provider) -> bool:
@@ -190,11 +189,11 @@ def register_provider(
 
     It waits for the secretary's approval; until then it can prepare draft listings.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     if not can_register_provider(actor):
         raise ProviderError("Only approved members who joined as providers can register one.")
     provider = Provider(
-        **_checked(details, london_today(now)),
+        **_checked(details, clock.london_today(now)),
         status=ProviderStatus.APPLIED,
         applied_at=now,
     )
@@ -212,9 +211,9 @@ def update_provider(
 
     A new expiry date makes its listings public again (if it is approved).
     """
-    now = now or utcnow()
+    now = now or clock.now()
     _require_staff(by, provider)
-    for name, value in _checked(details, london_today(now)).items():
+    for name, value in _checked(details, clock.london_today(now)).items():
         setattr(provider, name, value)
     db.session.flush()
     return provider
@@ -231,7 +230,7 @@ def _move_provider(provider: Provider, to_status: ProviderStatus) -> None:
 
 def approve_provider(provider: Provider, by: Member, now: datetime | None = None) -> Provider:
     """The secretary approves a provider: its published listings can then be seen and booked."""
-    now = now or utcnow()
+    now = now or clock.now()
     if not can_decide_providers(by):
         raise ProviderError("Only the secretary can approve providers.")
     _move_provider(provider, ProviderStatus.APPROVED)
@@ -259,7 +258,7 @@ def reject_provider(
 
 def apply_again(provider: Provider, by: Member, now: datetime | None = None) -> Provider:
     """After a rejection, the provider puts things right and asks the secretary again."""
-    now = now or utcnow()
+    now = now or clock.now()
     _require_staff(by, provider)
     _move_provider(provider, ProviderStatus.APPLIED)
     provider.applied_at = now
@@ -320,7 +319,7 @@ def add_staff(
     provider: Provider, email_address: str, by: Member, now: datetime | None = None
 ) -> ProviderStaff:
     """A provider's staff add another approved member (found by email) as staff."""
-    now = now or utcnow()
+    now = now or clock.now()
     _require_staff(by, provider)
     member = db.session.scalar(select(Member).where(Member.email == normalise_email(email_address)))
     if member is None or member.status is not MembershipStatus.APPROVED:
@@ -390,9 +389,9 @@ def remove_staff(
 
 def insurance_warning(provider: Provider, today: date | None = None) -> str | None:
     """A warning for the provider's dashboard when insurance has run out or soon will."""
-    today = today or london_today()
+    today = today or clock.london_today()
     expires = provider.insurance_expires_on
-    when = schedule.format_date(expires)
+    when = clock.format_date(expires)
     if expires < today:
         return (
             f"Your public liability insurance ran out on {when}. Your listings are hidden "
@@ -410,7 +409,7 @@ def insurance_warning(provider: Provider, today: date | None = None) -> str | No
 
 def lapsed_providers(today: date | None = None) -> list[Provider]:
     """Approved providers whose insurance has run out and who have not been told about it."""
-    today = today or london_today()
+    today = today or clock.london_today()
     return list(
         db.session.scalars(
             select(Provider)
@@ -429,7 +428,7 @@ def lapsed_providers(today: date | None = None) -> list[Provider]:
 
 def send_insurance_lapsed(provider: Provider) -> int:
     """Tell the provider's contact and staff that its listings are hidden; returns how many."""
-    when = schedule.format_date(provider.insurance_expires_on)
+    when = clock.format_date(provider.insurance_expires_on)
     link = email.external_url("marketplace.provider_details", provider_id=provider.id)
     body = (
         f"The public liability insurance we have on record for {provider.name} ran out on "
@@ -544,7 +543,7 @@ def create_listing(
     provider: Provider, details: ListingDetails, by: Member, now: datetime | None = None
 ) -> Listing:
     """Add a draft listing; it is published separately once it has a schedule."""
-    now = now or utcnow()
+    now = now or clock.now()
     _require_staff(by, provider)
     listing = Listing(
         provider=provider, status=ListingStatus.DRAFT, created_at=now, **_listing_values(details)
@@ -561,7 +560,7 @@ def update_listing(
 
     Sessions still to come take the new number of places, though never fewer than are taken.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     _require_staff(by, listing.provider)
     for name, value in _listing_values(details).items():
         setattr(listing, name, value)
@@ -604,7 +603,7 @@ def publish_listing(listing: Listing, by: Member, now: datetime | None = None) -
     Only an approved, insured provider can publish, and only a listing with at least one
     day and start time.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     provider = listing.provider
     _require_staff(by, provider)
     if provider.status is not ProviderStatus.APPROVED:
@@ -612,11 +611,11 @@ def publish_listing(listing: Listing, by: Member, now: datetime | None = None) -
             "You can publish listings once the secretary has approved your provider. "
             "Until then you can prepare them as drafts."
         )
-    today = london_today(now)
+    today = clock.london_today(now)
     if not provider.insured_on(today):
         raise ProviderError(
             "Your public liability insurance ran out on "
-            f"{schedule.format_date(provider.insurance_expires_on)}. Give the new expiry "
+            f"{clock.format_date(provider.insurance_expires_on)}. Give the new expiry "
             "date in your provider details before publishing."
         )
     if not listing.schedule_times:
@@ -668,7 +667,7 @@ def add_schedule_times(
     listing: Listing, days: list[int], at: time, by: Member, now: datetime | None = None
 ) -> ScheduleChange:
     """Add a start time on some days of the week; sessions follow if the listing is published."""
-    now = now or utcnow()
+    now = now or clock.now()
     _require_staff(by, listing.provider)
     if not days:
         raise ProviderError("Choose at least one day", "days")
@@ -692,7 +691,7 @@ def remove_schedule_time(
     schedule_time: ScheduleTime, by: Member, now: datetime | None = None
 ) -> ScheduleChange:
     """Stop a weekly start time; its future sessions go unless people have booked them."""
-    now = now or utcnow()
+    now = now or clock.now()
     listing = schedule_time.listing
     _require_staff(by, listing.provider)
     listing.schedule_times.remove(schedule_time)
@@ -709,7 +708,7 @@ def add_closure(
     now: datetime | None = None,
 ) -> ScheduleChange:
     """Close a listing for a day or a run of days; sessions on them go unless booked."""
-    now = now or utcnow()
+    now = now or clock.now()
     _require_staff(by, listing.provider)
     last_day = last_day or first_day
     closure = schedule.Closure(first_day, last_day, (reason or "").strip() or None)
@@ -720,7 +719,7 @@ def add_closure(
         closures=(closure,),
     )
     _raise_problems(schedule.validate_schedule(trial), "last_day")
-    if last_day < london_today(now):
+    if last_day < clock.london_today(now):
         raise ProviderError("The closure must end today or later", "last_day")
     if len((reason or "").strip()) > 120:
         raise ProviderError("The reason must be 120 characters or fewer", "reason")
@@ -733,7 +732,7 @@ def add_closure(
 
 def remove_closure(closure: Closure, by: Member, now: datetime | None = None) -> ScheduleChange:
     """Reopen closed days; sessions are made for them again if the listing is published."""
-    now = now or utcnow()
+    now = now or clock.now()
     listing = closure.listing
     _require_staff(by, listing.provider)
     listing.closures.remove(closure)
@@ -812,8 +811,8 @@ def generate_sessions(
     Sessions already there are kept as they are (the UNIQUE start lets a second run at the
     same moment lose quietly), and starts already past are skipped. Returns the new ones.
     """
-    now = now or utcnow()
-    today = london_today(now)
+    now = now or clock.now()
+    today = clock.london_today(now)
     through = through or today + SESSIONS_AHEAD
     if through < today or not listing.schedule_times:
         return []
@@ -860,7 +859,7 @@ def _outside_schedule(listing: Listing, future: list[Session], today: date) -> l
     if not future:
         return []
     weekly = weekly_schedule(listing)
-    last = future[-1].starts_at.astimezone(schedule.LONDON).date()
+    last = future[-1].starts_at.astimezone(clock.LONDON).date()
     wanted = (
         {start for start, _end in schedule.sessions_between(weekly, today, last)}
         if weekly.slots
@@ -875,11 +874,11 @@ def sessions_outside_schedule(listing: Listing, now: datetime | None = None) -> 
     They are left for the provider to cancel from the session page, which refunds and tells
     everyone booked.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     future = _future_sessions(listing, now)
     return [
         session
-        for session in _outside_schedule(listing, future, london_today(now))
+        for session in _outside_schedule(listing, future, clock.london_today(now))
         if session.booked or session.held
     ]
 
@@ -894,7 +893,7 @@ def _resync(listing: Listing, now: datetime) -> ScheduleChange:
     """
     change = ScheduleChange()
     future = _future_sessions(listing, now)
-    for session in _outside_schedule(listing, future, london_today(now)):
+    for session in _outside_schedule(listing, future, clock.london_today(now)):
         if session.booked or session.held:
             change.still_booked.append(session)
             continue
@@ -920,7 +919,7 @@ def _resync(listing: Listing, now: datetime) -> ScheduleChange:
 
 def top_up_sessions(now: datetime | None = None) -> int:
     """Make sessions for every published listing for the weeks ahead; returns how many."""
-    now = now or utcnow()
+    now = now or clock.now()
     listings = db.session.scalars(
         select(Listing).where(Listing.status == ListingStatus.PUBLISHED).order_by(Listing.id)
     ).all()
@@ -1013,7 +1012,7 @@ def upcoming_sessions(
     limit: int | None = None,
 ) -> list[Session]:
     """The provider's sessions that have not yet ended, soonest first (cancelled ones too)."""
-    now = now or utcnow()
+    now = now or clock.now()
     query = (
         select(Session)
         .join(Listing)
@@ -1029,7 +1028,7 @@ def upcoming_sessions(
 
 def recent_sessions(provider: Provider, now: datetime | None = None, limit: int = 20):
     """The provider's sessions that have started, latest first: where attendance is marked."""
-    now = now or utcnow()
+    now = now or clock.now()
     return list(
         db.session.scalars(
             select(Session)
@@ -1158,7 +1157,6 @@ BOOKING_COLUMNS = [
 
 def bookings_csv(provider: Provider) -> str:
     """The provider's bookings as CSV, one row a booking, safe to open in a spreadsheet."""
-    from coop.templating import local_datetime
 
     money = earnings_by_booking(provider)
     out = io.StringIO()
@@ -1167,9 +1165,9 @@ def bookings_csv(provider: Provider) -> str:
     for booking in bookings_for(provider):
         paid = money.get(booking.id, Earnings())
         row = [
-            booking.booked_at.astimezone(schedule.LONDON).date().isoformat(),
+            booking.booked_at.astimezone(clock.LONDON).date().isoformat(),
             booking.session.listing.title,
-            local_datetime(booking.session.starts_at),
+            clock.format_moment(booking.session.starts_at),
             booking.reference,
             booking.member.name,
             booking.places,
@@ -1185,7 +1183,7 @@ def bookings_csv(provider: Provider) -> str:
 
 def listing_counts(provider: Provider, now: datetime | None = None) -> dict[int, int]:
     """How many sessions still to come each of the provider's listings has."""
-    now = now or utcnow()
+    now = now or clock.now()
     rows = db.session.execute(
         select(Session.listing_id, func.count(Session.id))
         .join(Listing)

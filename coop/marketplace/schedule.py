@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-#: The co-op's clock: slot times and closures are wall-clock rules in this zone.
-LONDON = ZoneInfo("Europe/London")
+from coop import clock
+from coop.clock import format_date, format_time
 
 MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)
 #: Day numbers follow ``date.weekday()``: Monday is 0, Sunday is 6.
@@ -73,16 +72,6 @@ def _is_date(value: object) -> bool:
     return isinstance(value, date) and not isinstance(value, datetime)
 
 
-def format_date(day: date) -> str:
-    """Show a date the way people write it in the UK, e.g. '25 December 2026'."""
-    return f"{day.day} {day:%B %Y}"
-
-
-def format_time(at: time) -> str:
-    """Show a wall-clock time on the 24-hour clock, e.g. '09:30'."""
-    return f"{at:%H:%M}"
-
-
 def _slot_problems(slot: object) -> list[str]:
     if not (isinstance(slot, tuple) and len(slot) == 2):
         return [f"Each session needs a day and a start time; {slot!r} is not one."]
@@ -145,7 +134,7 @@ def wall_clock_to_utc(day: date, wall_time: time) -> datetime:
         raise ValueError("Give a UK clock time without a time zone.")
     # PEP 495: fold=0 gives exactly those two readings; a time passed in with fold=1 must
     # not change that.
-    local = datetime.combine(day, wall_time).replace(tzinfo=LONDON, fold=0)
+    local = datetime.combine(day, wall_time).replace(tzinfo=clock.LONDON, fold=0)
     return local.astimezone(UTC)
 
 

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from coop import clock
 from coop.extensions import db
 from coop.marketplace import pricing, schedule, service
 from coop.marketplace.models import (
@@ -21,7 +22,7 @@ from coop.marketplace.models import (
     Review,
     Session,
 )
-from coop.marketplace.schedule import LONDON
+from coop.members import roles
 from coop.members.models import Member
 
 #: How far ahead a search looks when no last date is given, and the listing page's sessions.
@@ -53,7 +54,7 @@ class TimeOfDay(enum.Enum):
 
     def includes(self, starts_at: datetime) -> bool:
         """Whether a session starting at this moment starts in this part of the London day."""
-        local = starts_at.astimezone(LONDON).time()
+        local = starts_at.astimezone(clock.LONDON).time()
         if self is TimeOfDay.MORNING:
             return local < time(12, 0)
         if self is TimeOfDay.AFTERNOON:
@@ -173,7 +174,7 @@ def _matches_words(text: str):
 
 def _candidates(criteria: Criteria, now: datetime) -> list[tuple[int, int, datetime]]:
     """(session id, listing id, start) of every session matching what SQL can check."""
-    today = service.london_today(now)
+    today = clock.london_today(now)
     first_day, last_day = criteria.date_range(today)
     query = (
         select(Session.id, Session.listing_id, Session.starts_at)
@@ -240,8 +241,8 @@ def search(
     one for their listings' prices when a price limit is given, one for the page's sessions
     and one for the page's ratings. A page past the last shows the last page.
     """
-    now = now or service.utcnow()
-    first_day, last_day = criteria.date_range(service.london_today(now))
+    now = now or clock.now()
+    first_day, last_day = criteria.date_range(clock.london_today(now))
     candidates = _candidates(criteria, now)
     if criteria.time_of_day is not None:
         candidates = [c for c in candidates if criteria.time_of_day.includes(c[2])]
@@ -322,12 +323,12 @@ def can_view_listing(actor: Member | None, listing: Listing, today: date | None 
         return True
     if actor is None or not actor.is_authenticated:
         return False
-    return service.is_staff_of(actor, listing.provider) or bool(actor.is_secretary)
+    return service.is_staff_of(actor, listing.provider) or roles.is_secretary(actor)
 
 
 def why_not_public(listing: Listing, today: date | None = None) -> str | None:
     """Say in plain English why a listing is hidden from the public; None if it is public."""
-    today = today or service.london_today()
+    today = today or clock.london_today()
     provider = listing.provider
     if listing.status is ListingStatus.DRAFT:
         return "It is a draft and has not been published."
@@ -338,7 +339,7 @@ def why_not_public(listing: Listing, today: date | None = None) -> str | None:
     if not provider.insured_on(today):
         return (
             "The provider's public liability insurance ran out on "
-            f"{schedule.format_date(provider.insurance_expires_on)}. "
+            f"{clock.format_date(provider.insurance_expires_on)}. "
             "Give a new expiry date to show it again."
         )
     return None
@@ -346,7 +347,7 @@ def why_not_public(listing: Listing, today: date | None = None) -> str | None:
 
 def coming_closures(listing: Listing, today: date | None = None) -> list[str]:
     """Closures that have not yet ended, in words: 'Closed on 25 December 2026 (Christmas)'."""
-    today = today or service.london_today()
+    today = today or clock.london_today()
     return [
         schedule.describe_closure(closure)
         for closure in service.weekly_schedule(listing).closures
@@ -393,7 +394,7 @@ def coming_sessions(
     limit: int = LISTING_PAGE_SESSIONS,
 ) -> list[SessionOffer]:
     """The listing's sessions in the next four weeks that are not cancelled, full or not."""
-    now = now or service.utcnow()
+    now = now or clock.now()
     sessions = db.session.scalars(
         select(Session)
         .where(
@@ -421,11 +422,3 @@ def reviews_of(listing: Listing, limit: int = LISTING_PAGE_REVIEWS) -> list[Revi
             .limit(limit)
         )
     )
-
-
-def describe_start(starts_at: datetime) -> str:
-    """When a session starts on the London clock, e.g. 'Monday 2 March 2026 at 10:00am'."""
-    local = starts_at.astimezone(LONDON)
-    hour = local.strftime("%I").lstrip("0")
-    ampm = "am" if local.hour < 12 else "pm"
-    return f"{local:%A} {local.day} {local:%B %Y} at {hour}:{local:%M}{ampm}"

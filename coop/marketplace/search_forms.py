@@ -14,11 +14,11 @@ from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 
+from coop import clock
 from coop.forms import DayMonthYearField, strip, text_field
 from coop.marketplace.models import ACCESSIBILITY_FEATURES, Category
 from coop.marketplace.schedule import format_date
 from coop.marketplace.search import TimeOfDay
-from coop.marketplace.service import london_today
 from coop.money import parse_pounds
 
 #: How far ahead a search may look, in days.
@@ -80,7 +80,7 @@ class SearchForm(FlaskForm):
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
-        latest = london_today() + timedelta(days=MOST_DAYS_AHEAD)
+        latest = clock.london_today() + timedelta(days=MOST_DAYS_AHEAD)
         for field, which in ((self.from_date, "first"), (self.to_date, "last")):
             if field.data and field.data > latest:
                 field.errors = [

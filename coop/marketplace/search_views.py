@@ -6,6 +6,7 @@ from datetime import timedelta
 from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
+from coop import clock
 from coop.marketplace import schedule, search, service
 from coop.marketplace.models import Category
 from coop.marketplace.search_forms import MOST_DAYS_AHEAD, SearchForm
@@ -15,7 +16,7 @@ from coop.marketplace.views import bp
 def _search_form() -> SearchForm:
     """The form as typed; dates left out of the address altogether start as the defaults."""
     form = SearchForm(formdata=request.args)
-    today = service.london_today()
+    today = clock.london_today()
     if "from_date" not in request.args:
         form.from_date.data, form.from_date.raw_data = today, None
     latest = today + timedelta(days=MOST_DAYS_AHEAD)
@@ -85,14 +86,14 @@ def search_page():
         form=form,
         results=results,
         pagination=_pagination(results) if results else None,
-        describe_start=search.describe_start,
+        describe_start=clock.format_start,
     )
 
 
 @bp.get("/listings/<int:listing_id>")
 def listing(listing_id: int):
     found = search.listing_for_page(listing_id)
-    today = service.london_today()
+    today = clock.london_today()
     if found is None or not search.can_view_listing(current_user, found, today):
         abort(404)
     weekly = service.weekly_schedule(found)
@@ -109,5 +110,5 @@ def listing(listing_id: int):
         sessions=search.coming_sessions(found, current_user),
         rating=search.ratings_for([found.id]).get(found.id),
         reviews=search.reviews_of(found),
-        describe_start=search.describe_start,
+        describe_start=clock.format_start,
     )

@@ -1,9 +1,10 @@
 """Rules shared across the marketplace: what is public, what is bookable, what a place costs."""
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_
 
+from coop import clock
 from coop.marketplace import pricing, schedule
 from coop.marketplace.models import (
     Listing,
@@ -12,7 +13,6 @@ from coop.marketplace.models import (
     ProviderStaff,
     ProviderStatus,
 )
-from coop.marketplace.schedule import LONDON
 from coop.members.models import Member
 
 
@@ -26,15 +26,6 @@ class MarketplaceError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def london_today(now: datetime | None = None) -> date:
-    """Today's date on the co-op's clock."""
-    return (now or utcnow()).astimezone(LONDON).date()
 
 
 # --- What the public sees ----------------------------------------------------------------
@@ -52,7 +43,7 @@ def listing_is_public(today: date) -> ColumnElement[bool]:
 
 def is_public(listing: Listing, today: date | None = None) -> bool:
     """The same test as :func:`listing_is_public`, for a listing already loaded."""
-    today = today or london_today()
+    today = today or clock.london_today()
     provider = listing.provider
     return (
         listing.status is ListingStatus.PUBLISHED
@@ -62,16 +53,6 @@ def is_public(listing: Listing, today: date | None = None) -> bool:
 
 
 # --- Who may do what ---------------------------------------------------------------------
-
-
-def is_budget_holder(actor: Member | None) -> bool:
-    """An approved budget holder may book and pay from their budget."""
-    return (
-        actor is not None
-        and actor.is_authenticated
-        and actor.is_approved
-        and actor.member_class.value == "budget_holder"
-    )
 
 
 def is_staff_of(actor: Member | None, provider: Provider) -> bool:

@@ -1,7 +1,8 @@
 """Demo members: a secretary and members of every class, for trying the site out."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from coop import clock
 from coop.members import service
 from coop.members.models import Member, MemberClass
 
@@ -145,7 +146,7 @@ PEOPLE = [
 
 def load(now: datetime | None = None) -> dict[str, Member]:
     """Add the demo members; returns them by email. Applicants are left for the secretary."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     start = now - timedelta(days=120)
     members: dict[str, Member] = {}
     secretary = None

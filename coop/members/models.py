@@ -4,23 +4,11 @@ import enum
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coop.database import UTCDateTime
+from coop.database import UTCDateTime, enum_column
 from coop.extensions import db
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    """Store an enum by its value, in a column that is portable across databases."""
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        length=32,
-        values_callable=lambda e: [m.value for m in e],
-        validate_strings=True,
-    )
 
 
 class MemberClass(enum.Enum):
@@ -107,9 +95,11 @@ class Member(UserMixin, db.Model):
     town: Mapped[str] = mapped_column(String(60))
     #: Normalised: upper case with one space before the inward code, e.g. "DE1 3AB".
     postcode: Mapped[str] = mapped_column(String(8))
-    member_class: Mapped[MemberClass] = mapped_column(_enum(MemberClass, "member_class"))
+    member_class: Mapped[MemberClass] = mapped_column(enum_column(MemberClass, "member_class"))
     status: Mapped[MembershipStatus] = mapped_column(
-        _enum(MembershipStatus, "membership_status"), default=MembershipStatus.APPLIED, index=True
+        enum_column(MembershipStatus, "membership_status"),
+        default=MembershipStatus.APPLIED,
+        index=True,
     )
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime)
     agreed_rules_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -150,13 +140,6 @@ class Member(UserMixin, db.Model):
     def is_approved(self) -> bool:
         return self.status is MembershipStatus.APPROVED
 
-    @property
-    def is_secretary(self) -> bool:
-        """True while the member holds the office of secretary."""
-        return self.is_approved and any(
-            o.office is Office.SECRETARY and o.ended_on is None for o in self.offices
-        )
-
 
 class StatusChange(db.Model):
     """One move of a membership between states: who made it, when and why."""
@@ -166,10 +149,10 @@ class StatusChange(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"), index=True)
     from_status: Mapped[MembershipStatus | None] = mapped_column(
-        _enum(MembershipStatus, "membership_status")
+        enum_column(MembershipStatus, "membership_status")
     )
     to_status: Mapped[MembershipStatus] = mapped_column(
-        _enum(MembershipStatus, "membership_status")
+        enum_column(MembershipStatus, "membership_status")
     )
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: The secretary who made the change; empty when members act for themselves.
@@ -191,7 +174,7 @@ class Officer(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"), index=True)
-    office: Mapped[Office] = mapped_column(_enum(Office, "office"))
+    office: Mapped[Office] = mapped_column(enum_column(Office, "office"))
     started_on: Mapped[date]
     ended_on: Mapped[date | None]
 

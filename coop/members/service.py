@@ -3,13 +3,15 @@
 import csv
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from coop import clock
 from coop.extensions import db
+from coop.members import roles
 from coop.members.models import (
     Member,
     MemberClass,
@@ -49,10 +51,6 @@ def normalise_email(raw: str) -> str:
     return (raw or "").strip().lower()
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(frozen=True)
 class Application:
     """What a person gives when they apply to join."""
@@ -74,7 +72,7 @@ def find_by_email(email: str) -> Member | None:
 
 def apply(application: Application, now: datetime | None = None) -> Member:
     """Record an application to join. Raises EmailTaken if the address is already used."""
-    now = now or utcnow()
+    now = now or clock.now()
     postcode = normalise_postcode(application.postcode)
     if postcode is None:
         raise MembershipError("Enter a real UK postcode, like DE1 3AB")
@@ -149,7 +147,7 @@ def approve(member: Member, by: Member, now: datetime | None = None) -> Member:
         raise MembershipError(
             "The applicant has not confirmed their email address yet, so it cannot be approved"
         )
-    return _admit(member, now or utcnow(), by)
+    return _admit(member, now or clock.now(), by)
 
 
 def _admit(member: Member, now: datetime, by: Member | None, reason: str = "") -> Member:
@@ -171,7 +169,7 @@ def make_secretary(member: Member, now: datetime | None = None) -> Member:
     The first secretary has nobody to approve them, so whoever runs the server stands in:
     the member is confirmed, admitted if need be, and appointed secretary.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     confirm_email(member, now)
     if member.status is MembershipStatus.APPLIED:
         _admit(member, now, None, "Made secretary from the server's command line")
@@ -181,7 +179,7 @@ def make_secretary(member: Member, now: datetime | None = None) -> Member:
 
 def reject(member: Member, by: Member, reason: str, now: datetime | None = None) -> Member:
     """Turn down an application, with the reason the applicant will be told."""
-    now = now or utcnow()
+    now = now or clock.now()
     if not can_manage_membership(by):
         raise MembershipError("Only the secretary can reject applications")
     reason = (reason or "").strip()
@@ -195,7 +193,7 @@ def reject(member: Member, by: Member, reason: str, now: datetime | None = None)
 
 def leave(member: Member, now: datetime | None = None) -> Member:
     """A member leaves the co-op; they stay in the register with the date they left."""
-    now = now or utcnow()
+    now = now or clock.now()
     _move(member, MembershipStatus.LEFT, now, None)
     member.left_on = now.date()
     for office in member.offices:
@@ -209,7 +207,7 @@ def confirm_email(member: Member, now: datetime | None = None) -> bool:
     """Mark the member's email as confirmed; False if it already was."""
     if member.email_confirmed_at is not None:
         return False
-    member.email_confirmed_at = now or utcnow()
+    member.email_confirmed_at = now or clock.now()
     return True
 
 
@@ -264,7 +262,7 @@ def update_details(member: Member, **details: str) -> list[str]:
 
 def can_manage_membership(actor: Member | None) -> bool:
     """Only the serving secretary approves, rejects and keeps the registers."""
-    return actor is not None and actor.is_authenticated and actor.is_secretary
+    return roles.is_secretary(actor)
 
 
 def can_see_register(actor: Member | None) -> bool:
@@ -273,7 +271,7 @@ def can_see_register(actor: Member | None) -> bool:
 
 def can_act_as_member(actor: Member | None) -> bool:
     """Voting, booking and listing are for approved members only."""
-    return actor is not None and actor.is_authenticated and actor.is_approved
+    return roles.is_member(actor)
 
 
 # --- Officers --------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
+from coop import clock
 from coop.auth import allowed_only_if
 from coop.extensions import db, limiter, login_manager
 from coop.members import emails, service, tokens
@@ -386,7 +387,7 @@ def secretary_officers():
             form.member_number.errors.append("There is no member with that number")
         else:
             try:
-                service.appoint(member, Office(form.office.data), service.utcnow().date())
+                service.appoint(member, Office(form.office.data), clock.now().date())
                 db.session.commit()
             except service.MembershipError as error:
                 db.session.rollback()
@@ -405,7 +406,7 @@ def secretary_end_term(officer_id: int):
     if officer is None:
         abort(404)
     try:
-        service.end_term(officer, service.utcnow().date())
+        service.end_term(officer, clock.now().date())
         db.session.commit()
     except service.MembershipError as error:
         db.session.rollback()

@@ -11,7 +11,9 @@ from fractions import Fraction
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from coop import clock
 from coop.extensions import db
+from coop.members import roles
 from coop.members.models import Member
 from coop.payments import postings
 from coop.payments.models import (
@@ -41,12 +43,6 @@ class LedgerError(Exception):
         self.field = field
 
 
-def utcnow() -> datetime:
-    from coop.marketplace.service import utcnow as now
-
-    return now()
-
-
 def account_key(key: postings.Account) -> str:
     """Write a postings account key as text, e.g. ('budget', 42) as 'budget:42'."""
     return ":".join(str(part) for part in key)
@@ -68,7 +64,7 @@ def account(key: postings.Account, now: datetime | None = None) -> LedgerAccount
         kind=kind,
         member_id=key[1] if kind is AccountKind.BUDGET else None,
         provider_id=key[1] if kind is AccountKind.PROVIDER_PAYABLE else None,
-        opened_at=now or utcnow(),
+        opened_at=now or clock.now(),
     )
     try:
         with db.session.begin_nested():
@@ -126,7 +122,7 @@ def post(
     now: datetime | None = None,
 ) -> LedgerTransaction:
     """Store a balanced transaction (``postings`` has already refused an unbalanced one)."""
-    now = now or utcnow()
+    now = now or clock.now()
     accounts = [account(entry.account, now) for entry in transaction.entries]
     stored = LedgerTransaction(
         kind=kind,
@@ -176,17 +172,16 @@ def record_funding(
     now: datetime | None = None,
 ) -> LedgerTransaction:
     """The secretary records money arriving in a budget holder's budget."""
-    from coop.marketplace.service import is_budget_holder, london_today
 
-    if not (by.is_authenticated and by.is_secretary):
+    if not roles.is_secretary(by):
         raise LedgerError("Only the secretary can record money arriving in a budget.")
-    if not is_budget_holder(member):
+    if not roles.is_budget_holder(member):
         raise LedgerError("Money can only be paid into an approved budget holder's budget.")
     if not isinstance(amount_pence, int) or amount_pence <= 0:
         raise LedgerError("Enter an amount more than £0.", field="amount")
     if amount_pence > MAX_FUNDING_PENCE:
         raise LedgerError("Enter an amount of £100,000 or less.", field="amount")
-    if received_on > london_today(now):
+    if received_on > clock.london_today(now):
         raise LedgerError("The date the money arrived must be today or in the past.", "received_on")
     reference = (reference or "").strip()
     if not reference:

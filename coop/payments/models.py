@@ -6,9 +6,9 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coop.database import UTCDateTime
+from coop.database import UTCDateTime, enum_column
 from coop.extensions import db
-from coop.members.models import Member, _enum
+from coop.members.models import Member
 from coop.payments import postings
 
 
@@ -82,7 +82,7 @@ class LedgerAccount(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The account's key from ``postings``, written out, e.g. "budget:42" or "bank:client".
     key: Mapped[str] = mapped_column(String(80), unique=True)
-    kind: Mapped[AccountKind] = mapped_column(_enum(AccountKind, "account_kind"))
+    kind: Mapped[AccountKind] = mapped_column(enum_column(AccountKind, "account_kind"))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members_members.id"), index=True)
     provider_id: Mapped[int | None] = mapped_column(
         ForeignKey("marketplace_providers.id"), index=True
@@ -108,7 +108,7 @@ class LedgerTransaction(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[TransactionKind] = mapped_column(_enum(TransactionKind, "transaction_kind"))
+    kind: Mapped[TransactionKind] = mapped_column(enum_column(TransactionKind, "transaction_kind"))
     memo: Mapped[str] = mapped_column(String(200))
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     #: The person whose action posted it: the secretary for money received, the budget holder
@@ -121,7 +121,9 @@ class LedgerTransaction(db.Model):
     booking_id: Mapped[int | None] = mapped_column(
         ForeignKey("marketplace_bookings.id"), index=True
     )
-    funding_kind: Mapped[FundingKind | None] = mapped_column(_enum(FundingKind, "funding_kind"))
+    funding_kind: Mapped[FundingKind | None] = mapped_column(
+        enum_column(FundingKind, "funding_kind")
+    )
     #: The date the money arrived (from the bank statement or the funder's remittance).
     received_on: Mapped[date | None]
     #: The bank or remittance reference, so an auditor can trace the money.

@@ -10,8 +10,9 @@ from sqlalchemy.orm import joinedload
 
 from coop.extensions import db
 from coop.marketplace.models import Booking, Session
-from coop.marketplace.service import is_budget_holder
+from coop.members import roles
 from coop.members.models import Member, MemberClass, MembershipStatus
+from coop.members.roles import is_budget_holder
 from coop.payments import ledger, postings
 from coop.payments.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
 from coop.spreadsheet import safe_cell
@@ -26,7 +27,7 @@ def can_see_own_budget(actor: Member | None) -> bool:
 
 def can_manage_budgets(actor: Member | None) -> bool:
     """The serving secretary sees every budget, records money arriving and downloads the ledger."""
-    return actor is not None and actor.is_authenticated and actor.is_secretary
+    return roles.is_secretary(actor)
 
 
 # --- Budgets -----------------------------------------------------------------------------

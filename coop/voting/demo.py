@@ -1,7 +1,8 @@
 """Demo governance: an open motion members can vote on, and a closed one with its results."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from coop import clock
 from coop.members.models import Member
 from coop.voting import service
 from coop.voting.models import Choice, Resolution
@@ -9,7 +10,7 @@ from coop.voting.models import Choice, Resolution
 
 def load(members: dict[str, Member], now: datetime | None = None) -> None:
     """Add the demo motions, with votes cast by the demo members."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     secretary = members["secretary@demo.coop"]
     closed = service.put_motion(
         secretary,
@@ -72,7 +73,7 @@ def load_surplus(members: dict[str, Member], now: datetime | None = None) -> Non
     """A closed surplus ballot with its results, and next year's open for proposals."""
     from coop.voting import surplus
 
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     secretary = members["secretary@demo.coop"]
     last_year = surplus.open_ballot(
         secretary,

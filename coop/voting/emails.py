@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from coop import email
+from coop import clock, email
 from coop.voting import service
 from coop.voting.models import Motion
 
@@ -42,9 +42,8 @@ def _result(motion: Motion) -> tuple[str, str]:
 
 
 def _when(moment: datetime) -> str:
-    from coop.templating import local_datetime
 
-    return local_datetime(moment)
+    return clock.format_moment(moment)
 
 
 def send_due_notices(now: datetime | None = None) -> dict[str, int]:

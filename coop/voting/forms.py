@@ -1,7 +1,5 @@
 """The shape of what members and the secretary type about motions, votes and proxies."""
 
-import re
-from datetime import time
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
@@ -31,25 +29,15 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from coop import clock
 from coop.forms import DayMonthYearField, strip, text_field
 
 
 def _time_of_day(_form, field):
-    if field.data and parse_time(field.data) is None:
+    if field.data and clock.parse_time(field.data) is None:
         raise ValidationError(
             f"Enter {field.label.text.lower()} as a 24-hour time, like 09:00 or 17:30"
         )
-
-
-def parse_time(text: str) -> time | None:
-    """'9:00', '09:00' or '17.30' -> a time; None if it is not a real time of day."""
-    match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", (text or "").strip())
-    if not match:
-        return None
-    hour, minute = int(match[1]), int(match[2])
-    if hour > 23 or minute > 59:
-        return None
-    return time(hour, minute)
 
 
 def date_field(label, required_message=None):

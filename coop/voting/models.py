@@ -3,42 +3,13 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coop.database import UTCDateTime
+from coop.database import UTCDateTime, enum_column
 from coop.extensions import db
 from coop.members.models import Member
-
-
-class Resolution(enum.Enum):
-    """An ordinary resolution passes on more than half; a special one on three quarters."""
-
-    ORDINARY = "ordinary"
-    SPECIAL = "special"
-
-    @property
-    def label(self) -> str:
-        return {
-            "ordinary": "Ordinary resolution (passes with more than 50% of weighted votes)",
-            "special": "Special resolution (passes with 75% or more of weighted votes)",
-        }[self.value]
-
-
-class Choice(enum.Enum):
-    FOR = "for"
-    AGAINST = "against"
-    ABSTAIN = "abstain"
-
-    @property
-    def label(self) -> str:
-        return {"for": "For", "against": "Against", "abstain": "Abstain"}[self.value]
-
-
-def _enum(cls, name):
-    return Enum(
-        cls, name=name, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]
-    )
+from coop.voting.weighted_count import Choice, Resolution
 
 
 class VotingRules(db.Model):
@@ -106,7 +77,7 @@ class Motion(db.Model):
     full_text: Mapped[str] = mapped_column(Text)
     proposer_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"))
     seconder_id: Mapped[int | None] = mapped_column(ForeignKey("members_members.id"))
-    resolution: Mapped[Resolution] = mapped_column(_enum(Resolution, "resolution"))
+    resolution: Mapped[Resolution] = mapped_column(enum_column(Resolution, "resolution", length=16))
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     quorum_percent: Mapped[int]
@@ -158,7 +129,7 @@ class CastVote(db.Model):
     receipt_code: Mapped[str] = mapped_column(String(32), primary_key=True)
     motion_id: Mapped[int] = mapped_column(ForeignKey("voting_motions.id"), index=True)
     member_class: Mapped[str] = mapped_column(String(32))
-    choice: Mapped[Choice] = mapped_column(_enum(Choice, "choice"))
+    choice: Mapped[Choice] = mapped_column(enum_column(Choice, "choice", length=16))
 
 
 class Proxy(db.Model):
@@ -255,7 +226,7 @@ class SurplusProposal(db.Model):
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[ProposalStatus] = mapped_column(
-        _enum(ProposalStatus, "proposal_status"), default=ProposalStatus.SUBMITTED
+        enum_column(ProposalStatus, "proposal_status", length=16), default=ProposalStatus.SUBMITTED
     )
     decline_reason: Mapped[str | None] = mapped_column(Text)
 

@@ -4,14 +4,15 @@ import csv
 import io
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from fractions import Fraction
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from coop import clock
 from coop.extensions import db
+from coop.members import roles
 from coop.members.models import Member, MembershipStatus
 from coop.voting import weighted_count
 from coop.voting.models import (
@@ -24,7 +25,6 @@ from coop.voting.models import (
     VotingRules,
 )
 
-LONDON = ZoneInfo("Europe/London")
 #: How long before a motion closes members who have not voted are reminded.
 REMINDER_BEFORE_CLOSE = timedelta(hours=24)
 
@@ -59,16 +59,12 @@ class AlreadyVoted(VotingError):
 ALREADY_CAST = "This vote has already been cast"
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 # --- The co-op's rules -------------------------------------------------------------------
 
 
 def rules_in_force(at: datetime | None = None) -> VotingRules:
     """The rules as they stood at a moment (now by default); the defaults if never changed."""
-    at = at or utcnow()
+    at = at or clock.now()
     rules = db.session.scalar(
         select(VotingRules)
         .where(VotingRules.made_at <= at)
@@ -123,7 +119,7 @@ def change_rules(
         quorum_percent=quorum_percent,
         max_proxies=max_proxies,
         seconder_required=seconder_required,
-        made_at=now or utcnow(),
+        made_at=now or clock.now(),
         made_by=by,
     )
     db.session.add(rules)
@@ -136,7 +132,7 @@ def change_rules(
 
 def can_manage_voting(actor: Member | None) -> bool:
     """The serving secretary sets the rules and puts motions to the members."""
-    return actor is not None and actor.is_authenticated and actor.is_secretary
+    return roles.is_secretary(actor)
 
 
 def is_eligible(member: Member, motion: Motion) -> bool:
@@ -150,7 +146,7 @@ def is_eligible(member: Member, motion: Motion) -> bool:
 
 def state(motion: Motion, now: datetime | None = None) -> str:
     """'upcoming', 'open' or 'closed'."""
-    now = now or utcnow()
+    now = now or clock.now()
     if now < motion.opens_at:
         return "upcoming"
     if now < motion.closes_at:
@@ -177,7 +173,7 @@ class MotionDraft:
 
 def put_motion(by: Member, draft: MotionDraft, now: datetime | None = None) -> Motion:
     """The secretary puts a motion to the members."""
-    now = now or utcnow()
+    now = now or clock.now()
     if not can_manage_voting(by):
         raise VotingError("Only the secretary can put a motion to the members")
     if draft.closes_at <= draft.opens_at:
@@ -213,7 +209,7 @@ def put_motion(by: Member, draft: MotionDraft, now: datetime | None = None) -> M
 
 
 def motions_by_state(now: datetime | None = None) -> dict[str, list[Motion]]:
-    now = now or utcnow()
+    now = now or clock.now()
     motions = db.session.scalars(select(Motion).order_by(Motion.closes_at.desc())).all()
     grouped: dict[str, list[Motion]] = {"open": [], "upcoming": [], "closed": []}
     for motion in motions:
@@ -226,14 +222,10 @@ def motions_by_state(now: datetime | None = None) -> dict[str, list[Motion]]:
 # --- Proxies -----------------------------------------------------------------------------
 
 
-def _local_date(moment: datetime) -> date:
-    return moment.astimezone(LONDON).date()
-
-
 def _covers(appointment: Proxy, motion: Motion) -> bool:
     if appointment.motion_id is not None:
         return appointment.motion_id == motion.id
-    opened = _local_date(motion.opens_at)
+    opened = clock.london_date(motion.opens_at)
     return appointment.starts_on <= opened <= appointment.ends_on
 
 
@@ -251,7 +243,7 @@ def appoint_proxy(
     The proxy's member row is locked first, so two members appointing the same proxy at once
     cannot take them past the most proxies the rules allow.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     if member.status is not MembershipStatus.APPROVED:
         raise VotingError("Only members can appoint a proxy")
     if proxy.id == member.id:
@@ -267,7 +259,7 @@ def appoint_proxy(
             raise VotingError(
                 "The last date must be the same as or after the first date", field="ends_on"
             )
-        if ends_on < _local_date(now):
+        if ends_on < clock.london_date(now):
             raise VotingError("The last date must be today or later", field="ends_on")
     db.session.scalar(select(Member.id).where(Member.id == proxy.id).with_for_update())
     held = [a for a in _held_by(proxy.id, now) if a.member_id != member.id]
@@ -295,7 +287,7 @@ def appoint_proxy(
 
 def _held_by(proxy_id: int, now: datetime) -> list[Proxy]:
     """Appointments a member holds that are not revoked and can still be used."""
-    today = _local_date(now)
+    today = clock.london_date(now)
     appointments = db.session.scalars(
         select(Proxy).where(Proxy.proxy_id == proxy_id, Proxy.revoked_at.is_(None))
     ).all()
@@ -338,7 +330,7 @@ def appointments_made(member: Member) -> list[Proxy]:
 
 
 def appointments_held(member: Member, now: datetime | None = None) -> list[Proxy]:
-    return _held_by(member.id, now or utcnow())
+    return _held_by(member.id, now or clock.now())
 
 
 def revoke_proxy(appointment: Proxy, member: Member, now: datetime | None = None) -> Proxy:
@@ -347,7 +339,7 @@ def revoke_proxy(appointment: Proxy, member: Member, now: datetime | None = None
     The appointment's row is locked and read afresh first: a proxy casting a vote locks it
     too, so either the vote is cast and the revocation refused, or the other way round.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     if appointment.member_id != member.id:
         raise VotingError("That proxy is not yours to revoke")
     db.session.scalar(
@@ -379,7 +371,7 @@ def principals_for(proxy: Member, motion: Motion) -> list[Member]:
 
 def can_vote(actor: Member, for_member: Member, motion: Motion, now: datetime | None = None):
     """None if `actor` may cast `for_member`'s vote on this motion now, else the reason why not."""
-    now = now or utcnow()
+    now = now or clock.now()
     if state(motion, now) == "upcoming":
         return "Voting on this motion has not opened yet"
     if state(motion, now) == "closed":
@@ -437,7 +429,7 @@ def cast_vote(
     The UNIQUE constraint on (motion, member) is what stops a second vote, however many
     requests race: the loser's whole transaction is rolled back, so no stray vote remains.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     if by.id != member.id:
         # Lock the appointments this vote is cast under, so a revocation waits (see revoke).
         _appointments_covering(by.id, motion, member.id, lock=True)
@@ -476,7 +468,7 @@ def cast_vote(
 
 def eligible_by_class(motion: Motion) -> dict[str, int]:
     """How many members of each class could vote: approved before opening, not left before."""
-    opened_on = _local_date(motion.opens_at)
+    opened_on = clock.london_date(motion.opens_at)
     rows = db.session.execute(
         select(Member.member_class, func.count(Member.id))
         .where(
@@ -557,7 +549,7 @@ class Notices:
 
 def due_notices(now: datetime | None = None) -> Notices:
     """The emails that are due, each marked as sent so it never goes twice."""
-    now = now or utcnow()
+    now = now or clock.now()
     notices = Notices([], [], [])
     for motion in db.session.scalars(select(Motion).with_for_update(skip_locked=True)):
         current = state(motion, now)

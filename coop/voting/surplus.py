@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from coop import clock
 from coop.extensions import db
 from coop.members.models import Member, MembershipStatus
 from coop.money import format_pence
@@ -28,7 +29,6 @@ from coop.voting.service import (
     new_receipt_code,
     rules_in_force,
     state,
-    utcnow,
 )
 
 #: Completion raises each member's share one pound at a time.
@@ -46,7 +46,7 @@ def open_ballot(
     now: datetime | None = None,
 ) -> SurplusBallot:
     """The secretary opens a year's surplus ballot, first for proposals, then for votes."""
-    now = now or utcnow()
+    now = now or clock.now()
     if not can_manage_voting(by):
         raise VotingError("Only the secretary can open a surplus ballot")
     if amount_pence <= 0:
@@ -86,7 +86,7 @@ def submit_proposal(
     now: datetime | None = None,
 ) -> SurplusProposal:
     """A member proposes a way to spend part of the surplus."""
-    now = now or utcnow()
+    now = now or clock.now()
     if member.status is not MembershipStatus.APPROVED:
         raise VotingError("Only members can make proposals")
     if now >= ballot.proposals_close_at:
@@ -119,7 +119,7 @@ def decide_proposal(
     now: datetime | None = None,
 ) -> SurplusProposal:
     """The secretary puts a proposal on the ballot, or explains why not."""
-    now = now or utcnow()
+    now = now or clock.now()
     if not can_manage_voting(by):
         raise VotingError("Only the secretary can decide which proposals go on the ballot")
     if now >= proposal.ballot.opens_at:
@@ -155,7 +155,7 @@ def has_voted(ballot: SurplusBallot, member: Member) -> bool:
 
 def why_cannot_vote(ballot: SurplusBallot, member: Member, now: datetime | None = None):
     """None if the member may vote now, else the reason in plain English."""
-    now = now or utcnow()
+    now = now or clock.now()
     current = state(ballot, now)
     if current == "upcoming":
         return "Voting on this ballot has not opened yet"
@@ -172,7 +172,7 @@ def cast_approvals(
     ballot: SurplusBallot, member: Member, proposal_ids: set[int], now: datetime | None = None
 ) -> str:
     """Record that the member voted and, apart from that, what they approved; return a receipt."""
-    now = now or utcnow()
+    now = now or clock.now()
     reason = why_cannot_vote(ballot, member, now)
     if reason == "You have already voted on this ballot":
         raise AlreadyVoted(reason)

@@ -1,15 +1,14 @@
 """Pages for reinvesting the surplus; routes on the voting blueprint."""
 
 import io
-from datetime import datetime
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from coop import clock
 from coop.extensions import db
 from coop.money import parse_pounds
 from coop.voting import pabulib, service, surplus
-from coop.voting.forms import parse_time
 from coop.voting.models import SurplusBallot, SurplusProposal
 from coop.voting.surplus_forms import (
     ApprovalForm,
@@ -27,10 +26,6 @@ def _ballot_or_404(ballot_id: int) -> SurplusBallot:
     return ballot
 
 
-def _local(day, clock) -> datetime:
-    return datetime.combine(day, clock, tzinfo=service.LONDON)
-
-
 @bp.route("/surplus/new", methods=["GET", "POST"])
 @secretary_required
 def new_surplus_ballot():
@@ -41,9 +36,15 @@ def new_surplus_ballot():
                 current_user,
                 financial_year=form.financial_year.data,
                 amount_pence=parse_pounds(form.amount.data),
-                proposals_close_at=_local(form.proposals_close_on.data, parse_time("00:00")),
-                opens_at=_local(form.opens_on.data, parse_time(form.opens_time.data)),
-                closes_at=_local(form.closes_on.data, parse_time(form.closes_time.data)),
+                proposals_close_at=clock.at_london(
+                    form.proposals_close_on.data, clock.parse_time("00:00")
+                ),
+                opens_at=clock.at_london(
+                    form.opens_on.data, clock.parse_time(form.opens_time.data)
+                ),
+                closes_at=clock.at_london(
+                    form.closes_on.data, clock.parse_time(form.closes_time.data)
+                ),
             )
             db.session.commit()
         except service.VotingError as error:
@@ -62,7 +63,7 @@ def surplus_ballot(ballot_id: int):
     context = {
         "ballot": ballot,
         "state": service.state(ballot),
-        "proposals_open": service.utcnow() < ballot.proposals_close_at,
+        "proposals_open": clock.now() < ballot.proposals_close_at,
         "on_ballot": surplus.on_ballot(ballot),
         "can_manage": service.can_manage_voting(current_user),
         "mine": [p for p in ballot.proposals if signed_in and p.submitted_by_id == current_user.id],

@@ -1,11 +1,10 @@
 """Motions, votes, proxies, results and the co-op's voting rules."""
 
-from datetime import datetime
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from coop import clock
 from coop.auth import allowed_only_if
 from coop.extensions import db
 from coop.forms import show_error
@@ -17,7 +16,6 @@ from coop.voting.forms import (
     ProxyForm,
     RulesForm,
     VoteForm,
-    parse_time,
     percent_text,
 )
 from coop.voting.models import Choice, Motion, Proxy, Resolution
@@ -248,10 +246,6 @@ def revoke(proxy_id: int):
 # --- The secretary -----------------------------------------------------------------------
 
 
-def _local(day, clock) -> datetime:
-    return datetime.combine(day, clock, tzinfo=service.LONDON)
-
-
 @bp.route("/motions/new", methods=["GET", "POST"])
 @secretary_required
 def new_motion():
@@ -275,8 +269,12 @@ def new_motion():
                 proposer=proposer,
                 seconder=seconder,
                 resolution=Resolution(form.resolution.data),
-                opens_at=_local(form.opens_on.data, parse_time(form.opens_time.data)),
-                closes_at=_local(form.closes_on.data, parse_time(form.closes_time.data)),
+                opens_at=clock.at_london(
+                    form.opens_on.data, clock.parse_time(form.opens_time.data)
+                ),
+                closes_at=clock.at_london(
+                    form.closes_on.data, clock.parse_time(form.closes_time.data)
+                ),
                 quorum_percent=form.quorum_percent.data,
                 class_quorums={
                     cls: getattr(form, f"quorum_{cls}").data

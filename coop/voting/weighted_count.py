@@ -60,12 +60,23 @@ class Choice(enum.StrEnum):
     AGAINST = "against"
     ABSTAIN = "abstain"
 
+    @property
+    def label(self) -> str:
+        return {"for": "For", "against": "Against", "abstain": "Abstain"}[self.value]
+
 
 class Resolution(enum.StrEnum):
     """The kind of resolution a motion is, which sets the pass mark."""
 
     ORDINARY = "ordinary"
     SPECIAL = "special"
+
+    @property
+    def label(self) -> str:
+        return {
+            "ordinary": "Ordinary resolution (passes with more than 50% of weighted votes)",
+            "special": "Special resolution (passes with 75% or more of weighted votes)",
+        }[self.value]
 
 
 class Outcome(enum.StrEnum):

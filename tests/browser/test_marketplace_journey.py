@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from coop import clock
 from coop.extensions import db as _db
 from coop.marketplace.models import (
     Booking,
@@ -23,8 +24,6 @@ from coop.marketplace.models import (
     Session,
 )
 from coop.marketplace.schedule import wall_clock_to_utc
-from coop.marketplace.search import describe_start
-from coop.marketplace.service import london_today
 from coop.members.demo import DEMO_PASSWORD
 from coop.members.models import Member
 from coop.payments import ledger
@@ -53,7 +52,7 @@ class MadeGym:
 
 def weekday_ahead(days: int) -> date:
     """The first Monday-to-Friday date at least `days` days from today, London time."""
-    day = london_today() + timedelta(days=days)
+    day = clock.london_today() + timedelta(days=days)
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return day
@@ -74,8 +73,8 @@ def put_gym(app, staff, *, day: date) -> MadeGym:
             address_line_1="Riverside Works, Bridge Gate",
             town="Derby",
             postcode="DE1 3AX",
-            insurance_expires_on=london_today() + timedelta(days=365),
-            dbs_checked_on=london_today() - timedelta(days=30),
+            insurance_expires_on=clock.london_today() + timedelta(days=365),
+            dbs_checked_on=clock.london_today() - timedelta(days=30),
             status=ProviderStatus.APPROVED,
             applied_at=now - timedelta(days=10),
             approved_at=now - timedelta(days=9),
@@ -147,7 +146,7 @@ def pay_into_budget(app, holder, secretary, pence: int) -> None:
             _db.session.get(Member, holder.id),
             pence,
             FundingKind.DIRECT_PAYMENT,
-            london_today(),
+            clock.london_today(),
             "DP-DERBY-0412",
             by=_db.session.get(Member, secretary.id),
         )
@@ -173,7 +172,7 @@ def test_a_budget_holder_books_an_off_peak_gym_session_and_cancels_it_by_keyboar
     staff = make_member("provider", name="Harry Dixon", organisation_name=GYM)
     gym = put_gym(app, staff, day=weekday_ahead(3))
     pay_into_budget(app, holder, secretary, BUDGET_PENCE)
-    when = describe_start(gym.off_peak_starts_at)
+    when = clock.format_start(gym.off_peak_starts_at)
 
     user.open("/")
     sign_in(user, HOLDER_EMAIL)

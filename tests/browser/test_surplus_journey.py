@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from coop.extensions import db as _db
 from coop.members.models import Member
-from coop.voting import service, surplus
+from coop.voting import surplus
 from coop.voting.models import SurplusBallot
 from tests.browser.journeys import PASSWORD, RECEIPT_CODE, expect, main_menu_link, sign_in
 
@@ -126,8 +126,7 @@ def test_a_member_approves_proposals_by_keyboard_and_reads_the_explained_result(
     start = datetime.now(UTC)
     ballot = make_ballot(app, secretary, [cal, pat, bea], start=start, accept=True)
     clock = Clock(ballot.opens_at + timedelta(hours=1))
-    monkeypatch.setattr(service, "utcnow", clock)
-    monkeypatch.setattr(surplus, "utcnow", clock)
+    monkeypatch.setattr("coop.clock.now", clock)
     # Each class's voting power is split among its voters: here every vote weighs the same,
     # so each voter's share is £250.
     others = [

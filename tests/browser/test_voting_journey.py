@@ -8,7 +8,7 @@ import pytest
 
 from coop.extensions import db as _db
 from coop.members.models import Member
-from coop.voting import service, surplus
+from coop.voting import service
 from coop.voting.models import Choice, Motion, Resolution
 from tests.browser.journeys import (
     PASSWORD,
@@ -43,8 +43,7 @@ class Clock:
 def clock(monkeypatch) -> Clock:
     """Move the voting clock; the live server runs in this process, so it sees the move too."""
     moving = Clock()
-    monkeypatch.setattr(service, "utcnow", moving)
-    monkeypatch.setattr(surplus, "utcnow", moving)
+    monkeypatch.setattr("coop.clock.now", moving)
     return moving
 
 

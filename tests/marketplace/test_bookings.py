@@ -444,7 +444,7 @@ def test_the_waitlist_job_passes_on_offers_that_ran_out(
     bookings.cancel(booking, holder, now=BEFORE + timedelta(hours=1))
     db.session.commit()
     later = BEFORE + timedelta(hours=1) + bookings.DEFAULT_OFFER_HOLD + timedelta(minutes=1)
-    monkeypatch.setattr(bookings, "utcnow", lambda: later)
+    monkeypatch.setattr("coop.clock.now", lambda: later)
 
     result = runner.invoke(args=["marketplace", "process-waitlist"])
 

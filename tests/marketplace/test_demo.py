@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import func, select
 
+from coop import clock
 from coop.marketplace import service
 from coop.marketplace.models import (
     Booking,
@@ -17,7 +18,6 @@ from coop.marketplace.models import (
     Review,
     Session,
 )
-from coop.marketplace.schedule import LONDON
 from coop.members.demo import DEMO_PASSWORD
 from coop.members.models import Member
 from coop.payments import ledger
@@ -53,7 +53,7 @@ def coming_sessions(db, found: Listing) -> list[Session]:
     return list(
         db.session.scalars(
             select(Session)
-            .where(Session.listing_id == found.id, Session.starts_at > service.utcnow())
+            .where(Session.listing_id == found.id, Session.starts_at > clock.now())
             .order_by(Session.starts_at)
         )
     )
@@ -70,8 +70,8 @@ def test_demo_gym_has_half_price_off_peak_sessions_for_asha(demo):
     off_peak = [
         s
         for s in coming_sessions(db, gym)
-        if s.starts_at.astimezone(LONDON).time() == time(11, 0)
-        and s.starts_at.astimezone(LONDON).weekday() < 5
+        if s.starts_at.astimezone(clock.LONDON).time() == time(11, 0)
+        and s.starts_at.astimezone(clock.LONDON).weekday() < 5
     ]
     assert off_peak, "the demo gym has no weekday 11:00 session coming up"
     price = service.price_for(gym, off_peak[0].starts_at, asha)
@@ -79,7 +79,9 @@ def test_demo_gym_has_half_price_off_peak_sessions_for_asha(demo):
     assert price.label.startswith("Half price off-peak for co-op members")
     # Early mornings, evenings and non-members pay the full £8.00.
     assert service.price_for(gym, off_peak[0].starts_at, None).price_pence == 800
-    early = next(s for s in coming_sessions(db, gym) if s.starts_at.astimezone(LONDON).hour == 7)
+    early = next(
+        s for s in coming_sessions(db, gym) if s.starts_at.astimezone(clock.LONDON).hour == 7
+    )
     assert service.price_for(gym, early.starts_at, asha).price_pence == 800
 
 
@@ -99,7 +101,7 @@ def test_demo_providers_are_approved_and_insured_with_sessions_for_four_weeks(de
     db = demo
     providers = list(db.session.scalars(select(Provider).order_by(Provider.id)))
     assert len(providers) == 4
-    today = service.london_today()
+    today = clock.london_today()
     for provider in providers:
         assert provider.status is ProviderStatus.APPROVED
         assert provider.insured_on(today)
@@ -111,7 +113,7 @@ def test_demo_providers_are_approved_and_insured_with_sessions_for_four_weeks(de
         assert [c.reason for c in found.closures] == ["Christmas Day"]
         coming = coming_sessions(db, found)
         assert coming, f"{title} has no coming sessions"
-        days_ahead = (coming[-1].starts_at.astimezone(LONDON).date() - today).days
+        days_ahead = (coming[-1].starts_at.astimezone(clock.LONDON).date() - today).days
         assert 14 < days_ahead <= 28, title  # a week may be lost to Christmas Day
     support = listing(db, "Support planning")
     assert (support.price_pence, support.duration_minutes, support.at_home) == (4500, 90, True)

@@ -4,8 +4,8 @@ import html
 import re
 from datetime import date, timedelta
 
+from coop import clock
 from coop.marketplace.models import Provider
-from coop.marketplace.service import london_today
 
 
 def text(response) -> str:
@@ -16,7 +16,7 @@ def text(response) -> str:
 def test_the_daily_check_tells_each_lapsed_provider_once(
     app, db, runner, mailbox, make_member, make_provider
 ):
-    today = london_today()
+    today = clock.london_today()
     staff = make_member("provider", email="gita@example.org", name="Gita")
     lapsed = make_provider(
         staff,
@@ -68,7 +68,7 @@ def test_the_daily_check_tells_each_lapsed_provider_once(
 def test_a_provider_that_cannot_be_emailed_is_tried_again(
     app, db, runner, make_provider, monkeypatch
 ):
-    lapsed = make_provider(insurance_expires_on=london_today() - timedelta(days=3))
+    lapsed = make_provider(insurance_expires_on=clock.london_today() - timedelta(days=3))
     monkeypatch.setattr("coop.email.send", lambda *args, **kwargs: False)
     result = runner.invoke(args=["marketplace", "check-insurance"])
     assert "it will be tried again" in result.output
@@ -80,17 +80,17 @@ def test_the_dashboard_warns_before_and_after_insurance_runs_out(
     client, db, auth, make_member, make_provider
 ):
     staff = make_member("provider", email="gita@example.org")
-    provider = make_provider(staff, insurance_expires_on=london_today() + timedelta(days=60))
+    provider = make_provider(staff, insurance_expires_on=clock.london_today() + timedelta(days=60))
     auth.login("gita@example.org")
     url = f"/marketplace/provider/{provider.id}"
     assert "Your public liability insurance" not in text(client.get(url))
 
-    provider.insurance_expires_on = london_today() + timedelta(days=10)
+    provider.insurance_expires_on = clock.london_today() + timedelta(days=10)
     db.session.commit()
     words = text(client.get(url))
     assert "Your public liability insurance runs out on" in words and "(in 10 days)" in words
 
-    provider.insurance_expires_on = london_today() - timedelta(days=1)
+    provider.insurance_expires_on = clock.london_today() - timedelta(days=1)
     db.session.commit()
     words = text(client.get(url))
     assert "Your public liability insurance ran out on" in words
@@ -101,7 +101,7 @@ def test_a_lapsed_providers_listing_is_hidden_until_a_new_date_is_given(
     app, client, db, auth, make_member, make_provider, make_listing
 ):
     staff = make_member("provider", email="gita@example.org")
-    provider = make_provider(staff, insurance_expires_on=london_today() - timedelta(days=1))
+    provider = make_provider(staff, insurance_expires_on=clock.london_today() - timedelta(days=1))
     listing = make_listing(provider, title="Morning swim")
     listing_url = f"/marketplace/listings/{listing.id}"
     assert client.get(listing_url).status_code == 404

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from coop import clock
 from coop.marketplace.pricing import (
     ConcessionWindow,
     InvalidPricingRules,
@@ -17,7 +18,7 @@ from coop.marketplace.pricing import (
     price_of_place,
     validate_rules,
 )
-from coop.marketplace.schedule import LONDON, MONDAY, SATURDAY, WEDNESDAY, WEEKDAYS, WEEKEND
+from coop.marketplace.schedule import MONDAY, SATURDAY, WEDNESDAY, WEEKDAYS, WEEKEND
 
 OFF_PEAK = ConcessionWindow(WEEKDAYS, time(10), time(15), 50)
 OFF_PEAK_LABEL = "Half price off-peak, weekdays 10:00 to 15:00"
@@ -282,7 +283,7 @@ rules_strategy = st.builds(
 starts = st.datetimes(
     min_value=datetime(2020, 1, 1),
     max_value=datetime(2035, 12, 31),
-    timezones=st.sampled_from([UTC, LONDON, ZoneInfo("America/New_York")]),
+    timezones=st.sampled_from([UTC, clock.LONDON, ZoneInfo("America/New_York")]),
 )
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from coop import clock
 from coop.marketplace import bookings
 from coop.marketplace.models import (
     Booking,
@@ -24,7 +25,7 @@ from coop.marketplace.models import (
     ScheduleTime,
     Session,
 )
-from coop.marketplace.schedule import LONDON, MONDAY
+from coop.marketplace.schedule import MONDAY
 from coop.payments import ledger
 from tests.pages import error_summary
 
@@ -380,7 +381,7 @@ def test_a_listing_is_made_scheduled_priced_and_published(client, db, gym, gym_s
     assert listing.status is ListingStatus.PUBLISHED
     sessions = db.session.scalars(select(Session).where(Session.listing_id == listing.id)).all()
     assert 16 <= len(sessions) <= 17
-    assert {s.starts_at.astimezone(LONDON).time() for s in sessions} == {time(10, 0)}
+    assert {s.starts_at.astimezone(clock.LONDON).time() for s in sessions} == {time(10, 0)}
 
     # Off-peak price: mistakes are explained, then the rule is shown in words.
     body = page(
@@ -507,8 +508,8 @@ def test_a_closure_removes_free_sessions_and_lists_booked_ones_to_cancel(
     db.session.commit()
 
     as_(client, gym_staff)
-    day1 = first.starts_at.astimezone(LONDON).date()
-    day2 = second.starts_at.astimezone(LONDON).date()
+    day1 = first.starts_at.astimezone(clock.LONDON).date()
+    day2 = second.starts_at.astimezone(clock.LONDON).date()
     url = f"{base(gym)}/listings/{listing.id}/closures"
     body = page(client.post(url, data={"first_day": ["1", "1", "2020"], "reason": "Oops"}))
     assert any("end today or later" in m for _t, m in error_summary(body))

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from coop import clock
 from coop.marketplace import bookings, providers
 from coop.marketplace.models import (
     Category,
@@ -17,7 +18,7 @@ from coop.marketplace.models import (
     ProviderStatus,
     Session,
 )
-from coop.marketplace.schedule import LONDON, MONDAY
+from coop.marketplace.schedule import MONDAY
 
 #: A Friday before the clocks go forward (Sunday 29 March 2026).
 BEFORE_SPRING = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
@@ -411,7 +412,7 @@ def test_monday_10am_stays_10am_on_the_clock_across_the_spring_change(db, gym, m
         datetime(2026, 3, 30, 9, 0, tzinfo=UTC),  # BST: still 10:00 in London
         datetime(2026, 4, 6, 9, 0, tzinfo=UTC),
     ]
-    assert {s.starts_at.astimezone(LONDON).time() for s in made} == {time(10, 0)}
+    assert {s.starts_at.astimezone(clock.LONDON).time() for s in made} == {time(10, 0)}
     assert all(s.ends_at - s.starts_at == timedelta(hours=1) for s in made)
     # A second run makes nothing new.
     assert providers.generate_sessions(listing, through=date(2026, 4, 6), now=BEFORE_SPRING) == []
@@ -464,7 +465,7 @@ def published(db, gym, make_listing):
 
 def _session_on(db, listing, day: date) -> Session | None:
     for session in db.session.scalars(select(Session).where(Session.listing_id == listing.id)):
-        if session.starts_at.astimezone(LONDON).date() == day:
+        if session.starts_at.astimezone(clock.LONDON).date() == day:
             return session
     return None
 
@@ -530,7 +531,7 @@ def test_adding_and_removing_start_times(db, published, gym_staff):
     )
     db.session.commit()
     assert len(change.added) == 17  # 8 Wednesdays and 9 Fridays, 20 March to 15 May
-    assert {s.starts_at.astimezone(LONDON).time() for s in change.added} == {time(18, 30)}
+    assert {s.starts_at.astimezone(clock.LONDON).time() for s in change.added} == {time(18, 30)}
     with pytest.raises(providers.ProviderError, match="already start at that time"):
         providers.add_schedule_times(published, [2], time(18, 30), gym_staff, now=BEFORE_SPRING)
     with pytest.raises(providers.ProviderError, match="Choose at least one day"):
@@ -541,7 +542,7 @@ def test_adding_and_removing_start_times(db, published, gym_staff):
     db.session.commit()
     assert change.removed == 8
     remaining = db.session.scalars(select(Session).where(Session.listing_id == published.id))
-    assert {s.starts_at.astimezone(LONDON).weekday() for s in remaining} == {2, 4}
+    assert {s.starts_at.astimezone(clock.LONDON).weekday() for s in remaining} == {2, 4}
 
 
 def test_a_draft_listings_schedule_makes_no_sessions(db, gym, gym_staff, make_listing):

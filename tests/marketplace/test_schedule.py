@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from coop import clock
 from coop.marketplace.schedule import (
     FRIDAY,
-    LONDON,
     MONDAY,
     SATURDAY,
     SUNDAY,
@@ -60,7 +60,7 @@ def test_weekly_session_keeps_its_clock_time_across_the_change(
     ]
     for start, _ in sessions:
         assert start.tzinfo is UTC
-        assert start.astimezone(LONDON).time() == time(9)
+        assert start.astimezone(clock.LONDON).time() == time(9)
 
 
 SUNDAYS_0130 = WeeklySchedule({(SUNDAY, time(1, 30))}, 60)
@@ -71,7 +71,7 @@ def test_a_skipped_time_moves_forward_by_the_jump(change_day):
     """01:30 does not exist when the clocks go forward: the session is at 02:30 BST."""
     [(start, end)] = sessions_between(SUNDAYS_0130, change_day, change_day)
     assert start == datetime.combine(change_day, time(1, 30), tzinfo=UTC)
-    local = start.astimezone(LONDON)
+    local = start.astimezone(clock.LONDON)
     assert (local.time(), local.utcoffset()) == (time(2, 30), timedelta(hours=1))
     assert end - start == timedelta(hours=1)
 
@@ -82,7 +82,7 @@ def test_a_skipped_time_moves_forward_by_the_jump(change_day):
     [(time(1, 0), time(2, 0)), (time(1, 59), time(2, 59)), (time(0, 59), time(0, 59))],
 )
 def test_edges_of_the_spring_gap(change_day, wall, expected_local):
-    assert wall_clock_to_utc(change_day, wall).astimezone(LONDON).time() == expected_local
+    assert wall_clock_to_utc(change_day, wall).astimezone(clock.LONDON).time() == expected_local
 
 
 @pytest.mark.parametrize("change_day", [date(2026, 10, 25), date(2027, 10, 31)])
@@ -90,11 +90,11 @@ def test_a_repeated_time_means_the_first_occurrence(change_day):
     """01:30 happens twice when the clocks go back: the session is at the first, in BST."""
     [(start, end)] = sessions_between(SUNDAYS_0130, change_day, change_day)
     assert start == datetime.combine(change_day, time(0, 30), tzinfo=UTC)
-    local = start.astimezone(LONDON)
+    local = start.astimezone(clock.LONDON)
     assert (local.time(), local.utcoffset()) == (time(1, 30), timedelta(hours=1))
     # An hour later in real time the clock shows 01:30 again, now in GMT.
     assert end == start + timedelta(hours=1)
-    assert end.astimezone(LONDON).time() == time(1, 30)
+    assert end.astimezone(clock.LONDON).time() == time(1, 30)
 
 
 def test_a_time_marked_as_the_second_occurrence_is_still_read_as_the_first():
@@ -124,7 +124,7 @@ def test_the_end_is_the_length_in_real_time(day, start, end_local):
     [(got_start, got_end)] = sessions_between(schedule, day, day)
     assert got_start == start
     assert got_end - got_start == timedelta(hours=2)
-    assert got_end.astimezone(LONDON).time() == end_local
+    assert got_end.astimezone(clock.LONDON).time() == end_local
 
 
 def test_two_slots_meeting_in_the_gap_make_one_session():
@@ -348,7 +348,7 @@ def test_sessions_keep_their_clock_time_and_length(slots, minutes, first, days):
         assert end - start == timedelta(minutes=minutes)
         assert previous is None or start > previous
         previous = start
-        local = start.astimezone(LONDON)
+        local = start.astimezone(clock.LONDON)
         # A time the autumn change repeats is its first occurrence.
         assert local.fold == 0
         if (local.weekday(), local.time()) not in slots:

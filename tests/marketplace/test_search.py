@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from coop import clock
 from coop.marketplace import search, service
 from coop.marketplace.models import (
     Booking,
@@ -454,10 +455,10 @@ def test_schedule_closures_and_discounts_in_words(db, make_listing):
 
 
 def test_describe_start_uses_the_london_clock():
-    assert search.describe_start(datetime(2027, 7, 5, 9, 0, tzinfo=UTC)) == (
+    assert clock.format_start(datetime(2027, 7, 5, 9, 0, tzinfo=UTC)) == (
         "Monday 5 July 2027 at 10:00am"
     )
-    assert search.describe_start(datetime(2027, 1, 4, 13, 5, tzinfo=UTC)) == (
+    assert clock.format_start(datetime(2027, 1, 4, 13, 5, tzinfo=UTC)) == (
         "Monday 4 January 2027 at 1:05pm"
     )
 

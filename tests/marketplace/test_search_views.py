@@ -9,11 +9,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import event
 
+from coop import clock
 from coop.extensions import db as _db
 from coop.marketplace.models import Booking, Category, Closure, Review
-from coop.marketplace.schedule import LONDON, wall_clock_to_utc
-from coop.marketplace.search import describe_start
-from coop.marketplace.service import london_today, utcnow
+from coop.marketplace.schedule import wall_clock_to_utc
 from tests.pages import error_summary
 
 OFF_PEAK_LABEL = "Half price off-peak for co-op members, weekdays 10:00 to 15:00"
@@ -40,12 +39,12 @@ def links(response) -> dict[str, str]:
 
 def on_day(days_ahead: int, hour: int, minute: int = 0):
     """A start on the London clock, some days from today."""
-    return wall_clock_to_utc(london_today() + timedelta(days=days_ahead), time(hour, minute))
+    return wall_clock_to_utc(clock.london_today() + timedelta(days=days_ahead), time(hour, minute))
 
 
 def next_weekday(weekday: int, hour: int, minute: int = 0):
     """The next such day (at least two days away, so never today) at a London time."""
-    day = london_today() + timedelta(days=2)
+    day = clock.london_today() + timedelta(days=2)
     while day.weekday() != weekday:
         day += timedelta(days=1)
     return wall_clock_to_utc(day, time(hour, minute))
@@ -61,7 +60,7 @@ def add_review(db, session, member, rating, comment="", reply=None, days_ago=1):
         base_price_each_pence=0,
         total_pence=0,
         cancellation_notice_hours=24,
-        booked_at=utcnow() - timedelta(days=30),
+        booked_at=clock.now() - timedelta(days=30),
         attended=True,
     )
     db.session.add(booking)
@@ -72,9 +71,9 @@ def add_review(db, session, member, rating, comment="", reply=None, days_ago=1):
             listing_id=session.listing_id,
             rating=rating,
             comment=comment,
-            created_at=utcnow() - timedelta(days=days_ago),
+            created_at=clock.now() - timedelta(days=days_ago),
             reply=reply,
-            replied_at=utcnow() if reply else None,
+            replied_at=clock.now() if reply else None,
         )
     )
     db.session.commit()
@@ -105,7 +104,7 @@ def test_search_page_shows_each_session_and_how_to_book_it(
     words = text(response)
     assert "Find services to book" in words
     assert "Showing 1 to 2 of 2 sessions" in words
-    when = describe_start(session.starts_at)
+    when = clock.format_start(session.starts_at)
     assert f"Provider Derby Community Gym When {when}" in words
     assert "Where 1 Market Place, Derby DE1 3AA Price for you £10.00 Places left 9" in words
     assert "Accessibility Step-free access" in words
@@ -142,7 +141,7 @@ def test_free_sessions_say_free(db, client, make_listing, make_session):
 
 def test_the_form_starts_with_the_next_four_weeks(db, client):
     body = page(client.get("/marketplace/"))
-    today, last = london_today(), london_today() + timedelta(weeks=4)
+    today, last = clock.london_today(), clock.london_today() + timedelta(weeks=4)
     for name, day in (("from_date", today), ("to_date", last)):
         assert f'id="{name}-day" name="{name}" type="text" value="{day:%d}"' in body
         assert f'id="{name}-year" name="{name}" type="text" value="{day:%Y}"' in body
@@ -191,7 +190,7 @@ def test_every_filter_narrows_the_results(db, client, make_listing, make_session
     assert shown(features=["step_free"]) == ["Morning swim", "Evening swim"]
     assert shown(features=["step_free", "hearing_loop"]) == ["Evening swim"]
     assert shown(direct_payments="y") == ["Morning swim", "Evening swim", "Lunchtime talk"]
-    today = london_today()
+    today = clock.london_today()
     assert shown(**_dates(today + timedelta(days=3), today + timedelta(days=10))) == [
         "Lunchtime talk",
         "Taxi to town",
@@ -271,10 +270,10 @@ def test_mistakes_are_explained_and_what_was_typed_is_kept(
 
 
 def test_searches_reach_up_to_a_year_ahead(db, client):
-    latest = london_today() + timedelta(days=366)
+    latest = clock.london_today() + timedelta(days=366)
     too_far = latest + timedelta(days=1)
     for args, target, which in (
-        (_dates(london_today(), too_far), "to_date", "last"),
+        (_dates(clock.london_today(), too_far), "to_date", "last"),
         ({"from_date": ["31", "12", "9999"]}, "from_date", "first"),
     ):
         response = client.get("/marketplace/", query_string=args)
@@ -287,7 +286,7 @@ def test_searches_reach_up_to_a_year_ahead(db, client):
             )
         ]
     # A year ahead is allowed.
-    words = text(client.get("/marketplace/", query_string=_dates(london_today(), latest)))
+    words = text(client.get("/marketplace/", query_string=_dates(clock.london_today(), latest)))
     assert "There is a problem" not in words
     assert f"and {latest.day} {latest:%B %Y} have places left" in words
 
@@ -310,7 +309,7 @@ def test_results_are_paged_and_the_search_is_kept(db, client, make_listing, make
     words = text(first)
     assert "Showing 1 to 20 of 25 sessions" in words
     assert words.count("Book Pottery class on") == 20
-    assert describe_start(starts[19]) in words and describe_start(starts[20]) not in words
+    assert clock.format_start(starts[19]) in words and clock.format_start(starts[20]) not in words
     assert "<title>Find services to book (page 1 of 2)" in page(first)
     next_href = links(first)["Next page"]
     query = parse_qs(urlsplit(next_href).query, keep_blank_values=True)
@@ -319,14 +318,14 @@ def test_results_are_paged_and_the_search_is_kept(db, client, make_listing, make
     second = client.get(next_href)
     words = text(second)
     assert "Showing 21 to 25 of 25 sessions" in words
-    assert describe_start(starts[20]) in words and describe_start(starts[19]) not in words
+    assert clock.format_start(starts[20]) in words and clock.format_start(starts[19]) not in words
     assert links(second)["Previous page"].endswith("page=1")
     assert "<title>Find services to book (page 2 of 2)" in page(second)
 
 
 def test_ratings_show_on_results(db, client, make_member, make_listing, make_session):
     listing = make_listing(title="Gym session")
-    past = make_session(listing, starts_at=utcnow() - timedelta(days=3))
+    past = make_session(listing, starts_at=clock.now() - timedelta(days=3))
     make_session(listing, starts_at=on_day(2, 10))
     add_review(db, past, make_member(), 5)
     add_review(db, past, make_member(), 4)
@@ -365,7 +364,7 @@ def test_the_number_of_queries_does_not_grow_with_the_results(
         for k in range(5):
             make_session(listing, starts_at=on_day(1 + k, 8 + n))
         if n % 3 == 0:
-            past = make_session(listing, starts_at=utcnow() - timedelta(days=2 + n))
+            past = make_session(listing, starts_at=clock.now() - timedelta(days=2 + n))
             add_review(db, past, make_member(), 3 + n % 3)
     auth.login(member.email)
 
@@ -466,8 +465,8 @@ def test_listing_page_tells_people_what_they_need_to_decide(
         "No reviews yet.",
     ):
         assert expected in words, expected
-    when_off_peak = describe_start(off_peak.starts_at)
-    when_evening = describe_start(evening.starts_at)
+    when_off_peak = clock.format_start(off_peak.starts_at)
+    when_evening = clock.format_start(evening.starts_at)
     assert f"{when_off_peak} £5.00 {OFF_PEAK_LABEL} (full price £10.00) 2" in words
     assert f"{when_evening} £10.00 0 Full – join the waiting list" in words
     found = links(response)
@@ -484,7 +483,7 @@ def test_listing_page_tells_people_what_they_need_to_decide(
 def test_listing_page_for_someone_who_is_not_a_member(db, client, gym, make_session):
     session = make_session(gym, starts_at=next_weekday(2, 10))
     words = text(client.get(f"/marketplace/listings/{gym.id}"))
-    assert f"{describe_start(session.starts_at)} £10.00 2" in words
+    assert f"{clock.format_start(session.starts_at)} £10.00 2" in words
 
 
 def test_listing_page_shows_when_there_is_no_dbs_check_and_odd_websites_are_not_links(
@@ -504,7 +503,7 @@ def test_listing_page_shows_when_there_is_no_dbs_check_and_odd_websites_are_not_
 def test_reviews_show_the_average_and_the_providers_replies(
     db, client, make_member, gym, make_session
 ):
-    past = make_session(gym, starts_at=utcnow() - timedelta(days=10))
+    past = make_session(gym, starts_at=clock.now() - timedelta(days=10))
     add_review(db, past, make_member(), 5, "Friendly staff.", days_ago=3)
     add_review(
         db, past, make_member(), 4, "Busy at 11.", reply="We have added a class at 12.", days_ago=2
@@ -516,7 +515,7 @@ def test_reviews_show_the_average_and_the_providers_replies(
     assert "Busy at 11. Reply from Derby Community Gym" in words
     assert "We have added a class at 12." in words
     assert "Friendly staff." in words
-    two_days_ago = (utcnow() - timedelta(days=2)).astimezone(LONDON)
+    two_days_ago = (clock.now() - timedelta(days=2)).astimezone(clock.LONDON)
     assert f"{two_days_ago.day} {two_days_ago:%B %Y}" in words
 
 
@@ -534,7 +533,7 @@ def test_a_listing_that_is_not_public_is_not_found(
 def test_a_listing_of_a_provider_whose_insurance_ran_out_is_not_found(
     db, client, make_provider, make_listing
 ):
-    provider = make_provider(insurance_expires_on=london_today() - timedelta(days=1))
+    provider = make_provider(insurance_expires_on=clock.london_today() - timedelta(days=1))
     listing = make_listing(provider)
     assert client.get(f"/marketplace/listings/{listing.id}").status_code == 404
 
@@ -552,7 +551,7 @@ def test_staff_and_the_secretary_can_preview_a_listing_that_is_not_public(
     assert response.status_code == 200
     words = text(response)
     assert "This listing is not public. It is a draft and has not been published." in words
-    assert f"{describe_start(session.starts_at)} £10.00 10 Not open for booking" in words
+    assert f"{clock.format_start(session.starts_at)} £10.00 10 Not open for booking" in words
     assert not any(href.endswith("/book") for href in links(response).values())
     # The draft is still not among the search results.
     assert "Draft class" not in text(client.get("/marketplace/"))

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from coop import clock
 from coop.marketplace.models import Booking
-from coop.marketplace.service import london_today
 from coop.payments import ledger, postings
 from coop.payments.models import (
     FundingKind,
@@ -91,7 +91,7 @@ def pay(holder, booking, gross=None, now=None):
 
 
 def test_money_arriving_is_credited_to_the_budget_from_the_right_source(db, secretary, holder):
-    received = london_today() - timedelta(days=2)
+    received = clock.london_today() - timedelta(days=2)
     stored = ledger.record_funding(
         holder, 25_000, FundingKind.DIRECT_PAYMENT, received, "  DP-2026-03  ", by=secretary
     )
@@ -117,7 +117,7 @@ def test_money_arriving_is_credited_to_the_budget_from_the_right_source(db, secr
 def test_the_same_reference_for_the_same_budget_is_not_recorded_twice(
     db, secretary, holder, make_member
 ):
-    received = london_today() - timedelta(days=1)
+    received = clock.london_today() - timedelta(days=1)
     ledger.record_funding(holder, 5_000, FundingKind.DIRECT_PAYMENT, received, "DP-9", by=secretary)
     db.session.commit()
     with pytest.raises(ledger.LedgerError, match="reference DP-9 was already recorded for Bea"):
@@ -134,7 +134,12 @@ def test_the_same_reference_for_the_same_budget_is_not_recorded_twice(
 
 def test_the_largest_amount_and_todays_date_are_accepted(db, secretary, holder):
     ledger.record_funding(
-        holder, ledger.MAX_FUNDING_PENCE, FundingKind.DIRECT_PAYMENT, london_today(), "R", secretary
+        holder,
+        ledger.MAX_FUNDING_PENCE,
+        FundingKind.DIRECT_PAYMENT,
+        clock.london_today(),
+        "R",
+        secretary,
     )
     db.session.commit()
     assert ledger.budget_balance(holder) == 10_000_000
@@ -167,7 +172,7 @@ def test_bad_amounts_dates_and_references_are_refused_in_plain_english(
     db, secretary, holder, change, field, message
 ):
     amount = change.get("amount", 1000)
-    received = london_today() + timedelta(days=change.get("received_on", 0))
+    received = clock.london_today() + timedelta(days=change.get("received_on", 0))
     reference = change.get("reference", "DP-1")
     with pytest.raises(ledger.LedgerError) as refused:
         ledger.record_funding(
@@ -188,7 +193,9 @@ def test_only_the_secretary_can_record_money_arriving(db, make_member, holder, w
         "an applicant": lambda: make_member("budget_holder", status="applied"),
     }[who]()
     with pytest.raises(ledger.LedgerError) as refused:
-        ledger.record_funding(holder, 1000, FundingKind.DIRECT_PAYMENT, london_today(), "R", by)
+        ledger.record_funding(
+            holder, 1000, FundingKind.DIRECT_PAYMENT, clock.london_today(), "R", by
+        )
     assert str(refused.value) == "Only the secretary can record money arriving in a budget."
     db.session.rollback()
     assert transactions(db) == 0
@@ -210,7 +217,7 @@ def test_money_only_goes_into_an_approved_budget_holders_budget(
     member = make_member(member_class, status=status)
     with pytest.raises(ledger.LedgerError) as refused:
         ledger.record_funding(
-            member, 1000, FundingKind.DIRECT_PAYMENT, london_today(), "R", by=secretary
+            member, 1000, FundingKind.DIRECT_PAYMENT, clock.london_today(), "R", by=secretary
         )
     assert str(refused.value) == "Money can only be paid into an approved budget holder's budget."
     db.session.rollback()
@@ -273,7 +280,9 @@ def test_the_statement_lists_every_movement_oldest_first_with_a_running_balance(
 def test_balances_are_derived_from_entries_and_every_transaction_balances(
     db, secretary, holder, make_booking
 ):
-    ledger.record_funding(holder, 4000, FundingKind.DIRECT_PAYMENT, london_today(), "A", secretary)
+    ledger.record_funding(
+        holder, 4000, FundingKind.DIRECT_PAYMENT, clock.london_today(), "A", secretary
+    )
     booking = make_booking(holder, total_pence=2500)
     pay(holder, booking)
     db.session.commit()
@@ -285,7 +294,7 @@ def test_balances_are_derived_from_entries_and_every_transaction_balances(
 
 def test_an_unbalanced_transaction_slipped_in_by_hand_is_caught(db, secretary, holder):
     stored = ledger.record_funding(
-        holder, 4000, FundingKind.DIRECT_PAYMENT, london_today(), "A", secretary
+        holder, 4000, FundingKind.DIRECT_PAYMENT, clock.london_today(), "A", secretary
     )
     account_id = stored.entries[0].account_id
     db.session.commit()
@@ -478,7 +487,7 @@ def test_recorded_transactions_and_entries_cannot_be_changed_or_deleted(
     db, secretary, holder, tamper
 ):
     stored = ledger.record_funding(
-        holder, 4000, FundingKind.DIRECT_PAYMENT, london_today(), "DP-1", secretary
+        holder, 4000, FundingKind.DIRECT_PAYMENT, clock.london_today(), "DP-1", secretary
     )
     db.session.commit()
     entry = stored.entries[0]

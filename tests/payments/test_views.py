@@ -12,7 +12,7 @@ from flask import g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import event, func, select
 
-from coop.marketplace.service import london_today
+from coop import clock
 from coop.payments import ledger
 from coop.payments.models import FundingKind, LedgerTransaction, TransactionKind
 from tests.conftest import PASSWORD
@@ -90,7 +90,7 @@ def holder(db, make_member):
 
 def record(holder, secretary, pence, reference="DP-1", kind=FundingKind.DIRECT_PAYMENT, **kw):
     return ledger.record_funding(
-        holder, pence, kind, kw.pop("received_on", london_today()), reference, secretary, **kw
+        holder, pence, kind, kw.pop("received_on", clock.london_today()), reference, secretary, **kw
     )
 
 
@@ -98,7 +98,7 @@ def record(holder, secretary, pence, reference="DP-1", kind=FundingKind.DIRECT_P
 def history(db, secretary, holder, make_booking, make_listing, make_session):
     """Bea's budget: £250 arrives, a swim is paid and refunded, a gym session is paid."""
     # 09:00 UTC three days ago: every posting falls on the same day in London.
-    start = datetime.combine(london_today() - timedelta(days=3), time(9, 0), tzinfo=UTC)
+    start = datetime.combine(clock.london_today() - timedelta(days=3), time(9, 0), tzinfo=UTC)
     record(holder, secretary, 25_000, "DP-2026-03", received_on=date(2026, 1, 30), now=start)
     swim = make_booking(holder, make_session(make_listing(title="Swim session")), total_pence=1200)
     gym = make_booking(holder, make_session(make_listing(title="Gym session")), total_pence=700)
@@ -267,7 +267,7 @@ def test_the_list_of_budgets_takes_the_same_queries_however_many_there_are(
 
 
 def funding_form(**changes) -> dict:
-    received = london_today() - timedelta(days=1)
+    received = clock.london_today() - timedelta(days=1)
     return {
         "amount": "250.50",
         "funding_kind": "individual_service_fund",
@@ -295,7 +295,7 @@ def test_the_secretary_records_money_arriving_and_sees_it_on_the_budget(
     words = text(shown)
     assert "Success £250.50 received for Bea Budget has been recorded." in words
     assert "The budget holds £250.50 now." in words
-    received = london_today() - timedelta(days=1)
+    received = clock.london_today() - timedelta(days=1)
     arrived = f"Arrived {received.day} {received:%B %Y}, reference REMIT 2026/04"
     assert f"Individual service fund received {arrived}" in words
 
@@ -311,7 +311,7 @@ def test_the_secretary_records_money_arriving_and_sees_it_on_the_budget(
 
 
 def _tomorrow() -> list[str]:
-    day = london_today() + timedelta(days=1)
+    day = clock.london_today() + timedelta(days=1)
     return [str(day.day), str(day.month), str(day.year)]
 
 
@@ -449,7 +449,7 @@ def test_the_secretarys_pages_link_to_budgets(db, secretary, sign_in):
 def test_the_ledger_downloads_as_csv_every_entry_in_posting_order(
     db, secretary, holder, make_booking, sign_in
 ):
-    received = london_today() - timedelta(days=4)
+    received = clock.london_today() - timedelta(days=4)
     funding = record(holder, secretary, 5000, '=HYPERLINK("http://x")', received_on=received)
     booking = make_booking(holder, total_pence=1299)
     payment = pay(holder, booking)

@@ -32,9 +32,9 @@ class Clock:
 
 @pytest.fixture
 def clock(monkeypatch) -> Clock:
-    """Move the voting service's clock (views and service alike read service.utcnow)."""
+    """Move the co-op's clock (views and services alike read coop.clock.now)."""
     moving = Clock()
-    monkeypatch.setattr(service, "utcnow", moving)
+    monkeypatch.setattr("coop.clock.now", moving)
     return moving
 
 

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+from coop import clock
 from coop.extensions import db as _db
 from coop.voting import emails, service
 from coop.voting.models import Choice, Resolution
@@ -25,7 +26,7 @@ def _motion(secretary, opens_at, closes_at=None, seconder=None):
             quorum_percent=10,
             class_quorums={},
         ),
-        now=min(opens_at, service.utcnow()) - timedelta(minutes=1),
+        now=min(opens_at, clock.now()) - timedelta(minutes=1),
     )
 
 
@@ -35,7 +36,7 @@ def test_opening_reminder_and_result_each_go_once_to_the_right_members(
     monkeypatch.setitem(service.DEFAULT_RULES, "seconder_required", False)
     before = NOW - timedelta(days=10)
     with monkeypatch.context() as joined_earlier:
-        joined_earlier.setattr("coop.members.service.utcnow", lambda: before)
+        joined_earlier.setattr("coop.clock.now", lambda: before)
         secretary = make_member(secretary=True, email="sec@example.org")
         asha = make_member(email="asha@example.org")
         make_member(member_class="carer", email="ben@example.org")
@@ -95,10 +96,10 @@ def test_a_motion_that_closed_unnoticed_sends_only_its_result(app, db, mailbox, 
 
 def test_the_send_notices_command_sends_what_is_due_once(app, db, runner, mailbox, make_member):
     secretary = make_member(secretary=True, email="sec@example.org")
-    secretary.approved_at = service.utcnow() - timedelta(days=3)
+    secretary.approved_at = clock.now() - timedelta(days=3)
     member = make_member(email="m@example.org")
-    member.approved_at = service.utcnow() - timedelta(days=3)
-    _motion(secretary, service.utcnow() - timedelta(hours=1), seconder=member)
+    member.approved_at = clock.now() - timedelta(days=3)
+    _motion(secretary, clock.now() - timedelta(hours=1), seconder=member)
     _db.session.commit()
     result = runner.invoke(args=["voting", "send-notices"])
     assert result.exit_code == 0, result.output

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
+from coop import clock
 from coop.members.models import Member
 from coop.voting import service
 from coop.voting.models import CastVote, Choice, Motion, Participation, Proxy, Resolution
@@ -522,7 +523,7 @@ def test_a_date_range_proxy_covers_the_motions_that_open_within_it(db, make_memb
     today_motion = motion_row(db, make_motion())  # opens today
     tomorrow_motion = motion_row(db, make_motion("upcoming"))  # opens tomorrow
     yara, percy = attached(db, yara), attached(db, percy)
-    today = today_motion.opens_at.astimezone(service.LONDON).date()
+    today = today_motion.opens_at.astimezone(clock.LONDON).date()
     service.appoint_proxy(yara, percy, starts_on=today, ends_on=today)
     db.session.commit()
 
@@ -530,7 +531,7 @@ def test_a_date_range_proxy_covers_the_motions_that_open_within_it(db, make_memb
     assert service.principals_for(percy, tomorrow_motion) == []
     # The last date passing does not take away a vote on a motion that opened within it.
     near_closing = today_motion.closes_at - timedelta(hours=1)
-    assert near_closing.astimezone(service.LONDON).date() > today
+    assert near_closing.astimezone(clock.LONDON).date() > today
     assert service.principals_for(percy, today_motion) == [yara]
     service.cast_vote(today_motion, yara, Choice.ABSTAIN, by=percy, now=near_closing)
     assert service.votes_cast_for(yara)[0].proxy_id == percy.id

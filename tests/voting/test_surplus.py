@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from coop import clock
 from coop.extensions import db as _db
 from coop.voting import pabulib, surplus
 from coop.voting.cli import voting_cli
@@ -161,13 +162,12 @@ def test_the_whole_journey_and_a_recount_from_the_export(
 ):
     """Open, propose, accept, vote through the pages, read the results, export and recount."""
     monkeypatch.setitem(app.config, "RATELIMIT_AUTH", "1000 per minute")
-    clock = {"now": NOW}
-    monkeypatch.setattr("coop.voting.service.utcnow", lambda: clock["now"])
-    monkeypatch.setattr("coop.voting.surplus.utcnow", lambda: clock["now"])
-    monkeypatch.setattr("coop.members.service.utcnow", lambda: NOW - timedelta(days=10))
+    clock = {"now": NOW - timedelta(days=10)}  # members joined ten days before
+    monkeypatch.setattr("coop.clock.now", lambda: clock["now"])
     secretary = make_member(secretary=True)
     carers = [make_member(member_class="carer") for _ in range(2)]
     pas = [make_member(member_class="pa") for _ in range(6)]
+    clock["now"] = NOW
     auth.login(secretary.email)
     response = client.post(
         "/voting/surplus/new",
@@ -256,7 +256,7 @@ def test_the_whole_journey_and_a_recount_from_the_export(
 def test_export_pb_explains_what_it_cannot_export(app, db, runner, make_member):
     result = runner.invoke(args=["voting", "export-pb", "999"])
     assert result.exit_code == 2 and "no surplus ballot 999" in result.output
-    ballot = _ballot(make_member(secretary=True), now=surplus.utcnow())
+    ballot = _ballot(make_member(secretary=True), now=clock.now())
     db.session.commit()
     result = runner.invoke(args=["voting", "export-pb", str(ballot.id)])
     assert result.exit_code == 2 and "once voting has closed" in result.output
@@ -268,7 +268,7 @@ def test_a_proposal_with_mistakes_is_explained_and_keeps_what_was_typed(
     secretary = make_member(secretary=True)
     member = make_member()
     with app.app_context():
-        ballot = _ballot(_db.session.merge(secretary), now=surplus.utcnow())
+        ballot = _ballot(_db.session.merge(secretary), now=clock.now())
         _db.session.commit()
         ballot_id = ballot.id
     auth.login(member.email)

@@ -10,8 +10,8 @@ from fractions import Fraction
 import pytest
 from sqlalchemy import func, select
 
+from coop import clock
 from coop.extensions import db as _db
-from coop.voting import service
 from coop.voting.models import CastVote, Choice, Motion, Participation, Proxy, VotingRules
 from tests.conftest import PASSWORD
 from tests.pages import error_summary, field_error
@@ -100,7 +100,7 @@ def test_the_secretary_changes_the_rules_and_the_change_is_kept_with_date_and_na
     assert "The co-op's voting rules have been changed." in words
     assert "Budget holders 40% of the voting power" in words
     assert "A member may hold at most 2" in words
-    today = datetime.now(UTC).astimezone(service.LONDON)
+    today = datetime.now(UTC).astimezone(clock.LONDON)
     history = words.split("History of changes", 1)[1]
     assert f"{today.day} {today:%B %Y} at" in history
     assert "Sam Secretary 40%, 30%, 30%, 0% 20% 2 8%" in history
@@ -233,7 +233,7 @@ def test_the_secretary_sets_the_commission_on_marketplace_bookings(
 
 
 def london_day(days: int) -> datetime:
-    return datetime.now(UTC).astimezone(service.LONDON) + timedelta(days=days)
+    return datetime.now(UTC).astimezone(clock.LONDON) + timedelta(days=days)
 
 
 def motion_form(proposer, seconder, /, **changes) -> dict:
@@ -275,7 +275,7 @@ def test_the_secretary_puts_a_motion_to_the_members(app, secretary, make_member,
     assert f"Voting closes {closes.day} {closes:%B %Y} at 5:30pm" in words
     with app.app_context():
         motion = _db.session.scalar(select(Motion))
-        assert motion.opens_at.astimezone(service.LONDON).strftime("%H:%M") == "09:00"
+        assert motion.opens_at.astimezone(clock.LONDON).strftime("%H:%M") == "09:00"
         assert motion.opens_at.tzinfo is not None
 
 
