@@ -7,7 +7,7 @@ from coop import clock
 from coop.auth import allowed_only_if
 from coop.extensions import db
 from coop.forms import show_error
-from coop.marketplace import bookings, emails
+from coop.marketplace import bookings, cancellation, emails
 from coop.marketplace.booking_forms import BookForm, ConfirmForm, ReviewForm
 from coop.marketplace.models import Booking, Session
 from coop.marketplace.service import price_for
@@ -39,19 +39,16 @@ def _send_offers(offers) -> None:
         emails.send_offers(offers)
 
 
-def _expire_offers() -> None:
-    """Let run-out waiting-list offers go before showing places, and email the next people."""
-    offers = bookings.expire_offers()
-    db.session.commit()
-    _send_offers(offers)
-
-
 def _book_page(session: Session, form: BookForm, status: int = 200):
     price = price_for(session.listing, session.starts_at, current_user)
     if not form.is_submitted() or not form.price_pence.data:
         form.price_pence.data = str(price.price_pence)
     balance = ledger.budget_balance(current_user)
+    now = clock.now()
     entry = bookings.waitlist_entry(session, current_user)
+    lapsed = entry if entry is not None and entry.offer_lapsed else None
+    if lapsed is not None:
+        entry = None  # the offer ran out: the page treats it as gone, and writes nothing
     return (
         render_template(
             "marketplace/bookings/book.html",
@@ -60,13 +57,13 @@ def _book_page(session: Session, form: BookForm, status: int = 200):
             price=price,
             form=form,
             balance=balance,
-            policy=emails.policy(session.listing.cancellation_notice_hours),
-            why_not=bookings.why_not_bookable(session, clock.now()),
+            policy=cancellation.policy(session.listing.cancellation_notice_hours),
+            why_not=bookings.why_not_bookable(session, now),
+            places_left=bookings.places_left(session, now),
+            lapsed=lapsed,
             existing=bookings.live_booking(session, current_user),
             entry=entry,
-            position=bookings.position(entry)
-            if entry and entry.status.value == "waiting"
-            else None,
+            position=bookings.position(entry) if entry and entry.is_waiting else None,
             join_form=ConfirmForm(),
             max_places=bookings.MAX_PLACES_PER_BOOKING,
         ),
@@ -78,7 +75,6 @@ def _book_page(session: Session, form: BookForm, status: int = 200):
 @budget_holder_required
 def book(session_id: int):
     """Check the price, the policy and the budget, then book and pay in one go."""
-    _expire_offers()
     session = _session_or_404(session_id)
     form = BookForm()
     if not form.validate_on_submit():
@@ -88,6 +84,8 @@ def book(session_id: int):
     except (TypeError, ValueError):
         expected = -1  # a form that does not say the price is never charged blind
     try:
+        # A place held by an offer that ran out is passed on first, in this transaction.
+        offers = bookings.expire_offers(session=session)
         booking = bookings.book(
             current_user, session, places=form.places.data, expected_price_pence=expected
         )
@@ -101,6 +99,7 @@ def book(session_id: int):
         return _book_page(session, form, status)
     db.session.commit()
     emails.send_booking_confirmed(booking)
+    _send_offers(offers)
     flash("booked", "panel")
     return redirect(url_for("marketplace.booking", booking_id=booking.id))
 
@@ -109,7 +108,6 @@ def book(session_id: int):
 @login_required
 def my_bookings():
     """What is coming up, waiting lists and offers, and what is past."""
-    _expire_offers()
     coming, past = bookings.bookings_of(current_user)
     return render_template(
         "marketplace/bookings/my_bookings.html",
@@ -133,12 +131,10 @@ def booking(booking_id: int):
         session=booking.session,
         listing=booking.session.listing,
         where=emails.where(booking),
-        policy=emails.policy(booking.cancellation_notice_hours),
+        policy=cancellation.policy(booking.cancellation_notice_hours),
         refund_now=bookings.refund_due(booking, now),
-        deadline=bookings.refund_deadline(
-            booking.session.starts_at, booking.cancellation_notice_hours
-        ),
-        can_cancel=booking.status.value == "confirmed" and booking.session.starts_at > now,
+        deadline=bookings.refund_deadline(booking),
+        can_cancel=bookings.can_cancel(booking, now),
         can_review=bookings.can_review(booking, current_user),
         balance=ledger.budget_balance(current_user),
     )
@@ -163,24 +159,24 @@ def cancel_booking(booking_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            cancellation = bookings.cancel(booking, current_user)
+            cancelled = bookings.cancel(booking, current_user)
         except bookings.BookingError as error:
             db.session.rollback()
             flash(error.message, "error")
             return redirect(url_for("marketplace.booking", booking_id=booking_id))
         db.session.commit()
-        emails.send_booking_cancelled(cancellation.booking)
-        _send_offers(cancellation.offers)
+        emails.send_booking_cancelled(cancelled.booking)
+        _send_offers(cancelled.offers)
         flash("cancelled", "panel")
         return redirect(url_for("marketplace.booking", booking_id=booking_id))
-    if booking.status.value != "confirmed":
+    if not bookings.can_cancel(booking, clock.now()):
         return redirect(url_for("marketplace.booking", booking_id=booking_id))
     return render_template(
         "marketplace/bookings/cancel.html",
         booking=booking,
         listing=booking.session.listing,
         refund=bookings.refund_due(booking, clock.now()),
-        policy=emails.policy(booking.cancellation_notice_hours),
+        policy=cancellation.policy(booking.cancellation_notice_hours),
         form=form,
     )
 
@@ -191,12 +187,14 @@ def join_waitlist(session_id: int):
     session = _session_or_404(session_id)
     if ConfirmForm().validate_on_submit():
         try:
+            offers = bookings.expire_offers(session=session)  # an offer that ran out, passed on
             bookings.join_waitlist(current_user, session)
         except bookings.BookingError as error:
             db.session.rollback()
             flash(error.message, "error")
         else:
             db.session.commit()
+            _send_offers(offers)
             flash(
                 "You are on the waiting list. If a place comes free we will hold it for you "
                 "and email you.",

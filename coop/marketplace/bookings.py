@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from coop import clock
 from coop.extensions import db
+from coop.marketplace import cancellation
 from coop.marketplace.models import (
     Booking,
     BookingStatus,
@@ -109,16 +110,21 @@ def why_not_bookable(session: Session, now: datetime) -> str | None:
     return None
 
 
-def refund_deadline(starts_at: datetime, notice_hours: int) -> datetime:
-    """The last moment a cancellation gets a full refund."""
-    return starts_at - timedelta(hours=notice_hours)
+def refund_deadline(booking: Booking) -> datetime:
+    """The last moment cancelling this booking gets a full refund."""
+    return cancellation.deadline(booking.session.starts_at, booking.cancellation_notice_hours)
 
 
 def refund_due(booking: Booking, now: datetime) -> int:
-    """What cancelling now gives back: everything before the notice period, else nothing."""
-    if now <= refund_deadline(booking.session.starts_at, booking.cancellation_notice_hours):
-        return booking.total_pence
-    return 0
+    """What cancelling this booking now gives back, by the one cancellation rule."""
+    return cancellation.refund_due(
+        booking.total_pence, booking.session.starts_at, booking.cancellation_notice_hours, now
+    )
+
+
+def can_cancel(booking: Booking, now: datetime) -> bool:
+    """Whether the budget holder can still cancel: confirmed, and the session not started."""
+    return booking.is_confirmed and cancellation.can_cancel(booking.session.starts_at, now)
 
 
 def live_booking(session: Session, member: Member) -> Booking | None:
@@ -285,10 +291,10 @@ def cancel(booking: Booking, by: Member, now: datetime | None = None) -> Cancell
     if booking.member_id != by.id:
         raise BookingError("You can only cancel your own bookings.")
     booking = _locked(booking)
-    if booking.status is not BookingStatus.CONFIRMED:
+    if not booking.is_confirmed:
         raise BookingError("This booking has already been cancelled.")
     session = booking.session
-    if session.starts_at <= now:
+    if not can_cancel(booking, now):
         raise BookingError("This session has already started, so it cannot be cancelled.")
     refund = refund_due(booking, now)
     _move(booking, BookingStatus.CANCELLED, now)
@@ -333,7 +339,7 @@ def cancel_session(
     ).one()
     if session.cancelled_at is not None:
         raise BookingError("This session is already cancelled.")
-    if session.starts_at <= now:
+    if not cancellation.can_cancel(session.starts_at, now):
         raise BookingError("This session has already started, so it cannot be cancelled.")
     session.cancelled_at = now
     session.cancel_reason = reason
@@ -396,6 +402,24 @@ def _live_offer(session: Session, member: Member, now: datetime) -> WaitlistEntr
     if entry and entry.status is WaitlistStatus.OFFERED and entry.offer_expires_at > now:
         return entry
     return None
+
+
+def places_left(session: Session, now: datetime) -> int:
+    """Places anyone could take now: a hold whose offer ran out no longer counts as held.
+
+    The scheduled job passes such a place on later; until then a page reading this treats it as
+    free, without writing anything.
+    """
+    lapsed = db.session.scalar(
+        select(func.count())
+        .select_from(WaitlistEntry)
+        .where(
+            WaitlistEntry.session_id == session.id,
+            WaitlistEntry.status == WaitlistStatus.OFFERED,
+            WaitlistEntry.offer_expires_at <= now,
+        )
+    )
+    return max(session.places_left + min(lapsed, session.held), 0)
 
 
 def position(entry: WaitlistEntry) -> int:
@@ -478,23 +502,24 @@ def offer_places(session: Session, now: datetime | None = None) -> list[Waitlist
     return offers
 
 
-def expire_offers(now: datetime | None = None) -> list[WaitlistEntry]:
+def expire_offers(
+    now: datetime | None = None, session: Session | None = None
+) -> list[WaitlistEntry]:
     """Let offers that ran out go, and offer those places to the next people waiting.
 
-    Run from cron (``flask marketplace process-waitlist``) and before showing a session.
-    Returns the new offers, to email after commit.
+    Run by the scheduled job (``flask marketplace process-waitlist``) for every session, and
+    by a booking request for its own session, so a lapsed hold never blocks a booking. Pages
+    that only show a session never call it: they treat a lapsed offer as lapsed
+    (``WaitlistEntry.offer_lapsed``). Returns the new offers, to email after commit.
     """
     now = now or clock.now()
-    ran_out = list(
-        db.session.scalars(
-            select(WaitlistEntry)
-            .where(
-                WaitlistEntry.status == WaitlistStatus.OFFERED,
-                WaitlistEntry.offer_expires_at <= now,
-            )
-            .with_for_update(skip_locked=True)
-        )
+    query = select(WaitlistEntry).where(
+        WaitlistEntry.status == WaitlistStatus.OFFERED,
+        WaitlistEntry.offer_expires_at <= now,
     )
+    if session is not None:
+        query = query.where(WaitlistEntry.session_id == session.id)
+    ran_out = list(db.session.scalars(query.with_for_update(skip_locked=True)))
     sessions = {}
     for entry in ran_out:
         entry.status = WaitlistStatus.EXPIRED

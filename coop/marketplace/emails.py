@@ -7,6 +7,7 @@ from flask import current_app
 
 from coop import clock
 from coop.email import external_url, send
+from coop.marketplace import cancellation
 from coop.marketplace.models import Booking, Session, WaitlistEntry
 from coop.money import format_pence
 
@@ -16,19 +17,6 @@ def where(booking_or_session) -> str:
     session = getattr(booking_or_session, "session", booking_or_session)
     listing = session.listing
     return "At your home" if listing.at_home else listing.venue_address
-
-
-def policy(notice_hours: int) -> str:
-    """The cancellation policy in plain English, shown before booking and after."""
-    if notice_hours == 0:
-        return (
-            "You can cancel at any time before the session starts and get your money back in full."
-        )
-    hours = f"{notice_hours} hour" + ("s" if notice_hours != 1 else "")
-    return (
-        f"Cancel at least {hours} before the start for a full refund to your budget. "
-        "If you cancel later you will not get a refund."
-    )
 
 
 def calendar_file(booking: Booking) -> bytes:
@@ -51,7 +39,7 @@ def calendar_file(booking: Booking) -> bytes:
         f"Booking reference {booking.reference}. {booking.places} place"
         f"{'s' if booking.places != 1 else ''}, {format_pence(booking.total_pence)}.\n"
         f"Provider: {provider.name}, {provider.phone}, {provider.email}.\n"
-        f"{policy(booking.cancellation_notice_hours)}",
+        f"{cancellation.policy(booking.cancellation_notice_hours)}",
     )
     event.add("status", "CANCELLED" if booking.cancelled_at else "CONFIRMED")
     calendar.add_component(event)
@@ -76,7 +64,7 @@ def send_booking_confirmed(booking: Booking) -> bool:
         f"Where: {where(booking)}\n"
         f"Places: {booking.places}\n"
         f"Reference: {booking.reference}\n\n"
-        f"{paid}\n{policy(booking.cancellation_notice_hours)}\n\n"
+        f"{paid}\n{cancellation.policy(booking.cancellation_notice_hours)}\n\n"
         "The calendar file attached adds the session to your calendar.\n"
         f"See or cancel the booking: {external_url('marketplace.booking', booking_id=booking.id)}\n"
     )

@@ -14,6 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coop import clock
 from coop.database import UTCDateTime, enum_column
 from coop.extensions import db
 from coop.members.models import Member
@@ -405,6 +406,11 @@ class Booking(db.Model):
     member: Mapped[Member] = relationship()
     review: Mapped["Review | None"] = relationship(back_populates="booking")
 
+    @property
+    def is_confirmed(self) -> bool:
+        """Booked and not cancelled by anyone."""
+        return self.status is BookingStatus.CONFIRMED
+
 
 class WaitlistEntry(db.Model):
     """A member waiting for a place in a full session, and any place offered to them."""
@@ -437,6 +443,20 @@ class WaitlistEntry(db.Model):
 
     session: Mapped[Session] = relationship()
     member: Mapped[Member] = relationship()
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status is WaitlistStatus.WAITING
+
+    @property
+    def offer_open(self) -> bool:
+        """A place is held for this member now: offered, and the offer has not run out."""
+        return self.status is WaitlistStatus.OFFERED and self.offer_expires_at > clock.now()
+
+    @property
+    def offer_lapsed(self) -> bool:
+        """The offer ran out; the scheduled job passes the place on, but it is gone already."""
+        return self.status is WaitlistStatus.OFFERED and self.offer_expires_at <= clock.now()
 
 
 class Review(db.Model):

@@ -355,17 +355,6 @@ def coming_closures(listing: Listing, today: date | None = None) -> list[str]:
     ]
 
 
-def cancellation_policy(notice_hours: int) -> str:
-    """The refund rule for cancelling, in plain English."""
-    if notice_hours == 0:
-        return "You can cancel at any time before the start for a full refund."
-    hours = "hour" if notice_hours == 1 else "hours"
-    return (
-        f"Cancel at least {notice_hours} {hours} before the start for a full refund. "
-        "If you cancel later you will not get a refund."
-    )
-
-
 def price_rules_in_words(listing: Listing) -> list[str]:
     """Each discount the listing offers, in words, e.g. 'Half price off-peak for co-op
     members, weekdays 10:00 to 15:00'."""

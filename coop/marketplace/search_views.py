@@ -7,7 +7,7 @@ from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
 from coop import clock
-from coop.marketplace import schedule, search, service
+from coop.marketplace import cancellation, schedule, search, service
 from coop.marketplace.models import Category
 from coop.marketplace.search_forms import MOST_DAYS_AHEAD, SearchForm
 from coop.marketplace.views import bp
@@ -105,7 +105,7 @@ def listing(listing_id: int):
         schedule_text=schedule.describe_schedule(weekly),
         duration_text=schedule.describe_duration(found.duration_minutes),
         closures=search.coming_closures(found, today),
-        cancellation=search.cancellation_policy(found.cancellation_notice_hours),
+        cancellation=cancellation.policy(found.cancellation_notice_hours),
         discounts=search.price_rules_in_words(found),
         sessions=search.coming_sessions(found, current_user),
         rating=search.ratings_for([found.id]).get(found.id),

@@ -28,6 +28,14 @@ class MemberClass(enum.Enum):
             "provider": "Provider",
         }[self.value]
 
+    @property
+    def is_budget_holder(self) -> bool:
+        return self is MemberClass.BUDGET_HOLDER
+
+    @property
+    def is_provider(self) -> bool:
+        return self is MemberClass.PROVIDER
+
 
 class MembershipStatus(enum.Enum):
     """Where a membership stands; the moves between them are in members.service."""
@@ -139,6 +147,19 @@ class Member(UserMixin, db.Model):
     @property
     def is_approved(self) -> bool:
         return self.status is MembershipStatus.APPROVED
+
+    @property
+    def is_applicant(self) -> bool:
+        """Applied and waiting for the secretary's decision."""
+        return self.status is MembershipStatus.APPLIED
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status is MembershipStatus.REJECTED
+
+    @property
+    def has_left(self) -> bool:
+        return self.status is MembershipStatus.LEFT
 
 
 class StatusChange(db.Model):

@@ -49,6 +49,14 @@ class TransactionKind(enum.Enum):
             "reversal": "Correction",
         }[self.value]
 
+    @property
+    def is_funding(self) -> bool:
+        return self is TransactionKind.FUNDING
+
+    @property
+    def is_refund(self) -> bool:
+        return self is TransactionKind.REFUND
+
 
 class FundingKind(enum.Enum):
     """How a budget holder's money reaches the co-op (mirrors ``postings.FundingKind``)."""

@@ -78,6 +78,16 @@ class Resolution(enum.StrEnum):
             "special": "Special resolution (passes with 75% or more of weighted votes)",
         }[self.value]
 
+    @property
+    def pass_mark(self) -> int:
+        """The percentage For at the pass mark: 50 (to beat) or 75 (to reach)."""
+        return int(pass_mark_percent(self))
+
+    @property
+    def needs(self) -> str:
+        """What the motion needed to pass, e.g. 'more than 50% For'."""
+        return "more than 50% For" if self is Resolution.ORDINARY else "75% or more For"
+
 
 class Outcome(enum.StrEnum):
     """Why a motion passed or did not, checked in this order."""

@@ -206,7 +206,7 @@ def test_a_budget_holder_books_an_off_peak_gym_session_and_cancels_it_by_keyboar
     expect(summary_value(page, "Your budget")).to_have_text("£50.00")
     expect(page.get_by_role("heading", name="If you need to cancel", level=2)).to_be_visible()
     expect(page.locator(".govuk-inset-text")).to_contain_text(
-        "Cancel at least 24 hours before the start for a full refund to your budget."
+        "Cancel at least 24 hours before the start for a full refund."
     )
     expect(page.get_by_label("How many places?", exact=True)).to_have_value("1")
     user.activate(page.get_by_role("button", name="Book and pay from my budget", exact=True))

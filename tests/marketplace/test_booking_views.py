@@ -281,3 +281,41 @@ def test_leaving_a_waiting_list_and_nobody_elses(
     assert "You have left the waiting list." in client.get(reply.location).get_data(as_text=True)
     db.session.refresh(entry)
     assert entry.status.value == "left"
+
+
+def test_pages_treat_a_lapsed_offer_as_lapsed_without_writing_and_booking_passes_it_on(
+    client, db, holder, make_listing, make_session, make_member, fund, mailbox, monkeypatch
+):
+    """Reading a page never writes: an offer that ran out shows as gone, the database and the
+    outbox are left alone, and the next booking request passes the place on itself."""
+    listing = make_listing(price_pence=800, places=1)
+    session = make_session(listing, starts_at=FUTURE)
+    other = make_member("budget_holder")
+    fund(other, 1000)
+    booked = bookings.book(db.session.merge(other), session, expected_price_pence=800)
+    asha = db.session.merge(holder)
+    bookings.join_waitlist(asha, session)
+    offers = bookings.cancel(booked, db.session.merge(other)).offers
+    db.session.commit()
+    assert [entry.member_id for entry in offers] == [asha.id]
+    expires = offers[0].offer_expires_at
+    monkeypatch.setattr("coop.clock.now", lambda: expires + timedelta(minutes=1))
+    mailbox.messages.clear()
+
+    mine = client.get("/marketplace/bookings").get_data(as_text=True)
+    page = client.get(f"/marketplace/sessions/{session.id}/book").get_data(as_text=True)
+
+    assert "was not booked in time" in mine and "a place is held for you" not in mine
+    assert "was not booked in time, so it is no longer held for you" in page
+    assert "Book and pay from my budget" in page  # the lapsed hold does not count as taken
+    db.session.expire_all()
+    entry = db.session.scalar(select(WaitlistEntry).where(WaitlistEntry.member_id == asha.id))
+    assert entry.status.value == "offered" and db.session.get(Session, session.id).held == 1
+    assert mailbox.messages == []
+
+    reply = _post(client, session.id, price_pence="800")
+    assert reply.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Session, session.id).booked == 1
+    assert db.session.get(Session, session.id).held == 0
+    assert entry.status.value == "expired"

@@ -391,26 +391,6 @@ def test_why_a_listing_is_not_public(db, make_provider, make_listing):
     assert search.why_not_public(lapsed, date(2027, 1, 10)) is None
 
 
-@pytest.mark.parametrize(
-    ("hours", "policy"),
-    [
-        (
-            24,
-            "Cancel at least 24 hours before the start for a full refund. "
-            "If you cancel later you will not get a refund.",
-        ),
-        (
-            1,
-            "Cancel at least 1 hour before the start for a full refund. "
-            "If you cancel later you will not get a refund.",
-        ),
-        (0, "You can cancel at any time before the start for a full refund."),
-    ],
-)
-def test_cancellation_policy_in_words(hours, policy):
-    assert search.cancellation_policy(hours) == policy
-
-
 def test_coming_sessions_are_the_next_four_weeks_full_or_not(db, make_listing, make_session):
     listing = make_listing(title="Class", places=2)
     make_session(listing, starts_at=NOW - timedelta(hours=1))
