@@ -1,4 +1,4 @@
-"""The one cancellation rule: deadline, refund due, whether a booking can be cancelled, the words."""
+"""The one cancellation rule: its deadline, the refund due, who may cancel, and its words."""
 
 from datetime import UTC, datetime, timedelta
 
