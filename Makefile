@@ -45,6 +45,7 @@ test: $(VENV)/.installed-dev assets
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check coop tests bench
 	$(BIN)/ruff format --check coop tests bench
+	$(BIN)/lint-imports
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/tally.py

@@ -14,6 +14,7 @@ from coop.marketplace.service import price_for
 from coop.marketplace.views import bp
 from coop.members.roles import is_budget_holder
 from coop.payments import ledger
+from coop.payments.signals import Description, describe_transactions
 
 #: Booking pages are for approved budget holders; anyone else gets a page saying so.
 budget_holder_required = allowed_only_if(is_budget_holder)
@@ -32,6 +33,26 @@ def _own_booking_or_404(booking_id: int) -> Booking:
     if booking is None:
         abort(404)
     return booking
+
+
+@describe_transactions.connect
+def _describe_booking_payments(_sender, transactions, viewer=None):
+    """Tell statements which booking each payment or refund was for; only the member who
+    booked gets a link to the booking's page."""
+    found = bookings.bookings_by_id({t.booking_id for t in transactions if t.booking_id})
+    described = {}
+    for transaction in transactions:
+        booking = found.get(transaction.booking_id)
+        if booking is None:
+            continue
+        mine = viewer is not None and getattr(viewer, "id", None) == booking.member_id
+        described[transaction.id] = Description(
+            what="booking",
+            text=f"{booking.reference}: {booking.session.listing.title}",
+            detail=f"Session on {clock.format_moment(booking.session.starts_at)}",
+            href=url_for("marketplace.booking", booking_id=booking.id) if mine else None,
+        )
+    return described
 
 
 def _send_offers(offers) -> None:

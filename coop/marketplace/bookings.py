@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from coop import clock
 from coop.extensions import db
@@ -35,6 +36,7 @@ from coop.members.models import Member
 from coop.members.roles import is_budget_holder
 from coop.money import format_pence
 from coop.payments import ledger, postings
+from coop.voting.service import commission_rate
 
 #: The most places one booking may take.
 MAX_PLACES_PER_BOOKING = 10
@@ -226,6 +228,7 @@ def book(
                 total,
                 booking.id,
                 f"{booking.reference}: {listing.title}",
+                commission_rate(now),
                 now,
             )
         except postings.InsufficientFunds as short:
@@ -601,6 +604,18 @@ def booking_of(member: Member, booking_id: int) -> Booking | None:
     return db.session.scalar(
         select(Booking).where(Booking.id == booking_id, Booking.member_id == member.id)
     )
+
+
+def bookings_by_id(ids) -> dict[int, Booking]:
+    """Bookings by id, with their sessions and listings, in one query."""
+    if not ids:
+        return {}
+    found = db.session.scalars(
+        select(Booking)
+        .where(Booking.id.in_(ids))
+        .options(joinedload(Booking.session).joinedload(Session.listing))
+    )
+    return {booking.id: booking for booking in found}
 
 
 def waitlist_entry_of(member: Member, entry_id: int) -> WaitlistEntry | None:

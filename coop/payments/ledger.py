@@ -228,32 +228,27 @@ def record_funding(
 # --- Paying for bookings -----------------------------------------------------------------
 
 
-def commission_rate(at: datetime | None = None) -> Fraction:
-    """The co-op's commission on a paid booking, from the rules in force."""
-    from coop.voting.service import rules_in_force
-
-    return postings.basis_points(rules_in_force(at).commission_basis_points)
-
-
 def pay_for_booking(
     member: Member,
     provider_id: int,
     gross_pence: int,
     booking_id: int,
     memo: str,
+    commission_rate: Fraction,
     now: datetime | None = None,
 ) -> LedgerTransaction:
     """Take a booking's price from the budget, split between the provider and commission.
 
-    Raises ``postings.InsufficientFunds`` when the budget cannot cover it; the caller rolls
-    the whole booking back.
+    The caller says what the booking is (its id and memo) and the commission rate in force;
+    the ledger knows only accounts and amounts. Raises ``postings.InsufficientFunds`` when
+    the budget cannot cover it; the caller rolls the whole booking back.
     """
     locked = lock_budget(member)
     transaction = postings.pay_for_booking(
         member.id,
         provider_id,
         gross_pence,
-        commission_rate(now),
+        commission_rate,
         available_pence=balance_of(locked),
         memo=memo,
     )
@@ -326,6 +321,60 @@ def budget_statement(member: Member) -> list[StatementLine]:
         )
     )
     return [] if found is None else statement(found)
+
+
+@dataclass(frozen=True)
+class Earnings:
+    """A provider's money from bookings: what was paid, the co-op's commission, what it gets."""
+
+    gross_pence: int = 0
+    commission_pence: int = 0
+    net_pence: int = 0
+
+    def __add__(self, other: "Earnings") -> "Earnings":
+        return Earnings(
+            self.gross_pence + other.gross_pence,
+            self.commission_pence + other.commission_pence,
+            self.net_pence + other.net_pence,
+        )
+
+
+def earnings_by_booking(provider_id: int) -> dict[int, Earnings]:
+    """Each booking's money for this provider, from the ledger alone: payments less refunds.
+
+    Keyed by the booking id the paying domain gave each transaction. The net is what the
+    provider's payable account was credited, the commission what commission income took, and
+    the gross their sum, whichever way the money came in.
+    """
+    payable = account_key(postings.provider_payable_account(provider_id))
+    commission = account_key(postings.COMMISSION_INCOME_ACCOUNT)
+    of_this_provider = (
+        select(LedgerEntry.transaction_id)
+        .join(LedgerAccount, LedgerEntry.account_id == LedgerAccount.id)
+        .where(LedgerAccount.key == payable)
+    )
+    rows = db.session.execute(
+        select(LedgerTransaction.booking_id, LedgerAccount.key, func.sum(LedgerEntry.amount_pence))
+        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .join(LedgerAccount, LedgerEntry.account_id == LedgerAccount.id)
+        .where(
+            LedgerTransaction.booking_id.is_not(None),
+            LedgerTransaction.kind.in_([TransactionKind.BOOKING_PAYMENT, TransactionKind.REFUND]),
+            LedgerTransaction.id.in_(of_this_provider),
+            LedgerAccount.key.in_([payable, commission]),
+        )
+        .group_by(LedgerTransaction.booking_id, LedgerAccount.key)
+    ).all()
+    money: dict[int, Earnings] = {}
+    for booking_id, key, total in rows:
+        credited = -int(total or 0)  # both are credit accounts: money in is negative
+        part = (
+            Earnings(gross_pence=credited, net_pence=credited)
+            if key == payable
+            else Earnings(gross_pence=credited, commission_pence=credited)
+        )
+        money[booking_id] = money.get(booking_id, Earnings()) + part
+    return money
 
 
 def all_transactions_balance() -> bool:

@@ -6,14 +6,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import joinedload
 
 from coop.extensions import db
-from coop.marketplace.models import Booking, Session
 from coop.members import roles
 from coop.members.models import Member, MemberClass, MembershipStatus
 from coop.members.roles import is_budget_holder
-from coop.payments import ledger, postings
+from coop.payments import postings
 from coop.payments.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
 from coop.spreadsheet import safe_cell
 
@@ -74,19 +72,6 @@ def budget_holder(member_id: int) -> Member | None:
     if member is None or member.member_class is not MemberClass.BUDGET_HOLDER:
         return None
     return member
-
-
-def bookings_on(lines: list[ledger.StatementLine]) -> dict[int, Booking]:
-    """The bookings a statement's payments and refunds were for, by id, with their listings."""
-    ids = {line.transaction.booking_id for line in lines if line.transaction.booking_id}
-    if not ids:
-        return {}
-    found = db.session.scalars(
-        select(Booking)
-        .where(Booking.id.in_(ids))
-        .options(joinedload(Booking.session).joinedload(Session.listing))
-    )
-    return {booking.id: booking for booking in found}
 
 
 # --- The auditor's file ------------------------------------------------------------------

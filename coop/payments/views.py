@@ -9,7 +9,7 @@ from coop.extensions import db
 from coop.forms import show_error
 from coop.members.models import Member, MemberClass, MembershipStatus
 from coop.money import format_pence
-from coop.payments import ledger, service
+from coop.payments import ledger, service, signals
 from coop.payments.forms import BudgetSearchForm, FundingForm
 from coop.payments.models import FundingKind
 
@@ -52,7 +52,7 @@ def budget():
         "payments/budget.html",
         balance=ledger.budget_balance(current_user),
         lines=lines[::-1],
-        bookings=service.bookings_on(lines),
+        described=signals.describe([line.transaction for line in lines], viewer=current_user),
     )
 
 
@@ -90,7 +90,7 @@ def secretary_budget(member_id: int):
         member=member,
         balance=ledger.budget_balance(member),
         lines=lines[::-1],
-        bookings=service.bookings_on(lines),
+        described=signals.describe([line.transaction for line in lines], viewer=current_user),
     )
 
 

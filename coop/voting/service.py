@@ -14,6 +14,7 @@ from coop import clock
 from coop.extensions import db
 from coop.members import roles
 from coop.members.models import Member, MembershipStatus
+from coop.payments import postings
 from coop.voting import weighted_count
 from coop.voting.models import (
     CastVote,
@@ -72,6 +73,11 @@ def rules_in_force(at: datetime | None = None) -> VotingRules:
         .limit(1)
     )
     return rules or VotingRules(**DEFAULT_RULES)
+
+
+def commission_rate(at: datetime | None = None) -> Fraction:
+    """The co-op's commission on a paid booking under the rules in force at a moment."""
+    return postings.basis_points(rules_in_force(at).commission_basis_points)
 
 
 def rules_history() -> list[VotingRules]:

@@ -202,7 +202,7 @@ def test_bad_rules_are_explained_and_what_was_typed_is_kept(
 def test_the_secretary_sets_the_commission_on_marketplace_bookings(
     app, secretary, sign_in, typed, basis_points, shown
 ):
-    from coop.payments import ledger
+    from coop.voting import service
 
     browser = sign_in(secretary)
     form = page(browser.get("/voting/rules"))
@@ -226,7 +226,7 @@ def test_the_secretary_sets_the_commission_on_marketplace_bookings(
     with app.app_context():
         assert _db.session.scalar(select(VotingRules.commission_basis_points)) == basis_points
         # Bookings from now on pay the new rate.
-        assert ledger.commission_rate() == Fraction(basis_points, 10_000)
+        assert service.commission_rate() == Fraction(basis_points, 10_000)
 
 
 # --- Putting a motion ------------------------------------------------------------------

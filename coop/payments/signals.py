@@ -1,0 +1,42 @@
+"""Signals through which the domains above the ledger describe its transactions to it.
+
+The ledger stores an id the paying domain gave each transaction (``booking_id``) but never
+knows what a booking is. A statement asks ``describe_transactions``; each domain that pays
+through the ledger connects a receiver that answers for the transactions it made.
+"""
+
+from dataclasses import dataclass
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: Sent with ``transactions`` (LedgerTransaction objects) and ``viewer`` (the member reading,
+#: or None). Each receiver returns ``{transaction id: Description}`` for those it made.
+describe_transactions = _signals.signal("describe-transactions")
+
+
+@dataclass(frozen=True)
+class Description:
+    """What a transaction paid for, in words, for a statement line."""
+
+    #: What kind of thing it was, e.g. "booking".
+    what: str
+    #: Its name, e.g. "BK-7Q2M4XZP: Gym session".
+    text: str
+    #: A second line, e.g. "Session on 3 March 2026 at 11:00am".
+    detail: str = ""
+    #: A page about it that the viewer may open, or None.
+    href: str | None = None
+
+
+def describe(transactions, viewer=None) -> dict[int, Description]:
+    """Ask every connected domain to describe the transactions it knows; merge the answers."""
+    found: dict[int, Description] = {}
+    if not transactions:
+        return found
+    for _receiver, answer in describe_transactions.send(
+        None, transactions=list(transactions), viewer=viewer
+    ):
+        found.update(answer or {})
+    return found
