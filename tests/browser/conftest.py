@@ -68,11 +68,49 @@ def browser():
         browser.close()
 
 
+#: SQL that changes or locks data; reading a page must send none of it.
+_WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b|\bFOR UPDATE\b", re.IGNORECASE)
+
+
+class GetWrites:
+    """Records every write statement and email made while serving a GET or HEAD request."""
+
+    def __init__(self):
+        self.seen: list[str] = []
+
+    def statement(self, _conn, _cursor, statement, *_args):
+        from flask import has_request_context, request
+
+        if has_request_context() and request.method in ("GET", "HEAD"):
+            if _WRITES.search(statement):
+                self.seen.append(f"GET {request.full_path}: {' '.join(statement.split())[:200]}")
+
+    def email(self, _app, message):
+        from flask import has_request_context, request
+
+        if has_request_context() and request.method in ("GET", "HEAD"):
+            self.seen.append(f"GET {request.full_path}: sent email {message.subject!r}")
+
+
 @pytest.fixture
-def live_server(app):
-    """The suite's app served over HTTP on a free port, with CSRF protection switched on."""
+def live_server(app, request):
+    """The suite's app served over HTTP on a free port, with CSRF protection switched on.
+
+    Every browser journey also checks that no page it visited wrote to the database or sent
+    an email while answering a GET: reading a page never writes.
+    """
+    from flask_mail import email_dispatched
+    from sqlalchemy import event
+
+    from coop.extensions import db
+
     csrf_before = app.config.get("WTF_CSRF_ENABLED", True)
     app.config["WTF_CSRF_ENABLED"] = True
+    writes = GetWrites()
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", writes.statement)
+    email_dispatched.connect(writes.email)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="coop-live-server", daemon=True)
     thread.start()
@@ -83,6 +121,9 @@ def live_server(app):
         thread.join(timeout=10)
         server.server_close()
         app.config["WTF_CSRF_ENABLED"] = csrf_before
+        event.remove(engine, "before_cursor_execute", writes.statement)
+        email_dispatched.disconnect(writes.email)
+    assert writes.seen == [], "Pages wrote while being read:\n" + "\n".join(writes.seen)
 
 
 def axe_violations(page) -> list[dict]:
