@@ -88,10 +88,40 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _pause_sqlite_foreign_keys(connection)
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                _check_sqlite_foreign_keys(connection)
+        finally:
+            if sqlite:
+                # Foreign keys were off on this connection: the pool must not hand it to the app.
+                connection.invalidate()
+
+
+def _pause_sqlite_foreign_keys(connection):
+    """Turn SQLite's foreign key checks off on this connection while migrations run.
+
+    Batch mode alters a SQLite table by copying it, dropping the original and renaming the
+    copy. With foreign keys enforced, dropping a table that other rows point at fails, so a
+    migration that rebuilds such a table (members_members, for one) fails on a database with
+    data. SQLite ignores this pragma inside a transaction, so it goes to the driver before
+    SQLAlchemy begins one. This is what Alembic's batch documentation advises.
+    """
+    connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+
+
+def _check_sqlite_foreign_keys(connection):
+    """Refuse to finish if the migrations left a row pointing at one that does not exist."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    connection.rollback()
+    if broken:
+        raise RuntimeError(f"The migrations broke foreign keys (table, row, parent): {broken}")
 
 
 if context.is_offline_mode():

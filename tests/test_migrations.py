@@ -2,6 +2,7 @@
 
 from contextlib import contextmanager, nullcontext
 
+import alembic.command
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -272,3 +273,88 @@ def test_the_comparison_finds_what_the_migrations_lack(empty_app):
         # (see _condition); the SQLite run compares the words of the same migrations.
         assert "add_check members_members ck_members_members_few_shares" in found
         assert len(found) == 4, found
+
+
+def _count(table: str) -> int:
+    with db.engine.connect() as connection:
+        return connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+
+def test_going_down_and_up_keeps_the_rows_already_there(empty_app):
+    """SQLite batch mode alters a table by rebuilding it, here with other rows pointing at it."""
+    upgrade(revision="0002_voting")
+    member = (
+        "INSERT INTO members_members (id, email, password_hash, name, address_line_1,"
+        " address_line_2, town, postcode, member_class, status, applied_at, agreed_rules_at,"
+        " member_number, joined_on, shares_held, share_capital_paid_pence, other_property)"
+        " VALUES (:id, :email, 'x', 'A member', '1 High Street', '', 'Derby', 'DE1 3AB',"
+        " 'carer', :status, :at, :at, :number, :joined_on, 1, 100, '')"
+    )
+    at = "2026-01-05 10:00:00+00:00"
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(member),
+            [
+                dict(id=1, email="a@example.org", status="approved", at=at, number=1,
+                     joined_on="2026-01-05"),
+                dict(id=2, email="b@example.org", status="applied", at=at, number=None,
+                     joined_on=None),
+            ],
+        )  # fmt: skip
+        connection.execute(
+            text(
+                "INSERT INTO members_status_changes (member_id, to_status, changed_at, reason)"
+                " VALUES (1, 'approved', :at, '')"
+            ),
+            {"at": at},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO members_officers (member_id, office, started_on)"
+                " VALUES (1, 'secretary', '2026-01-05')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO voting_rules (share_budget_holder, share_carer, share_pa,"
+                " share_provider, quorum_percent, max_proxies, seconder_required, made_at,"
+                " made_by_id) VALUES (25, 25, 25, 25, 10, 2, true, :at, 1)"
+            ),
+            {"at": at},
+        )
+
+    upgrade()
+    with db.engine.connect() as connection:
+        rules = connection.execute(text("SELECT commission_basis_points FROM voting_rules"))
+        assert rules.scalars().all() == [800]
+
+    downgrade(revision="0003_surplus")
+    assert _count("voting_rules") == 1
+    downgrade(revision="0001_members")
+    assert (_count("members_members"), _count("members_status_changes")) == (2, 1)
+    assert _count("members_officers") == 1
+
+    upgrade()
+    with db.engine.connect() as connection:
+        approved = connection.execute(
+            text("SELECT id, approved_at IS NOT NULL FROM members_members ORDER BY id")
+        )
+        assert [tuple(row) for row in approved] == [(1, True), (2, False)]
+    assert _differences(db.metadata) == []
+
+
+@pytest.mark.parametrize("empty_app", ["sqlite"], indirect=True)
+def test_sqlite_migrations_refuse_to_leave_a_row_pointing_nowhere(empty_app):
+    """Foreign keys are off while migrations run on SQLite, so they are checked at the end."""
+    upgrade()
+    with db.engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        raw.execute("PRAGMA foreign_keys = OFF")
+        raw.execute(
+            "INSERT INTO members_officers (member_id, office, started_on)"
+            " VALUES (99, 'chair', '2026-01-05')"
+        )
+        connection.invalidate()
+
+    with pytest.raises(RuntimeError, match="broke foreign keys.*members_officers"):
+        alembic.command.upgrade(migrate.get_config(), "head")
