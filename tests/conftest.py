@@ -74,6 +74,16 @@ def mailbox(mailbox_server) -> Mailbox:
     return handler
 
 
+def postgres_test_url() -> str:
+    """COOP_TEST_DATABASE_URL; without it the test skips, or fails under COOP_REQUIRE_POSTGRES=1."""
+    url = os.environ.get("COOP_TEST_DATABASE_URL")
+    if not url:
+        if os.environ.get("COOP_REQUIRE_POSTGRES") == "1":
+            pytest.fail("COOP_REQUIRE_POSTGRES=1 but COOP_TEST_DATABASE_URL is not set")
+        pytest.skip("COOP_TEST_DATABASE_URL is not set, so the PostgreSQL run is skipped")
+    return url
+
+
 def _reset_postgres(url: str) -> None:
     from sqlalchemy import create_engine
 
@@ -90,11 +100,7 @@ def _reset_postgres(url: str) -> None:
 def _app(request, tmp_path_factory, mailbox_server):
     """One app per database, its schema built by the real migrations."""
     if request.param == "postgresql":
-        url = os.environ.get("COOP_TEST_DATABASE_URL")
-        if not url:
-            if os.environ.get("COOP_REQUIRE_POSTGRES") == "1":
-                pytest.fail("COOP_REQUIRE_POSTGRES=1 but COOP_TEST_DATABASE_URL is not set")
-            pytest.skip("COOP_TEST_DATABASE_URL is not set, so the PostgreSQL run is skipped")
+        url = postgres_test_url()
         _reset_postgres(url)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'coop-test.db'}"
