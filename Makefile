@@ -43,8 +43,8 @@ test: $(VENV)/.installed-dev assets
 		if [ $$status -eq 5 ]; then echo "pytest collected no tests"; fi; exit $$status
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check coop tests bench
-	$(BIN)/ruff format --check coop tests bench
+	$(BIN)/ruff check coop tests bench migrations
+	$(BIN)/ruff format --check coop tests bench migrations
 	$(BIN)/lint-imports
 
 bench: $(VENV)/.installed-dev
