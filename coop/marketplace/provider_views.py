@@ -13,7 +13,7 @@ from coop.auth import allowed_only_if
 from coop.extensions import db
 from coop.forms import show_error
 from coop.marketplace import bookings, providers, schedule
-from coop.marketplace.models import Category, ListingStatus, Provider, ProviderKind
+from coop.marketplace.models import BookingStatus, Category, Provider, ProviderKind
 from coop.marketplace.provider_forms import (
     ActionForm,
     AttendanceForm,
@@ -384,7 +384,7 @@ def provider_listing_status(provider_id: int, listing_id: int):
         db.session.rollback()
         flash(error.message, "info")
     else:
-        if listing.status is ListingStatus.PUBLISHED:
+        if listing.is_published:
             message += f" {_count(len(result), 'session')} made for the next 8 weeks."
         flash(message, "success")
     return redirect(_listing_url(listing))
@@ -560,7 +560,7 @@ def _session_page(provider, session):
         session=session,
         listing=session.listing,
         coming=providers.live_bookings(session),
-        others=[b for b in session.bookings if b.status.value != "confirmed"],
+        others=[b for b in session.bookings if b.status is not BookingStatus.CONFIRMED],
         started=session.starts_at <= now,
         can_cancel=session.cancelled_at is None and session.starts_at > now,
         attendance_form=ActionForm(),
@@ -723,7 +723,7 @@ def secretary_providers():
 def secretary_provider(provider_id: int):
     provider = _own(db.session.get(Provider, provider_id))
     form = ProviderDecisionForm()
-    if provider.status.value == "applied" and form.validate_on_submit():
+    if provider.is_waiting and form.validate_on_submit():
         try:
             if form.decision.data == "approve":
                 providers.approve_provider(provider, current_user)
@@ -735,7 +735,7 @@ def secretary_provider(provider_id: int):
             show_error(form, error, "decision")
         else:
             providers.send_decision(provider)
-            if provider.status.value == "approved":
+            if provider.is_approved:
                 flash(f"{provider.name} is approved. They have been emailed.", "success")
             else:
                 flash(f"{provider.name} was not accepted. They have been told why.", "success")

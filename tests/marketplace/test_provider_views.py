@@ -464,7 +464,12 @@ def test_a_waiting_provider_prepares_drafts_but_cannot_publish(
     response = client.post(
         f"{base(waiting)}/listings/{draft.id}/status", data={"action": "publish"}
     )
-    assert "once the secretary has approved your provider" in text(client.get(response.location))
+    words = text(client.get(response.location))
+    assert "once the secretary has approved your provider" in words
+    assert (
+        "Members cannot see a draft. Publish it once it has at least one day and start time, "
+        f"and the secretary has approved {waiting.name}." in words
+    )
     db.session.refresh(draft)
     assert draft.status is ListingStatus.DRAFT and count(db, Session) == 0
 

@@ -11,6 +11,7 @@ from coop import clock
 from coop.marketplace import bookings, providers
 from coop.marketplace.models import (
     Category,
+    Listing,
     ListingStatus,
     Provider,
     ProviderKind,
@@ -165,6 +166,36 @@ def test_a_budget_holder_cannot_register_a_provider(db, make_member):
 )
 def test_provider_moves(from_status, to_status, allowed):
     assert providers.can_move_provider(from_status, to_status) is allowed
+
+
+@pytest.mark.parametrize(
+    "status, waiting, approved, rejected",
+    [
+        (ProviderStatus.APPLIED, True, False, False),
+        (ProviderStatus.APPROVED, False, True, False),
+        (ProviderStatus.REJECTED, False, False, True),
+    ],
+)
+def test_a_provider_says_where_it_stands(status, waiting, approved, rejected):
+    provider = Provider(status=status)
+    assert (provider.is_waiting, provider.is_approved, provider.is_rejected) == (
+        waiting,
+        approved,
+        rejected,
+    )
+
+
+@pytest.mark.parametrize(
+    "status, draft, published",
+    [
+        (ListingStatus.DRAFT, True, False),
+        (ListingStatus.PUBLISHED, False, True),
+        (ListingStatus.ARCHIVED, False, False),
+    ],
+)
+def test_a_listing_says_where_it_stands(status, draft, published):
+    listing = Listing(status=status)
+    assert (listing.is_draft, listing.is_published) == (draft, published)
 
 
 def test_the_secretary_approves_and_rejects_with_a_reason(db, make_member, make_provider):
