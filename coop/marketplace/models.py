@@ -79,6 +79,8 @@ ACCESSIBILITY_FEATURES = (
 
 
 class ListingStatus(enum.Enum):
+    """Whether members can see a listing; the moves are in marketplace.listings."""
+
     DRAFT = "draft"
     PUBLISHED = "published"
     ARCHIVED = "archived"

@@ -12,7 +12,7 @@ from coop import clock
 from coop.auth import allowed_only_if
 from coop.extensions import db
 from coop.forms import show_error
-from coop.marketplace import bookings, providers, schedule
+from coop.marketplace import bookings, listings, providers, schedule
 from coop.marketplace.models import BookingStatus, Category, Provider, ProviderKind
 from coop.marketplace.provider_forms import (
     ActionForm,
@@ -57,7 +57,7 @@ def _own(found):
     return found
 
 
-def _schedule_message(change: providers.ScheduleChange) -> None:
+def _schedule_message(change: listings.ScheduleChange) -> None:
     """Tell the provider what a change to the schedule or closures did to sessions."""
     parts = []
     if change.added:
@@ -154,9 +154,9 @@ def provider_dashboard(provider_id: int):
         provider=provider,
         warning=providers.insurance_warning(provider, clock.london_today(now)),
         listings=provider.listings,
-        coming=providers.listing_counts(provider, now),
-        sessions=providers.upcoming_sessions(provider, now, limit=20),
-        recent=providers.recent_sessions(provider, now, limit=10),
+        coming=listings.listing_counts(provider, now),
+        sessions=listings.upcoming_sessions(provider, now, limit=20),
+        recent=listings.recent_sessions(provider, now, limit=10),
         money=providers.earnings(provider),
         form=None,
         apply_again_form=ActionForm(),
@@ -245,8 +245,8 @@ def provider_remove_staff(provider_id: int, staff_id: int):
 # --- Listings ----------------------------------------------------------------------------
 
 
-def _listing_details(form: ListingForm) -> providers.ListingDetails:
-    return providers.ListingDetails(
+def _listing_details(form: ListingForm) -> listings.ListingDetails:
+    return listings.ListingDetails(
         title=form.title.data or "",
         description=form.description.data or "",
         category=Category(form.category.data),
@@ -263,7 +263,7 @@ def _listing_details(form: ListingForm) -> providers.ListingDetails:
 
 
 def _fill_listing_form(form: ListingForm, listing) -> None:
-    details = providers.listing_details(listing)
+    details = listings.listing_details(listing)
     form.title.data = details.title
     form.description.data = details.description
     form.category.data = details.category.value
@@ -290,7 +290,7 @@ def provider_new_listing(provider_id: int):
         form.venue_address.data = provider.postal_address
     if form.validate_on_submit():
         try:
-            listing = providers.create_listing(provider, _listing_details(form), current_user)
+            listing = listings.create_listing(provider, _listing_details(form), current_user)
             db.session.commit()
         except providers.ProviderError as error:
             db.session.rollback()
@@ -326,8 +326,8 @@ def provider_listing(provider_id: int, listing_id: int):
             for c, w in zip(listing.closures, weekly.closures, strict=True)
         ],
         discounts=[d.label for d in rules.discounts],
-        sessions=providers.upcoming_sessions(provider, now, listing=listing),
-        still_booked=providers.sessions_outside_schedule(listing, now),
+        sessions=listings.upcoming_sessions(provider, now, listing=listing),
+        still_booked=listings.sessions_outside_schedule(listing, now),
         action_form=ActionForm(),
     )
 
@@ -342,7 +342,7 @@ def provider_edit_listing(provider_id: int, listing_id: int):
         _fill_listing_form(form, listing)
     if form.validate_on_submit():
         try:
-            providers.update_listing(listing, _listing_details(form), current_user)
+            listings.update_listing(listing, _listing_details(form), current_user)
             db.session.commit()
         except providers.ProviderError as error:
             db.session.rollback()
@@ -362,9 +362,9 @@ def _listing_url(listing, page: str = "provider_listing") -> str:
 
 #: What each status button does: (service function, message on success).
 STATUS_ACTIONS = {
-    "publish": (providers.publish_listing, "The listing is published."),
-    "draft": (providers.unpublish_listing, "The listing is back to draft and hidden."),
-    "archive": (providers.archive_listing, "The listing is archived and hidden."),
+    "publish": (listings.publish_listing, "The listing is published."),
+    "draft": (listings.unpublish_listing, "The listing is back to draft and hidden."),
+    "archive": (listings.archive_listing, "The listing is archived and hidden."),
 }
 
 
@@ -413,7 +413,7 @@ def provider_schedule(provider_id: int, listing_id: int):
     form = ScheduleForm()
     if form.validate_on_submit():
         try:
-            change = providers.add_schedule_times(
+            change = listings.add_schedule_times(
                 listing,
                 [int(d) for d in form.days.data],
                 clock.parse_time(form.starts_at.data),
@@ -437,7 +437,7 @@ def provider_remove_time(provider_id: int, listing_id: int, time_id: int):
     slot = _own(providers.schedule_time_of(listing, time_id))
     if not ActionForm().validate_on_submit():
         abort(400)
-    change = providers.remove_schedule_time(slot, current_user)
+    change = listings.remove_schedule_time(slot, current_user)
     db.session.commit()
     _schedule_message(change)
     if change.still_booked:
@@ -453,7 +453,7 @@ def provider_closures(provider_id: int, listing_id: int):
     form = ClosureForm()
     if form.validate_on_submit():
         try:
-            change = providers.add_closure(
+            change = listings.add_closure(
                 listing,
                 form.first_day.data,
                 form.last_day.data,
@@ -491,7 +491,7 @@ def provider_remove_closure(provider_id: int, listing_id: int, closure_id: int):
     closure = _own(providers.closure_of(listing, closure_id))
     if not ActionForm().validate_on_submit():
         abort(400)
-    change = providers.remove_closure(closure, current_user)
+    change = listings.remove_closure(closure, current_user)
     db.session.commit()
     _schedule_message(change)
     return redirect(_listing_url(listing, "provider_closures"))
@@ -507,7 +507,7 @@ def provider_pricing(provider_id: int, listing_id: int):
         form.members_only.data = True
     if form.validate_on_submit():
         try:
-            providers.add_concession(
+            listings.add_concession(
                 listing,
                 [int(d) for d in form.days.data],
                 clock.parse_time(form.window_start.data),
@@ -543,7 +543,7 @@ def provider_remove_concession(provider_id: int, listing_id: int, concession_id:
     concession = _own(providers.concession_of(listing, concession_id))
     if not ActionForm().validate_on_submit():
         abort(400)
-    providers.remove_concession(concession, current_user)
+    listings.remove_concession(concession, current_user)
     db.session.commit()
     flash("The off-peak price is removed. Bookings already made keep their price.", "success")
     return redirect(_listing_url(listing, "provider_pricing"))
@@ -559,7 +559,7 @@ def _session_page(provider, session):
         provider=provider,
         session=session,
         listing=session.listing,
-        coming=providers.live_bookings(session),
+        coming=listings.live_bookings(session),
         others=[b for b in session.bookings if b.status is not BookingStatus.CONFIRMED],
         started=session.starts_at <= now,
         can_cancel=session.cancelled_at is None and session.starts_at > now,
@@ -636,7 +636,7 @@ def provider_cancel_session(provider_id: int, session_id: int):
         provider=provider,
         session=session,
         listing=session.listing,
-        coming=providers.live_bookings(session),
+        coming=listings.live_bookings(session),
         form=form,
     )
 

@@ -155,3 +155,23 @@ def fund(db, make_member):
         return transaction
 
     return pay_in
+
+
+@pytest.fixture
+def gym_staff(make_member):
+    """Gita Gym, the one staff account of the Riverside Gym."""
+    return make_member("provider", email="gym@example.org", name="Gita Gym")
+
+
+@pytest.fixture
+def gym(make_provider, gym_staff):
+    """The Riverside Gym: an approved, insured provider run by Gita."""
+    return make_provider(gym_staff, name="Riverside Gym", email="hello@riverside.example")
+
+
+@pytest.fixture
+def holder(db, make_member, fund):
+    """Asha Holder, a budget holder with £100 in her budget."""
+    member = make_member("budget_holder", email="asha@example.org", name="Asha Holder")
+    fund(member, 10000)
+    return db.session.merge(member)

@@ -83,16 +83,6 @@ LISTING_FORM = {
 
 
 @pytest.fixture
-def gym_staff(make_member):
-    return make_member("provider", email="gym@example.org", name="Gita Gym")
-
-
-@pytest.fixture
-def gym(make_provider, gym_staff):
-    return make_provider(gym_staff, name="Riverside Gym", email="hello@riverside.example")
-
-
-@pytest.fixture
 def rival(make_member, make_provider, make_listing, make_session):
     """Another provider, with a listing, a session and a booking of its own."""
     staff = make_member("provider", email="rival@example.org", name="Rob Rival")
@@ -487,13 +477,6 @@ def test_editing_a_listing_keeps_its_values(client, db, gym, gym_staff, make_lis
     assert listing.title == "Gym, renamed" and listing.price_pence == 800
 
 
-@pytest.fixture
-def holder(make_member, fund, db):
-    member = make_member("budget_holder", email="asha@example.org", name="Asha Holder")
-    fund(member, 10000)
-    return db.session.merge(member)
-
-
 def _monday_sessions(db, listing):
     return db.session.scalars(
         select(Session).where(Session.listing_id == listing.id).order_by(Session.starts_at)
@@ -503,10 +486,10 @@ def _monday_sessions(db, listing):
 def test_a_closure_removes_free_sessions_and_lists_booked_ones_to_cancel(
     client, db, gym, gym_staff, make_listing, holder
 ):
-    from coop.marketplace import providers
+    from coop.marketplace import listings
 
     listing = make_listing(gym, schedule=((MONDAY, time(10, 0)),))
-    providers.generate_sessions(listing)
+    listings.generate_sessions(listing)
     db.session.commit()
     first, second = _monday_sessions(db, listing)[1:3]
     bookings.book(holder, second)
