@@ -1,9 +1,12 @@
 """Providers' pages: registering, details, staff, listings, schedules, sessions, bookings and
 money; and the secretary's provider approvals. Routes on the marketplace blueprint.
 
-Every provider page loads the provider through its staff, and everything else through the
-provider, so another provider's listing, session, booking or review is a 404 whatever its id.
+Every provider page is a :func:`provider_page`: it loads the provider through its staff and
+everything else the address names through the provider, so another provider's listing,
+session, booking or review is a 404 whatever its id.
 """
+
+from functools import wraps
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -13,7 +16,20 @@ from coop.auth import allowed_only_if
 from coop.extensions import db
 from coop.forms import show_error
 from coop.marketplace import bookings, listings, providers, schedule
-from coop.marketplace.models import BookingStatus, Category, Provider, ProviderKind
+from coop.marketplace.models import (
+    Booking,
+    BookingStatus,
+    Category,
+    Closure,
+    Concession,
+    Listing,
+    Provider,
+    ProviderKind,
+    ProviderStaff,
+    Review,
+    ScheduleTime,
+    Session,
+)
 from coop.marketplace.provider_forms import (
     ActionForm,
     AttendanceForm,
@@ -43,18 +59,45 @@ provider_member_required = allowed_only_if(providers.can_register_provider)
 
 # --- Loading what is the provider's own ---------------------------------------------------
 
+#: The things a provider page's address may name, parents first: the id in the URL, the
+#: argument the view receives, its model, and the argument it must belong to (if any).
+URL_OBJECTS = (
+    ("listing_id", "listing", Listing, None),
+    ("session_id", "session", Session, None),
+    ("staff_id", "staff", ProviderStaff, None),
+    ("review_id", "review", Review, None),
+    ("time_id", "schedule_time", ScheduleTime, "listing"),
+    ("closure_id", "closure", Closure, "listing"),
+    ("concession_id", "concession", Concession, "listing"),
+    ("booking_id", "booking", Booking, "session"),
+)
 
-def _own_provider(provider_id: int) -> Provider:
-    provider = providers.provider_for(current_user, provider_id)
-    if provider is None or not providers.can_manage_provider(current_user, provider):
-        abort(404)
-    return provider
 
+def provider_page(view):
+    """A provider's own page: signed in, one of the provider's staff, and everything the address
+    names is that provider's (a closure of that listing, a booking in that session), or 404.
 
-def _own(found):
-    if found is None:
-        abort(404)
-    return found
+    The view receives them loaded and checked, by name: ``provider``, ``listing``, ``closure``...
+    """
+
+    @wraps(view)
+    @login_required
+    def wrapped(provider_id: int, **ids: int):
+        provider = providers.provider_for(current_user, provider_id)
+        if provider is None or not providers.can_manage_provider(current_user, provider):
+            abort(404)
+        found = {"provider": provider}
+        for id_name, name, model, within in URL_OBJECTS:
+            if id_name in ids:
+                parent = found[within] if within else None
+                found[name] = providers.load_owned(model, ids.pop(id_name), provider, parent)
+                if found[name] is None:
+                    abort(404)
+        if ids:
+            raise TypeError(f"{view.__name__}: nothing loads {', '.join(ids)}")
+        return view(**found)
+
+    return wrapped
 
 
 def _schedule_message(change: listings.ScheduleChange) -> None:
@@ -145,9 +188,8 @@ def provider_register():
 
 
 @bp.get("/provider/<int:provider_id>")
-@login_required
-def provider_dashboard(provider_id: int):
-    provider = _own_provider(provider_id)
+@provider_page
+def provider_dashboard(provider):
     now = clock.now()
     return render_template(
         "marketplace/provider/dashboard.html",
@@ -164,9 +206,8 @@ def provider_dashboard(provider_id: int):
 
 
 @bp.route("/provider/<int:provider_id>/details", methods=["GET", "POST"])
-@login_required
-def provider_details(provider_id: int):
-    provider = _own_provider(provider_id)
+@provider_page
+def provider_details(provider):
     form = ProviderForm(obj=provider)
     if not form.is_submitted():
         form.kind.data = provider.kind.value
@@ -184,9 +225,8 @@ def provider_details(provider_id: int):
 
 
 @bp.post("/provider/<int:provider_id>/apply-again")
-@login_required
-def provider_apply_again(provider_id: int):
-    provider = _own_provider(provider_id)
+@provider_page
+def provider_apply_again(provider):
     if ActionForm().validate_on_submit():
         try:
             providers.apply_again(provider, current_user)
@@ -200,9 +240,8 @@ def provider_apply_again(provider_id: int):
 
 
 @bp.route("/provider/<int:provider_id>/staff", methods=["GET", "POST"])
-@login_required
-def provider_staff(provider_id: int):
-    provider = _own_provider(provider_id)
+@provider_page
+def provider_staff(provider):
     form = StaffForm()
     if form.validate_on_submit():
         try:
@@ -220,26 +259,25 @@ def provider_staff(provider_id: int):
 
 
 @bp.post("/provider/<int:provider_id>/staff/<int:staff_id>/remove")
-@login_required
-def provider_remove_staff(provider_id: int, staff_id: int):
-    provider = _own_provider(provider_id)
-    staff = _own(providers.staff_of(provider, staff_id))
+@provider_page
+def provider_remove_staff(provider, staff):
     if not ActionForm().validate_on_submit():
         abort(400)
     name = provider.name
+    staff_page = url_for("marketplace.provider_staff", provider_id=provider.id)
     try:
         removed = providers.remove_staff(provider, staff, current_user)
         db.session.commit()
     except providers.ProviderError as error:
         db.session.rollback()
         flash(error.message, "info")
-        return redirect(url_for("marketplace.provider_staff", provider_id=provider_id))
+        return redirect(staff_page)
     if removed.id == current_user.id:
         # They can no longer see the provider's pages, so go back to the start.
         flash(f"You are no longer one of {name}'s staff.", "success")
         return redirect(url_for("marketplace.provider_start"))
     flash(f"{removed.name} can no longer manage {name}.", "success")
-    return redirect(url_for("marketplace.provider_staff", provider_id=provider_id))
+    return redirect(staff_page)
 
 
 # --- Listings ----------------------------------------------------------------------------
@@ -279,9 +317,8 @@ def _fill_listing_form(form: ListingForm, listing) -> None:
 
 
 @bp.route("/provider/<int:provider_id>/listings/new", methods=["GET", "POST"])
-@login_required
-def provider_new_listing(provider_id: int):
-    provider = _own_provider(provider_id)
+@provider_page
+def provider_new_listing(provider):
     form = ListingForm()
     if not form.is_submitted():
         form.where.data = "venue"
@@ -308,10 +345,8 @@ def provider_new_listing(provider_id: int):
 
 
 @bp.get("/provider/<int:provider_id>/listings/<int:listing_id>")
-@login_required
-def provider_listing(provider_id: int, listing_id: int):
-    provider = _own_provider(provider_id)
-    listing = _own(providers.listing_of(provider, listing_id))
+@provider_page
+def provider_listing(provider, listing):
     now = clock.now()
     weekly = weekly_schedule(listing)
     rules = pricing_rules(listing)
@@ -333,10 +368,8 @@ def provider_listing(provider_id: int, listing_id: int):
 
 
 @bp.route("/provider/<int:provider_id>/listings/<int:listing_id>/edit", methods=["GET", "POST"])
-@login_required
-def provider_edit_listing(provider_id: int, listing_id: int):
-    provider = _own_provider(provider_id)
-    listing = _own(providers.listing_of(provider, listing_id))
+@provider_page
+def provider_edit_listing(provider, listing):
     form = ListingForm()
     if not form.is_submitted():
         _fill_listing_form(form, listing)
@@ -369,10 +402,8 @@ STATUS_ACTIONS = {
 
 
 @bp.post("/provider/<int:provider_id>/listings/<int:listing_id>/status")
-@login_required
-def provider_listing_status(provider_id: int, listing_id: int):
-    provider = _own_provider(provider_id)
-    listing = _own(providers.listing_of(provider, listing_id))
+@provider_page
+def provider_listing_status(provider, listing):
     action = STATUS_ACTIONS.get(request.form.get("action", ""))
     if action is None or not ActionForm().validate_on_submit():
         abort(400)
@@ -406,10 +437,8 @@ def _schedule_page(provider, listing, form):
 
 
 @bp.route("/provider/<int:provider_id>/listings/<int:listing_id>/schedule", methods=["GET", "POST"])
-@login_required
-def provider_schedule(provider_id: int, listing_id: int):
-    provider = _own_provider(provider_id)
-    listing = _own(providers.listing_of(provider, listing_id))
+@provider_page
+def provider_schedule(provider, listing):
     form = ScheduleForm()
     if form.validate_on_submit():
         try:
@@ -430,14 +459,11 @@ def provider_schedule(provider_id: int, listing_id: int):
 
 
 @bp.post("/provider/<int:provider_id>/listings/<int:listing_id>/schedule/<int:time_id>/remove")
-@login_required
-def provider_remove_time(provider_id: int, listing_id: int, time_id: int):
-    provider = _own_provider(provider_id)
-    listing = _own(providers.listing_of(provider, listing_id))
-    slot = _own(providers.schedule_time_of(listing, time_id))
+@provider_page
+def provider_remove_time(provider, listing, schedule_time):
     if not ActionForm().validate_on_submit():
         abort(400)
-    change = listings.remove_schedule_time(slot, current_user)
+    change = listings.remove_schedule_time(schedule_time, current_user)
     db.session.commit()
     _schedule_message(change)
     if change.still_booked:
@@ -446,10 +472,8 @@ def provider_remove_time(provider_id: int, listing_id: int, time_id: int):
 
 
 @bp.route("/provider/<int:provider_id>/listings/<int:listing_id>/closures", methods=["GET", "POST"])
-@login_required
-def provider_closures(provider_id: int, listing_id: int):
-    provider = _own_provider(provider_id)
-    listing = _own(providers.listing_of(provider, listing_id))
+@provider_page
+def provider_closures(provider, listing):
     form = ClosureForm()
     if form.validate_on_submit():
         try:
@@ -484,11 +508,8 @@ def provider_closures(provider_id: int, listing_id: int):
 
 
 @bp.post("/provider/<int:provider_id>/listings/<int:listing_id>/closures/<int:closure_id>/remove")
-@login_required
-def provider_remove_closure(provider_id: int, listing_id: int, closure_id: int):
-    provider = _own_provider(provider_id)
-    listing = _own(providers.listing_of(provider, listing_id))
-    closure = _own(providers.closure_of(listing, closure_id))
+@provider_page
+def provider_remove_closure(provider, listing, closure):
     if not ActionForm().validate_on_submit():
         abort(400)
     change = listings.remove_closure(closure, current_user)
@@ -498,10 +519,8 @@ def provider_remove_closure(provider_id: int, listing_id: int, closure_id: int):
 
 
 @bp.route("/provider/<int:provider_id>/listings/<int:listing_id>/pricing", methods=["GET", "POST"])
-@login_required
-def provider_pricing(provider_id: int, listing_id: int):
-    provider = _own_provider(provider_id)
-    listing = _own(providers.listing_of(provider, listing_id))
+@provider_page
+def provider_pricing(provider, listing):
     form = ConcessionForm()
     if not form.is_submitted():
         form.members_only.data = True
@@ -536,11 +555,8 @@ def provider_pricing(provider_id: int, listing_id: int):
 
 
 @bp.post("/provider/<int:provider_id>/listings/<int:listing_id>/pricing/<int:concession_id>/remove")
-@login_required
-def provider_remove_concession(provider_id: int, listing_id: int, concession_id: int):
-    provider = _own_provider(provider_id)
-    listing = _own(providers.listing_of(provider, listing_id))
-    concession = _own(providers.concession_of(listing, concession_id))
+@provider_page
+def provider_remove_concession(provider, listing, concession):
     if not ActionForm().validate_on_submit():
         abort(400)
     listings.remove_concession(concession, current_user)
@@ -568,21 +584,16 @@ def _session_page(provider, session):
 
 
 @bp.get("/provider/<int:provider_id>/sessions/<int:session_id>")
-@login_required
-def provider_session(provider_id: int, session_id: int):
-    provider = _own_provider(provider_id)
-    session = _own(providers.session_of(provider, session_id))
+@provider_page
+def provider_session(provider, session):
     return _session_page(provider, session)
 
 
 @bp.post(
     "/provider/<int:provider_id>/sessions/<int:session_id>/bookings/<int:booking_id>/attendance"
 )
-@login_required
-def provider_attendance(provider_id: int, session_id: int, booking_id: int):
-    provider = _own_provider(provider_id)
-    session = _own(providers.session_of(provider, session_id))
-    booking = _own(providers.booking_of(provider, session, booking_id))
+@provider_page
+def provider_attendance(provider, session, booking):
     form = AttendanceForm()
     if not form.validate_on_submit():
         abort(400)
@@ -601,10 +612,8 @@ def provider_attendance(provider_id: int, session_id: int, booking_id: int):
 
 
 @bp.route("/provider/<int:provider_id>/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
-@login_required
-def provider_cancel_session(provider_id: int, session_id: int):
-    provider = _own_provider(provider_id)
-    session = _own(providers.session_of(provider, session_id))
+@provider_page
+def provider_cancel_session(provider, session):
     form = CancelSessionForm()
     if form.validate_on_submit():
         try:
@@ -612,7 +621,6 @@ def provider_cancel_session(provider_id: int, session_id: int):
             db.session.commit()
         except bookings.BookingError as error:
             db.session.rollback()
-            session = _own(providers.session_of(provider, session_id))
             show_error(form, error, "reason")
         else:
             bookings.send_session_cancelled(session, cancelled)
@@ -645,9 +653,8 @@ def provider_cancel_session(provider_id: int, session_id: int):
 
 
 @bp.get("/provider/<int:provider_id>/bookings")
-@login_required
-def provider_bookings(provider_id: int):
-    provider = _own_provider(provider_id)
+@provider_page
+def provider_bookings(provider):
     return render_template(
         "marketplace/provider/bookings.html",
         provider=provider,
@@ -659,9 +666,8 @@ def provider_bookings(provider_id: int):
 
 
 @bp.get("/provider/<int:provider_id>/bookings.csv")
-@login_required
-def provider_bookings_csv(provider_id: int):
-    provider = _own_provider(provider_id)
+@provider_page
+def provider_bookings_csv(provider):
     return Response(
         providers.bookings_csv(provider),
         mimetype="text/csv",
@@ -680,16 +686,14 @@ def _reviews_page(provider, form=None, review_id=None):
 
 
 @bp.get("/provider/<int:provider_id>/reviews")
-@login_required
-def provider_reviews(provider_id: int):
-    return _reviews_page(_own_provider(provider_id))
+@provider_page
+def provider_reviews(provider):
+    return _reviews_page(provider)
 
 
 @bp.post("/provider/<int:provider_id>/reviews/<int:review_id>/reply")
-@login_required
-def provider_reply(provider_id: int, review_id: int):
-    provider = _own_provider(provider_id)
-    review = _own(providers.review_of(provider, review_id))
+@provider_page
+def provider_reply(provider, review):
     form = ReplyForm()
     if form.validate_on_submit():
         try:
@@ -721,7 +725,7 @@ def secretary_providers():
 @bp.route("/secretary/providers/<int:provider_id>", methods=["GET", "POST"])
 @secretary_required
 def secretary_provider(provider_id: int):
-    provider = _own(db.session.get(Provider, provider_id))
+    provider = db.get_or_404(Provider, provider_id)
     form = ProviderDecisionForm()
     if provider.is_waiting and form.validate_on_submit():
         try:

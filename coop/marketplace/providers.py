@@ -11,6 +11,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -448,71 +449,46 @@ def provider_for(actor: Member, provider_id: int) -> Provider | None:
     )
 
 
-def staff_of(provider: Provider, staff_id: int) -> ProviderStaff | None:
-    """One of the provider's staff accounts, by its id (another provider's is None)."""
-    return db.session.scalar(
-        select(ProviderStaff).where(
-            ProviderStaff.id == staff_id, ProviderStaff.provider_id == provider.id
-        )
-    )
+#: The way from each kind of thing a provider owns to the column naming its provider: the
+#: relationships joined on the way, then that column. Nothing else loads as a provider's own.
+OWNER_PATHS: dict[type, tuple[tuple[Any, ...], Any]] = {
+    ProviderStaff: ((), ProviderStaff.provider_id),
+    Listing: ((), Listing.provider_id),
+    ScheduleTime: ((ScheduleTime.listing,), Listing.provider_id),
+    Closure: ((Closure.listing,), Listing.provider_id),
+    Concession: ((Concession.listing,), Listing.provider_id),
+    Session: ((Session.listing,), Listing.provider_id),
+    Booking: ((Booking.session, Session.listing), Listing.provider_id),
+    Review: ((Review.listing,), Listing.provider_id),
+}
+
+#: The column by which a thing belongs to a listing or a session it is loaded ``within``.
+_WITHIN_KEYS = {Listing: "listing_id", Session: "session_id"}
+
+Owned = TypeVar("Owned")
 
 
-def listing_of(provider: Provider, listing_id: int) -> Listing | None:
-    return db.session.scalar(
-        select(Listing).where(Listing.id == listing_id, Listing.provider_id == provider.id)
-    )
+def load_owned(
+    model: type[Owned],
+    object_id: int,
+    provider: Provider,
+    within: Listing | Session | None = None,
+) -> Owned | None:
+    """One of the provider's own things by its id: None for another provider's, or no such thing.
 
-
-def session_of(provider: Provider, session_id: int) -> Session | None:
-    return db.session.scalar(
-        select(Session)
-        .join(Listing)
-        .where(Session.id == session_id, Listing.provider_id == provider.id)
-    )
-
-
-def booking_of(provider: Provider, session: Session, booking_id: int) -> Booking | None:
-    """A booking in one of the provider's sessions (the session already checked as theirs)."""
-    return db.session.scalar(
-        select(Booking)
-        .join(Session)
-        .join(Listing)
-        .where(
-            Booking.id == booking_id,
-            Booking.session_id == session.id,
-            Listing.provider_id == provider.id,
-        )
-    )
-
-
-def review_of(provider: Provider, review_id: int) -> Review | None:
-    return db.session.scalar(
-        select(Review)
-        .join(Listing, Review.listing_id == Listing.id)
-        .where(Review.id == review_id, Listing.provider_id == provider.id)
-    )
-
-
-def schedule_time_of(listing: Listing, time_id: int) -> ScheduleTime | None:
-    return db.session.scalar(
-        select(ScheduleTime).where(
-            ScheduleTime.id == time_id, ScheduleTime.listing_id == listing.id
-        )
-    )
-
-
-def closure_of(listing: Listing, closure_id: int) -> Closure | None:
-    return db.session.scalar(
-        select(Closure).where(Closure.id == closure_id, Closure.listing_id == listing.id)
-    )
-
-
-def concession_of(listing: Listing, concession_id: int) -> Concession | None:
-    return db.session.scalar(
-        select(Concession).where(
-            Concession.id == concession_id, Concession.listing_id == listing.id
-        )
-    )
+    Every lookup of a provider's staff account, listing, schedule time, closure, off-peak
+    price, session, booking or review goes through here, scoped by a join to the provider, so
+    one provider can never reach another's whatever the id. ``within`` narrows it further to
+    the things of one listing or session (a closure of this listing, a booking in this session).
+    """
+    joins, provider_column = OWNER_PATHS[model]
+    query = select(model)
+    for relationship in joins:
+        query = query.join(relationship)
+    query = query.where(model.id == object_id, provider_column == provider.id)
+    if within is not None:
+        query = query.where(getattr(model, _WITHIN_KEYS[type(within)]) == within.id)
+    return db.session.scalar(query)
 
 
 # --- Bookings and reviews ----------------------------------------------------------------

@@ -657,15 +657,10 @@ def test_staff_reply_to_reviews(client, db, gym, gym_staff, make_listing, make_s
 # --- One provider can never reach another's things ----------------------------------------
 
 
-def test_another_providers_pages_and_objects_are_not_found(
-    client, db, gym, gym_staff, make_listing, make_session, rival, holder
-):
-    rival_provider, rival_listing, rival_session = rival
+def test_another_providers_pages_are_not_found(client, db, gym, gym_staff, rival, holder):
+    rival_provider, _listing, rival_session = rival
     rival_booking = bookings.book(holder, rival_session)
     db.session.commit()
-    mine = make_listing(gym)
-    my_session = make_session(mine, starts_at=FUTURE)
-    before = (count(db, Listing), count(db, ScheduleTime), count(db, Booking))
     as_(client, gym_staff)
 
     theirs = base(rival_provider)
@@ -677,43 +672,90 @@ def test_another_providers_pages_and_objects_are_not_found(
         f"{theirs}/bookings.csv",
         f"{theirs}/reviews",
         f"{theirs}/listings/new",
-        f"{theirs}/listings/{rival_listing.id}",
-        f"{theirs}/sessions/{rival_session.id}",
-        # Their objects through my own provider's address are no better.
-        f"{base(gym)}/listings/{rival_listing.id}",
-        f"{base(gym)}/listings/{rival_listing.id}/edit",
-        f"{base(gym)}/listings/{rival_listing.id}/schedule",
-        f"{base(gym)}/listings/{rival_listing.id}/closures",
-        f"{base(gym)}/listings/{rival_listing.id}/pricing",
-        f"{base(gym)}/sessions/{rival_session.id}",
-        f"{base(gym)}/sessions/{rival_session.id}/cancel",
     ):
         assert client.get(url).status_code == 404, url
     for url, data in (
-        (f"{base(gym)}/listings/{rival_listing.id}/status", {"action": "archive"}),
-        (f"{base(gym)}/listings/{rival_listing.id}/edit", LISTING_FORM),
-        (f"{base(gym)}/listings/{rival_listing.id}/schedule", {"days": ["1"], "starts_at": "9:00"}),
-        (f"{base(gym)}/sessions/{rival_session.id}/cancel", {"reason": "Mine now"}),
-        (
-            f"{base(gym)}/sessions/{rival_session.id}/bookings/{rival_booking.id}/attendance",
-            {"attended": "no"},
-        ),
-        (f"{base(mine.provider)}/listings/{mine.id}/schedule/999999/remove", {}),
         (f"{theirs}/staff", {"email": "gym@example.org"}),
+        (f"{theirs}/details", PROVIDER_FORM),
+        (f"{theirs}/apply-again", {}),
+        (f"{theirs}/listings/new", LISTING_FORM),
     ):
         assert client.post(url, data=data).status_code == 404, url
-    # A booking of theirs cannot be reached through a session of mine either.
-    url = f"{base(gym)}/sessions/{my_session.id}/bookings/{rival_booking.id}/attendance"
-    assert client.post(url, data={"attended": "no"}).status_code == 404
-
-    assert (count(db, Listing), count(db, ScheduleTime), count(db, Booking)) == before
-    db.session.refresh(rival_listing)
-    db.session.refresh(rival_session)
-    assert rival_listing.status is ListingStatus.PUBLISHED
-    assert rival_session.cancelled_at is None
     assert len(rival_provider.staff) == 1
+    assert count(db, Listing, provider_id=rival_provider.id) == 1
     # My own CSV holds none of their bookings.
     assert rival_booking.reference not in page(client.get(f"{base(gym)}/bookings.csv"))
+
+
+#: Every provider page that names one of the provider's things, by the kind of thing it
+#: names last: the method, the address after the provider's (each thing by its model's name)
+#: and what a POST sends.
+OBJECT_PAGES = {
+    "Listing": [
+        ("get", "/listings/{Listing}", None),
+        ("get", "/listings/{Listing}/edit", None),
+        ("post", "/listings/{Listing}/edit", LISTING_FORM),
+        ("post", "/listings/{Listing}/status", {"action": "archive"}),
+        ("get", "/listings/{Listing}/schedule", None),
+        ("post", "/listings/{Listing}/schedule", {"days": ["1"], "starts_at": "9:00"}),
+        ("get", "/listings/{Listing}/closures", None),
+        ("post", "/listings/{Listing}/closures", {"first_day": ["1", "1", "2099"]}),
+        ("get", "/listings/{Listing}/pricing", None),
+        (
+            "post",
+            "/listings/{Listing}/pricing",
+            {"days": ["5"], "window_start": "10:00", "window_end": "12:00", "percent_off": "10"},
+        ),
+    ],
+    "ScheduleTime": [("post", "/listings/{Listing}/schedule/{ScheduleTime}/remove", {})],
+    "Closure": [("post", "/listings/{Listing}/closures/{Closure}/remove", {})],
+    "Concession": [("post", "/listings/{Listing}/pricing/{Concession}/remove", {})],
+    "Session": [
+        ("get", "/sessions/{Session}", None),
+        ("get", "/sessions/{Session}/cancel", None),
+        ("post", "/sessions/{Session}/cancel", {"reason": "Mine now"}),
+    ],
+    "Booking": [("post", "/sessions/{Session}/bookings/{Booking}/attendance", {"attended": "no"})],
+    "Review": [("post", "/reviews/{Review}/reply", {"reply": "Mine now"})],
+    "ProviderStaff": [("post", "/staff/{ProviderStaff}/remove", {})],
+}
+
+
+def _everything(db) -> list:
+    """Every row a provider owns, column by column, read afresh from the database."""
+    db.session.expire_all()
+    rows = []
+    for model in (ProviderStaff, Listing, ScheduleTime, Closure, Concession, Session, Booking):
+        for row in db.session.scalars(select(model).order_by(model.id)):
+            rows.append([model.__name__] + [getattr(row, c.key) for c in model.__table__.c])
+    rows += [[r.id, r.reply] for r in db.session.scalars(select(Review).order_by(Review.id))]
+    return rows
+
+
+@pytest.mark.parametrize("kind", OBJECT_PAGES)
+def test_another_providers_things_are_not_found_through_any_page(
+    client, db, gym, gym_staff, make_provider, one_of_each, kind
+):
+    rival = make_provider(name="Rival Fitness")
+    mine, my_other, theirs = (
+        {model.__name__: thing.id for model, thing in one_of_each(provider).items()}
+        for provider in (gym, gym, rival)
+    )
+    before = _everything(db)
+    as_(client, gym_staff)
+    for method, path, data in OBJECT_PAGES[kind]:
+        urls = [
+            base(rival) + path.format(**theirs),  # their provider's own address
+            base(gym) + path.format(**theirs),  # their things through my provider's address
+            base(gym) + path.format(**(mine | {kind: 999999})),  # nothing has that id
+        ]
+        if path.count("{") > 1:  # my listing or session, but a closure, booking ... not of it
+            for other in (theirs, my_other):
+                urls.append(base(gym) + path.format(**(mine | {kind: other[kind]})))
+        for url in urls:
+            response = client.open(url, method=method.upper(), data=data)
+            assert response.status_code == 404, f"{method} {url}"
+    assert _everything(db) == before
 
 
 def test_a_review_of_another_provider_cannot_be_replied_to(

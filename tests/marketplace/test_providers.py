@@ -9,10 +9,17 @@ from sqlalchemy import func, select
 
 from coop.marketplace import bookings, providers
 from coop.marketplace.models import (
+    Booking,
+    Closure,
+    Concession,
+    Listing,
     Provider,
     ProviderKind,
     ProviderStaff,
     ProviderStatus,
+    Review,
+    ScheduleTime,
+    Session,
 )
 from coop.marketplace.schedule import MONDAY
 
@@ -283,8 +290,8 @@ def test_another_providers_staff_cannot_remove_staff_or_be_removed(
         with pytest.raises(providers.ProviderError, match="own staff"):
             providers.remove_staff(gym, target, intruder)
     # My provider, but their staff: not found through mine, and refused if passed directly.
-    assert providers.staff_of(gym, their_second.id) is None
-    assert providers.staff_of(gym, gym.staff[1].id).member_id == pat.id
+    assert providers.load_owned(ProviderStaff, their_second.id, gym) is None
+    assert providers.load_owned(ProviderStaff, gym.staff[1].id, gym).member_id == pat.id
     for target in (their_second, intruder):
         with pytest.raises(providers.ProviderError, match="not one of Riverside Gym's staff"):
             providers.remove_staff(gym, target, gym_staff)
@@ -294,16 +301,41 @@ def test_another_providers_staff_cannot_remove_staff_or_be_removed(
 # --- Looking things up stays inside the provider -----------------------------------------
 
 
+#: Every kind of thing a provider owns, each loaded only through its provider.
+OWNED_KINDS = [ProviderStaff, Listing, ScheduleTime, Closure, Concession, Session, Booking, Review]
+
+
 def test_lookups_never_cross_to_another_provider(
     db, make_member, make_provider, make_listing, make_session, gym, gym_staff
 ):
     theirs = make_listing(make_provider())
-    their_session = make_session(theirs)
-    assert providers.listing_of(gym, theirs.id) is None
-    assert providers.session_of(gym, their_session.id) is None
+    make_session(theirs)
     assert providers.provider_for(gym_staff, theirs.provider_id) is None
     assert providers.provider_for(gym_staff, gym.id) == gym
     assert providers.bookings_for(gym) == []
+    assert set(providers.OWNER_PATHS) == set(OWNED_KINDS)
+
+
+@pytest.mark.parametrize("model", OWNED_KINDS, ids=lambda model: model.__name__)
+def test_a_provider_loads_its_own_things_and_never_anothers(
+    db, make_provider, gym, one_of_each, model
+):
+    mine, theirs = one_of_each(gym), one_of_each(make_provider())
+    assert providers.load_owned(model, mine[model].id, gym) == mine[model]
+    assert providers.load_owned(model, theirs[model].id, gym) is None
+    assert providers.load_owned(model, 999999, gym) is None
+
+
+@pytest.mark.parametrize(
+    "model, parent",
+    [(ScheduleTime, Listing), (Closure, Listing), (Concession, Listing), (Booking, Session)],
+    ids=lambda model: model.__name__,
+)
+def test_a_listings_or_sessions_things_load_only_within_it(db, gym, one_of_each, model, parent):
+    first, second = one_of_each(gym), one_of_each(gym)
+    thing = first[model]
+    assert providers.load_owned(model, thing.id, gym, within=first[parent]) == thing
+    assert providers.load_owned(model, thing.id, gym, within=second[parent]) is None
 
 
 # --- Money -------------------------------------------------------------------------------
