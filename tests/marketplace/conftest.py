@@ -210,5 +210,17 @@ def one_of_each(db, make_listing, make_session, holder):
     return make
 
 
+@pytest.fixture
+def booked(db, gym, make_listing, make_session, holder):
+    """A gym session a fortnight ahead that Asha has booked 2 places in (£16)."""
+    from coop.marketplace import bookings
+
+    listing = make_listing(gym, title="Gym session", price_pence=800)
+    session = make_session(listing, starts_at=_a_fortnight_ahead())
+    booking = bookings.book(holder, session, places=2)
+    db.session.commit()
+    return session, booking
+
+
 def _a_fortnight_ahead() -> datetime:
     return (datetime.now(UTC) + timedelta(days=14)).replace(minute=0, second=0, microsecond=0)
