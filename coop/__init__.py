@@ -14,6 +14,7 @@ def create_app(config=None) -> Flask:
     from coop.extensions import csrf, db, limiter, login_manager, mail, migrate
     from coop.marketplace import (  # noqa: F401 - each adds its routes to the blueprint
         booking_views,
+        listing_views,
         provider_views,
         search_views,
     )

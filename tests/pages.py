@@ -1,7 +1,17 @@
-"""Reading what a page shows a person: the error summary and the message beside a field."""
+"""Reading what a page shows a person: its words, the error summary, a field's message."""
 
 import html
 import re
+
+
+def page(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def text(response) -> str:
+    """The page's words, tags removed and spaces squeezed, for asserting sentences."""
+    words = re.sub(r"<[^>]+>", " ", page(response))
+    return re.sub(r"\s+", " ", html.unescape(words))
 
 
 def error_summary(body: str) -> list[tuple[str, str]]:

@@ -35,9 +35,9 @@ def check_insurance() -> None:
 def generate_sessions() -> None:
     """Make bookable sessions for every published listing for the next 8 weeks. Run it daily."""
     from coop.extensions import db
-    from coop.marketplace import providers
+    from coop.marketplace import listings
 
-    made = providers.top_up_sessions()
+    made = listings.top_up_sessions()
     db.session.commit()
     click.echo(f"Made {made} new session{'s' if made != 1 else ''}.")
 

@@ -80,6 +80,8 @@ ACCESSIBILITY_FEATURES = (
 
 
 class ListingStatus(enum.Enum):
+    """Whether members can see a listing; the moves are in marketplace.listings."""
+
     DRAFT = "draft"
     PUBLISHED = "published"
     ARCHIVED = "archived"
@@ -180,6 +182,20 @@ class Provider(db.Model):
     def insured_on(self, day: date) -> bool:
         return day <= self.insurance_expires_on
 
+    @property
+    def is_waiting(self) -> bool:
+        """Waiting for the secretary's decision."""
+        return self.status is ProviderStatus.APPLIED
+
+    @property
+    def is_approved(self) -> bool:
+        """Approved by the secretary (whether its insurance is current is :meth:`insured_on`)."""
+        return self.status is ProviderStatus.APPROVED
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status is ProviderStatus.REJECTED
+
 
 class ProviderStaff(db.Model):
     """A member account that manages a provider: its listings, sessions and bookings."""
@@ -263,6 +279,15 @@ class Listing(db.Model):
     def features(self) -> list[str]:
         """Labels of the accessibility features this listing offers."""
         return [label for name, label in ACCESSIBILITY_FEATURES if getattr(self, name)]
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status is ListingStatus.DRAFT
+
+    @property
+    def is_published(self) -> bool:
+        """Published by its provider (members see it only while the provider is live too)."""
+        return self.status is ListingStatus.PUBLISHED
 
 
 class ScheduleTime(db.Model):

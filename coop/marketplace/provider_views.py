@@ -1,37 +1,42 @@
-"""Providers' pages: registering, details, staff, listings, schedules, sessions, bookings and
-money; and the secretary's provider approvals. Routes on the marketplace blueprint.
+"""Providers' own pages: registering, the dashboard, details, staff, bookings, money and
+reviews; and the secretary's provider approvals. Routes on the marketplace blueprint.
 
-Every provider page loads the provider through its staff, and everything else through the
-provider, so another provider's listing, session, booking or review is a 404 whatever its id.
+Every page of a provider's own is a :func:`provider_page`: it loads the provider through its
+staff and everything else the address names through the provider, so another provider's
+listing, session, booking or review is a 404 whatever its id. The pages for listings,
+schedules and sessions are in :mod:`coop.marketplace.listing_views`.
 """
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from functools import wraps
+
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from coop import clock
 from coop.auth import allowed_only_if
 from coop.extensions import db
 from coop.forms import show_error
-from coop.marketplace import bookings, providers, schedule
-from coop.marketplace.models import Category, ListingStatus, Provider, ProviderKind
+from coop.marketplace import bookings, listings, providers
+from coop.marketplace.models import (
+    Booking,
+    Closure,
+    Concession,
+    Listing,
+    Provider,
+    ProviderKind,
+    ProviderStaff,
+    Review,
+    ScheduleTime,
+    Session,
+)
 from coop.marketplace.provider_forms import (
     ActionForm,
-    AttendanceForm,
-    CancelSessionForm,
-    ClosureForm,
-    ConcessionForm,
-    ListingForm,
     ProviderDecisionForm,
     ProviderForm,
     ReplyForm,
-    ScheduleForm,
     StaffForm,
 )
-from coop.marketplace.service import (
-    pricing_rules,
-    providers_of,
-    weekly_schedule,
-)
+from coop.marketplace.service import providers_of
 from coop.marketplace.views import bp
 
 #: The secretary's provider approvals.
@@ -43,43 +48,45 @@ provider_member_required = allowed_only_if(providers.can_register_provider)
 
 # --- Loading what is the provider's own ---------------------------------------------------
 
-
-def _own_provider(provider_id: int) -> Provider:
-    provider = providers.provider_for(current_user, provider_id)
-    if provider is None or not providers.can_manage_provider(current_user, provider):
-        abort(404)
-    return provider
-
-
-def _own(found):
-    if found is None:
-        abort(404)
-    return found
-
-
-def _schedule_message(change: providers.ScheduleChange) -> None:
-    """Tell the provider what a change to the schedule or closures did to sessions."""
-    parts = []
-    if change.added:
-        parts.append(_count(len(change.added), "new session") + " added.")
-    if change.removed:
-        parts.append(_count(change.removed, "session") + " that nobody had booked removed.")
-    flash(" ".join(["Saved."] + parts), "success")
-    if change.still_booked:
-        flash(
-            _count(len(change.still_booked), "session")
-            + " on those days already "
-            + ("has" if len(change.still_booked) == 1 else "have")
-            + " bookings, so "
-            + ("it is" if len(change.still_booked) == 1 else "they are")
-            + " still on. Cancel each one from its session page, listed below, so everyone "
-            "booked is refunded and told.",
-            "info",
-        )
+#: The things a provider page's address may name, parents first: the id in the URL, the
+#: argument the view receives, its model, and the argument it must belong to (if any).
+URL_OBJECTS = (
+    ("listing_id", "listing", Listing, None),
+    ("session_id", "session", Session, None),
+    ("staff_id", "staff", ProviderStaff, None),
+    ("review_id", "review", Review, None),
+    ("time_id", "schedule_time", ScheduleTime, "listing"),
+    ("closure_id", "closure", Closure, "listing"),
+    ("concession_id", "concession", Concession, "listing"),
+    ("booking_id", "booking", Booking, "session"),
+)
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+def provider_page(view):
+    """A provider's own page: signed in, one of the provider's staff, and everything the address
+    names is that provider's (a closure of that listing, a booking in that session), or 404.
+
+    The view receives them loaded and checked, by name: ``provider``, ``listing``, ``closure``...
+    """
+
+    @wraps(view)
+    @login_required
+    def wrapped(provider_id: int, **ids: int):
+        provider = providers.provider_for(current_user, provider_id)
+        if provider is None or not providers.can_manage_provider(current_user, provider):
+            abort(404)
+        found = {"provider": provider}
+        for id_name, name, model, within in URL_OBJECTS:
+            if id_name in ids:
+                parent = found[within] if within else None
+                found[name] = providers.load_owned(model, ids.pop(id_name), provider, parent)
+                if found[name] is None:
+                    abort(404)
+        if ids:
+            raise TypeError(f"{view.__name__}: nothing loads {', '.join(ids)}")
+        return view(**found)
+
+    return wrapped
 
 
 # --- Starting out ------------------------------------------------------------------------
@@ -145,18 +152,17 @@ def provider_register():
 
 
 @bp.get("/provider/<int:provider_id>")
-@login_required
-def provider_dashboard(provider_id: int):
-    provider = _own_provider(provider_id)
+@provider_page
+def provider_dashboard(provider):
     now = clock.now()
     return render_template(
         "marketplace/provider/dashboard.html",
         provider=provider,
         warning=providers.insurance_warning(provider, clock.london_today(now)),
         listings=provider.listings,
-        coming=providers.listing_counts(provider, now),
-        sessions=providers.upcoming_sessions(provider, now, limit=20),
-        recent=providers.recent_sessions(provider, now, limit=10),
+        coming=listings.listing_counts(provider, now),
+        sessions=listings.upcoming_sessions(provider, now, limit=20),
+        recent=listings.recent_sessions(provider, now, limit=10),
         money=providers.earnings(provider),
         form=None,
         apply_again_form=ActionForm(),
@@ -164,9 +170,8 @@ def provider_dashboard(provider_id: int):
 
 
 @bp.route("/provider/<int:provider_id>/details", methods=["GET", "POST"])
-@login_required
-def provider_details(provider_id: int):
-    provider = _own_provider(provider_id)
+@provider_page
+def provider_details(provider):
     form = ProviderForm(obj=provider)
     if not form.is_submitted():
         form.kind.data = provider.kind.value
@@ -184,9 +189,8 @@ def provider_details(provider_id: int):
 
 
 @bp.post("/provider/<int:provider_id>/apply-again")
-@login_required
-def provider_apply_again(provider_id: int):
-    provider = _own_provider(provider_id)
+@provider_page
+def provider_apply_again(provider):
     if ActionForm().validate_on_submit():
         try:
             providers.apply_again(provider, current_user)
@@ -200,9 +204,8 @@ def provider_apply_again(provider_id: int):
 
 
 @bp.route("/provider/<int:provider_id>/staff", methods=["GET", "POST"])
-@login_required
-def provider_staff(provider_id: int):
-    provider = _own_provider(provider_id)
+@provider_page
+def provider_staff(provider):
     form = StaffForm()
     if form.validate_on_submit():
         try:
@@ -220,434 +223,33 @@ def provider_staff(provider_id: int):
 
 
 @bp.post("/provider/<int:provider_id>/staff/<int:staff_id>/remove")
-@login_required
-def provider_remove_staff(provider_id: int, staff_id: int):
-    provider = _own_provider(provider_id)
-    staff = _own(providers.staff_of(provider, staff_id))
+@provider_page
+def provider_remove_staff(provider, staff):
     if not ActionForm().validate_on_submit():
         abort(400)
     name = provider.name
+    staff_page = url_for("marketplace.provider_staff", provider_id=provider.id)
     try:
         removed = providers.remove_staff(provider, staff, current_user)
         db.session.commit()
     except providers.ProviderError as error:
         db.session.rollback()
         flash(error.message, "info")
-        return redirect(url_for("marketplace.provider_staff", provider_id=provider_id))
+        return redirect(staff_page)
     if removed.id == current_user.id:
         # They can no longer see the provider's pages, so go back to the start.
         flash(f"You are no longer one of {name}'s staff.", "success")
         return redirect(url_for("marketplace.provider_start"))
     flash(f"{removed.name} can no longer manage {name}.", "success")
-    return redirect(url_for("marketplace.provider_staff", provider_id=provider_id))
-
-
-# --- Listings ----------------------------------------------------------------------------
-
-
-def _listing_details(form: ListingForm) -> providers.ListingDetails:
-    return providers.ListingDetails(
-        title=form.title.data or "",
-        description=form.description.data or "",
-        category=Category(form.category.data),
-        price_pence=form.price_pence,
-        duration_minutes=form.duration_minutes.data,
-        places_per_session=form.places.data,
-        at_home=form.where.data == "home",
-        venue_address=form.venue_address.data or "",
-        features=frozenset(form.features.data or ()),
-        direct_payments_allowed=form.direct_payments_allowed.data == "yes",
-        cancellation_notice_hours=form.cancellation_notice_hours.data,
-        members_discount_percent=form.members_discount_percent.data,
-    )
-
-
-def _fill_listing_form(form: ListingForm, listing) -> None:
-    details = providers.listing_details(listing)
-    form.title.data = details.title
-    form.description.data = details.description
-    form.category.data = details.category.value
-    form.price.data = f"{details.price_pence / 100:.2f}"
-    form.duration_minutes.data = details.duration_minutes
-    form.places.data = details.places_per_session
-    form.where.data = "home" if details.at_home else "venue"
-    form.venue_address.data = details.venue_address
-    form.features.data = sorted(details.features)
-    form.direct_payments_allowed.data = "yes" if details.direct_payments_allowed else "no"
-    form.cancellation_notice_hours.data = details.cancellation_notice_hours
-    form.members_discount_percent.data = details.members_discount_percent
-
-
-@bp.route("/provider/<int:provider_id>/listings/new", methods=["GET", "POST"])
-@login_required
-def provider_new_listing(provider_id: int):
-    provider = _own_provider(provider_id)
-    form = ListingForm()
-    if not form.is_submitted():
-        form.where.data = "venue"
-        form.direct_payments_allowed.data = "yes"
-        form.cancellation_notice_hours.data = 24
-        form.venue_address.data = provider.postal_address
-    if form.validate_on_submit():
-        try:
-            listing = providers.create_listing(provider, _listing_details(form), current_user)
-            db.session.commit()
-        except providers.ProviderError as error:
-            db.session.rollback()
-            show_error(form, error, "title")
-        else:
-            flash(
-                "The listing is saved as a draft. Add the days and times its sessions run, "
-                "then publish it.",
-                "success",
-            )
-            return redirect(_listing_url(listing, "provider_schedule"))
-    return render_template(
-        "marketplace/provider/listing_form.html", provider=provider, listing=None, form=form
-    )
-
-
-@bp.get("/provider/<int:provider_id>/listings/<int:listing_id>")
-@login_required
-def provider_listing(provider_id: int, listing_id: int):
-    provider = _own_provider(provider_id)
-    listing = _own(providers.listing_of(provider, listing_id))
-    now = clock.now()
-    weekly = weekly_schedule(listing)
-    rules = pricing_rules(listing)
-    return render_template(
-        "marketplace/provider/listing.html",
-        provider=provider,
-        listing=listing,
-        schedule_text=schedule.describe_schedule(weekly),
-        duration_text=schedule.describe_duration(listing.duration_minutes),
-        closures=[
-            (c, schedule.describe_closure(w))
-            for c, w in zip(listing.closures, weekly.closures, strict=True)
-        ],
-        discounts=[d.label for d in rules.discounts],
-        sessions=providers.upcoming_sessions(provider, now, listing=listing),
-        still_booked=providers.sessions_outside_schedule(listing, now),
-        action_form=ActionForm(),
-    )
-
-
-@bp.route("/provider/<int:provider_id>/listings/<int:listing_id>/edit", methods=["GET", "POST"])
-@login_required
-def provider_edit_listing(provider_id: int, listing_id: int):
-    provider = _own_provider(provider_id)
-    listing = _own(providers.listing_of(provider, listing_id))
-    form = ListingForm()
-    if not form.is_submitted():
-        _fill_listing_form(form, listing)
-    if form.validate_on_submit():
-        try:
-            providers.update_listing(listing, _listing_details(form), current_user)
-            db.session.commit()
-        except providers.ProviderError as error:
-            db.session.rollback()
-            show_error(form, error, "title")
-        else:
-            flash("The listing is saved.", "success")
-            return redirect(_listing_url(listing))
-    return render_template(
-        "marketplace/provider/listing_form.html", provider=provider, listing=listing, form=form
-    )
-
-
-def _listing_url(listing, page: str = "provider_listing") -> str:
-    """A page of one of the provider's listings."""
-    return url_for(f"marketplace.{page}", provider_id=listing.provider_id, listing_id=listing.id)
-
-
-#: What each status button does: (service function, message on success).
-STATUS_ACTIONS = {
-    "publish": (providers.publish_listing, "The listing is published."),
-    "draft": (providers.unpublish_listing, "The listing is back to draft and hidden."),
-    "archive": (providers.archive_listing, "The listing is archived and hidden."),
-}
-
-
-@bp.post("/provider/<int:provider_id>/listings/<int:listing_id>/status")
-@login_required
-def provider_listing_status(provider_id: int, listing_id: int):
-    provider = _own_provider(provider_id)
-    listing = _own(providers.listing_of(provider, listing_id))
-    action = STATUS_ACTIONS.get(request.form.get("action", ""))
-    if action is None or not ActionForm().validate_on_submit():
-        abort(400)
-    change, message = action
-    try:
-        result = change(listing, current_user)
-        db.session.commit()
-    except providers.ProviderError as error:
-        db.session.rollback()
-        flash(error.message, "info")
-    else:
-        if listing.status is ListingStatus.PUBLISHED:
-            message += f" {_count(len(result), 'session')} made for the next 8 weeks."
-        flash(message, "success")
-    return redirect(_listing_url(listing))
-
-
-# --- The weekly schedule, closures and off-peak prices ------------------------------------
-
-
-def _schedule_page(provider, listing, form):
-    return render_template(
-        "marketplace/provider/schedule.html",
-        provider=provider,
-        listing=listing,
-        schedule_text=schedule.describe_schedule(weekly_schedule(listing)),
-        form=form,
-        action_form=ActionForm(),
-        day_names=schedule.DAY_NAMES,
-    )
-
-
-@bp.route("/provider/<int:provider_id>/listings/<int:listing_id>/schedule", methods=["GET", "POST"])
-@login_required
-def provider_schedule(provider_id: int, listing_id: int):
-    provider = _own_provider(provider_id)
-    listing = _own(providers.listing_of(provider, listing_id))
-    form = ScheduleForm()
-    if form.validate_on_submit():
-        try:
-            change = providers.add_schedule_times(
-                listing,
-                [int(d) for d in form.days.data],
-                clock.parse_time(form.starts_at.data),
-                current_user,
-            )
-            db.session.commit()
-        except providers.ProviderError as error:
-            db.session.rollback()
-            show_error(form, error, "days")
-        else:
-            _schedule_message(change)
-            return redirect(_listing_url(listing, "provider_schedule"))
-    return _schedule_page(provider, listing, form)
-
-
-@bp.post("/provider/<int:provider_id>/listings/<int:listing_id>/schedule/<int:time_id>/remove")
-@login_required
-def provider_remove_time(provider_id: int, listing_id: int, time_id: int):
-    provider = _own_provider(provider_id)
-    listing = _own(providers.listing_of(provider, listing_id))
-    slot = _own(providers.schedule_time_of(listing, time_id))
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    change = providers.remove_schedule_time(slot, current_user)
-    db.session.commit()
-    _schedule_message(change)
-    if change.still_booked:
-        return redirect(_listing_url(listing))
-    return redirect(_listing_url(listing, "provider_schedule"))
-
-
-@bp.route("/provider/<int:provider_id>/listings/<int:listing_id>/closures", methods=["GET", "POST"])
-@login_required
-def provider_closures(provider_id: int, listing_id: int):
-    provider = _own_provider(provider_id)
-    listing = _own(providers.listing_of(provider, listing_id))
-    form = ClosureForm()
-    if form.validate_on_submit():
-        try:
-            change = providers.add_closure(
-                listing,
-                form.first_day.data,
-                form.last_day.data,
-                form.reason.data or "",
-                current_user,
-            )
-            db.session.commit()
-        except providers.ProviderError as error:
-            db.session.rollback()
-            show_error(form, error, "first_day")
-        else:
-            _schedule_message(change)
-            if change.still_booked:
-                return redirect(_listing_url(listing))
-            return redirect(_listing_url(listing, "provider_closures"))
-    weekly = weekly_schedule(listing)
-    return render_template(
-        "marketplace/provider/closures.html",
-        provider=provider,
-        listing=listing,
-        closures=[
-            (c, schedule.describe_closure(w))
-            for c, w in zip(listing.closures, weekly.closures, strict=True)
-        ],
-        form=form,
-        action_form=ActionForm(),
-    )
-
-
-@bp.post("/provider/<int:provider_id>/listings/<int:listing_id>/closures/<int:closure_id>/remove")
-@login_required
-def provider_remove_closure(provider_id: int, listing_id: int, closure_id: int):
-    provider = _own_provider(provider_id)
-    listing = _own(providers.listing_of(provider, listing_id))
-    closure = _own(providers.closure_of(listing, closure_id))
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    change = providers.remove_closure(closure, current_user)
-    db.session.commit()
-    _schedule_message(change)
-    return redirect(_listing_url(listing, "provider_closures"))
-
-
-@bp.route("/provider/<int:provider_id>/listings/<int:listing_id>/pricing", methods=["GET", "POST"])
-@login_required
-def provider_pricing(provider_id: int, listing_id: int):
-    provider = _own_provider(provider_id)
-    listing = _own(providers.listing_of(provider, listing_id))
-    form = ConcessionForm()
-    if not form.is_submitted():
-        form.members_only.data = True
-    if form.validate_on_submit():
-        try:
-            providers.add_concession(
-                listing,
-                [int(d) for d in form.days.data],
-                clock.parse_time(form.window_start.data),
-                clock.parse_time(form.window_end.data),
-                form.percent_off.data,
-                bool(form.members_only.data),
-                current_user,
-            )
-            db.session.commit()
-        except providers.ProviderError as error:
-            db.session.rollback()
-            show_error(form, error, "days")
-        else:
-            flash("The off-peak price is saved.", "success")
-            return redirect(_listing_url(listing, "provider_pricing"))
-    rules = pricing_rules(listing)
-    return render_template(
-        "marketplace/provider/pricing.html",
-        provider=provider,
-        listing=listing,
-        concessions=list(zip(listing.concessions, rules.windows, strict=True)),
-        members_discount=rules.members_discount,
-        form=form,
-        action_form=ActionForm(),
-    )
-
-
-@bp.post("/provider/<int:provider_id>/listings/<int:listing_id>/pricing/<int:concession_id>/remove")
-@login_required
-def provider_remove_concession(provider_id: int, listing_id: int, concession_id: int):
-    provider = _own_provider(provider_id)
-    listing = _own(providers.listing_of(provider, listing_id))
-    concession = _own(providers.concession_of(listing, concession_id))
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    providers.remove_concession(concession, current_user)
-    db.session.commit()
-    flash("The off-peak price is removed. Bookings already made keep their price.", "success")
-    return redirect(_listing_url(listing, "provider_pricing"))
-
-
-# --- Sessions ----------------------------------------------------------------------------
-
-
-def _session_page(provider, session):
-    now = clock.now()
-    return render_template(
-        "marketplace/provider/session.html",
-        provider=provider,
-        session=session,
-        listing=session.listing,
-        coming=providers.live_bookings(session),
-        others=[b for b in session.bookings if b.status.value != "confirmed"],
-        started=session.starts_at <= now,
-        can_cancel=session.cancelled_at is None and session.starts_at > now,
-        attendance_form=ActionForm(),
-    )
-
-
-@bp.get("/provider/<int:provider_id>/sessions/<int:session_id>")
-@login_required
-def provider_session(provider_id: int, session_id: int):
-    provider = _own_provider(provider_id)
-    session = _own(providers.session_of(provider, session_id))
-    return _session_page(provider, session)
-
-
-@bp.post(
-    "/provider/<int:provider_id>/sessions/<int:session_id>/bookings/<int:booking_id>/attendance"
-)
-@login_required
-def provider_attendance(provider_id: int, session_id: int, booking_id: int):
-    provider = _own_provider(provider_id)
-    session = _own(providers.session_of(provider, session_id))
-    booking = _own(providers.booking_of(provider, session, booking_id))
-    form = AttendanceForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        bookings.mark_attendance(booking, form.attended.data == "yes", current_user)
-        db.session.commit()
-    except bookings.BookingError as error:
-        db.session.rollback()
-        flash(error.message, "info")
-    else:
-        came = "came" if booking.attended else "did not come"
-        flash(f"{booking.member.name} ({booking.reference}) is marked as {came}.", "success")
-    return redirect(
-        url_for("marketplace.provider_session", provider_id=provider.id, session_id=session.id)
-    )
-
-
-@bp.route("/provider/<int:provider_id>/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
-@login_required
-def provider_cancel_session(provider_id: int, session_id: int):
-    provider = _own_provider(provider_id)
-    session = _own(providers.session_of(provider, session_id))
-    form = CancelSessionForm()
-    if form.validate_on_submit():
-        try:
-            cancelled = bookings.cancel_session(session, current_user, form.reason.data)
-            db.session.commit()
-        except bookings.BookingError as error:
-            db.session.rollback()
-            session = _own(providers.session_of(provider, session_id))
-            show_error(form, error, "reason")
-        else:
-            bookings.send_session_cancelled(session, cancelled)
-            flash(
-                "The session is cancelled. "
-                + (
-                    f"{_count(len(cancelled), 'booking')} refunded in full, and everyone "
-                    "booked has been emailed."
-                    if cancelled
-                    else "Nobody had booked it."
-                ),
-                "success",
-            )
-            return redirect(
-                url_for(
-                    "marketplace.provider_session", provider_id=provider.id, session_id=session.id
-                )
-            )
-    return render_template(
-        "marketplace/provider/cancel_session.html",
-        provider=provider,
-        session=session,
-        listing=session.listing,
-        coming=providers.live_bookings(session),
-        form=form,
-    )
+    return redirect(staff_page)
 
 
 # --- Bookings, money and reviews ---------------------------------------------------------
 
 
 @bp.get("/provider/<int:provider_id>/bookings")
-@login_required
-def provider_bookings(provider_id: int):
-    provider = _own_provider(provider_id)
+@provider_page
+def provider_bookings(provider):
     return render_template(
         "marketplace/provider/bookings.html",
         provider=provider,
@@ -659,9 +261,8 @@ def provider_bookings(provider_id: int):
 
 
 @bp.get("/provider/<int:provider_id>/bookings.csv")
-@login_required
-def provider_bookings_csv(provider_id: int):
-    provider = _own_provider(provider_id)
+@provider_page
+def provider_bookings_csv(provider):
     return Response(
         providers.bookings_csv(provider),
         mimetype="text/csv",
@@ -680,16 +281,14 @@ def _reviews_page(provider, form=None, review_id=None):
 
 
 @bp.get("/provider/<int:provider_id>/reviews")
-@login_required
-def provider_reviews(provider_id: int):
-    return _reviews_page(_own_provider(provider_id))
+@provider_page
+def provider_reviews(provider):
+    return _reviews_page(provider)
 
 
 @bp.post("/provider/<int:provider_id>/reviews/<int:review_id>/reply")
-@login_required
-def provider_reply(provider_id: int, review_id: int):
-    provider = _own_provider(provider_id)
-    review = _own(providers.review_of(provider, review_id))
+@provider_page
+def provider_reply(provider, review):
     form = ReplyForm()
     if form.validate_on_submit():
         try:
@@ -721,9 +320,9 @@ def secretary_providers():
 @bp.route("/secretary/providers/<int:provider_id>", methods=["GET", "POST"])
 @secretary_required
 def secretary_provider(provider_id: int):
-    provider = _own(db.session.get(Provider, provider_id))
+    provider = db.get_or_404(Provider, provider_id)
     form = ProviderDecisionForm()
-    if provider.status.value == "applied" and form.validate_on_submit():
+    if provider.is_waiting and form.validate_on_submit():
         try:
             if form.decision.data == "approve":
                 providers.approve_provider(provider, current_user)
@@ -735,7 +334,7 @@ def secretary_provider(provider_id: int):
             show_error(form, error, "decision")
         else:
             providers.send_decision(provider)
-            if provider.status.value == "approved":
+            if provider.is_approved:
                 flash(f"{provider.name} is approved. They have been emailed.", "success")
             else:
                 flash(f"{provider.name} was not accepted. They have been told why.", "success")

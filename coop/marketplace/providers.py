@@ -1,32 +1,28 @@
-"""Running a provider: registration and approval, staff, listings, schedules, sessions, money.
+"""Running a provider: registration and approval, staff, insurance, and its bookings and money.
 
-Every function takes the acting member and checks :func:`can_manage_provider` itself, so a
-view cannot forget; nothing here commits. Objects are always looked up through their
-provider (``listing_of``, ``session_of`` ...), so one provider can never reach another's.
+Every change takes the acting member and checks :func:`can_manage_provider` itself, so a
+view cannot forget; nothing here commits. A provider's listings, schedules and sessions are
+in :mod:`coop.marketplace.listings`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from coop import clock, email
 from coop.extensions import db
-from coop.marketplace import pricing, schedule
 from coop.marketplace.models import (
-    ACCESSIBILITY_FEATURES,
     Booking,
-    BookingStatus,
-    Category,
     Closure,
     Concession,
     Listing,
-    ListingStatus,
     Provider,
     ProviderKind,
     ProviderStaff,
@@ -34,13 +30,8 @@ from coop.marketplace.models import (
     Review,
     ScheduleTime,
     Session,
-    WaitlistEntry,
 )
-from coop.marketplace.service import (
-    MarketplaceError,
-    is_staff_of,
-    weekly_schedule,
-)
+from coop.marketplace.service import MarketplaceError, is_staff_of
 from coop.members import roles
 from coop.members.models import Member, MemberClass, MembershipStatus
 from coop.members.service import normalise_email
@@ -50,14 +41,8 @@ from coop.payments.models import LedgerAccount, LedgerEntry, LedgerTransaction, 
 from coop.postcodes import normalise_postcode
 from coop.spreadsheet import safe_cell
 
-#: How far ahead sessions are made, unless a caller says otherwise.
-SESSIONS_AHEAD = timedelta(weeks=8)
-
 #: Providers are warned this many days before their insurance runs out.
 INSURANCE_WARNING_DAYS = 30
-
-#: The longest notice a listing may ask for before a cancellation loses its refund (4 weeks).
-MAX_NOTICE_HOURS = 24 * 28
 
 #: The moves a provider may make with the secretary; anything else is refused.
 PROVIDER_MOVES: frozenset[tuple[ProviderStatus, ProviderStatus]] = frozenset(
@@ -65,17 +50,6 @@ PROVIDER_MOVES: frozenset[tuple[ProviderStatus, ProviderStatus]] = frozenset(
         (ProviderStatus.APPLIED, ProviderStatus.APPROVED),
         (ProviderStatus.APPLIED, ProviderStatus.REJECTED),
         (ProviderStatus.REJECTED, ProviderStatus.APPLIED),
-    }
-)
-
-#: The moves a listing may make; anything else is refused.
-LISTING_MOVES: frozenset[tuple[ListingStatus, ListingStatus]] = frozenset(
-    {
-        (ListingStatus.DRAFT, ListingStatus.PUBLISHED),
-        (ListingStatus.DRAFT, ListingStatus.ARCHIVED),
-        (ListingStatus.PUBLISHED, ListingStatus.DRAFT),
-        (ListingStatus.PUBLISHED, ListingStatus.ARCHIVED),
-        (ListingStatus.ARCHIVED, ListingStatus.DRAFT),
     }
 )
 
@@ -112,17 +86,14 @@ def can_view_provider(actor: Member | None, provider: Provider) -> bool:
     return can_manage_provider(actor, provider) or can_decide_providers(actor)
 
 
-def _require_staff(actor: Member, provider: Provider) -> None:
+def require_staff(actor: Member, provider: Provider) -> None:
+    """Refuse anyone but the provider's own staff; every change to a provider calls it."""
     if not can_manage_provider(actor, provider):
         raise ProviderError("Only the provider's own staff can do that.")
 
 
 def can_move_provider(from_status: ProviderStatus, to_status: ProviderStatus) -> bool:
     return (from_status, to_status) in PROVIDER_MOVES
-
-
-def can_move_listing(from_status: ListingStatus, to_status: ListingStatus) -> bool:
-    return (from_status, to_status) in LISTING_MOVES
 
 
 # --- Registering and approving providers -------------------------------------------------
@@ -212,7 +183,7 @@ def update_provider(
     A new expiry date makes its listings public again (if it is approved).
     """
     now = now or clock.now()
-    _require_staff(by, provider)
+    require_staff(by, provider)
     for name, value in _checked(details, clock.london_today(now)).items():
         setattr(provider, name, value)
     db.session.flush()
@@ -259,7 +230,7 @@ def reject_provider(
 def apply_again(provider: Provider, by: Member, now: datetime | None = None) -> Provider:
     """After a rejection, the provider puts things right and asks the secretary again."""
     now = now or clock.now()
-    _require_staff(by, provider)
+    require_staff(by, provider)
     _move_provider(provider, ProviderStatus.APPLIED)
     provider.applied_at = now
     db.session.flush()
@@ -320,7 +291,7 @@ def add_staff(
 ) -> ProviderStaff:
     """A provider's staff add another approved member (found by email) as staff."""
     now = now or clock.now()
-    _require_staff(by, provider)
+    require_staff(by, provider)
     member = db.session.scalar(select(Member).where(Member.email == normalise_email(email_address)))
     if member is None or member.status is not MembershipStatus.APPROVED:
         raise ProviderError(
@@ -352,7 +323,7 @@ def remove_staff(
     provider's row is locked before the staff are counted, so two staff removing each other
     at the same moment cannot leave it with none (SQLite's BEGIN IMMEDIATE does the same).
     """
-    _require_staff(by, provider)
+    require_staff(by, provider)
     db.session.scalar(select(Provider.id).where(Provider.id == provider.id).with_for_update())
     rows = list(
         db.session.scalars(
@@ -466,466 +437,6 @@ def forget_lapse_notice(provider: Provider) -> None:
     db.session.flush()
 
 
-# --- Listings ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ListingDetails:
-    """What a provider says about something it sells."""
-
-    title: str
-    description: str
-    category: Category
-    price_pence: int
-    duration_minutes: int
-    places_per_session: int
-    at_home: bool = False
-    venue_address: str = ""
-    features: frozenset[str] = frozenset()
-    direct_payments_allowed: bool = True
-    cancellation_notice_hours: int = 24
-    members_discount_percent: int | None = None
-
-
-FEATURE_NAMES = tuple(name for name, _label in ACCESSIBILITY_FEATURES)
-
-
-def _listing_values(details: ListingDetails) -> dict:
-    """The details as column values, or ProviderError naming the field that is wrong."""
-    if not details.title.strip():
-        raise ProviderError("Enter a title", "title")
-    if not details.description.strip():
-        raise ProviderError("Enter a description", "description")
-    if details.price_pence is None or details.price_pence < 0:
-        raise ProviderError("Enter the price of a place in pounds, like 8 or 7.50", "price")
-    if not 1 <= details.duration_minutes <= schedule.MAX_DURATION_MINUTES:
-        raise ProviderError(
-            "The session length must be between 1 minute and 24 hours", "duration_minutes"
-        )
-    if not 1 <= details.places_per_session <= 500:
-        raise ProviderError("Places in each session must be between 1 and 500", "places")
-    if not 0 <= details.cancellation_notice_hours <= MAX_NOTICE_HOURS:
-        raise ProviderError(
-            f"The notice must be between 0 and {MAX_NOTICE_HOURS} hours (4 weeks)",
-            "cancellation_notice_hours",
-        )
-    venue = (details.venue_address or "").strip()
-    if not details.at_home and not venue:
-        raise ProviderError("Enter the address where the sessions happen", "venue_address")
-    percent = details.members_discount_percent
-    rules = pricing.PricingRules(
-        members_discount=pricing.MembersDiscount(percent) if percent is not None else None
-    )
-    problems = pricing.validate_rules(rules)
-    if problems:
-        raise ProviderError(problems[0], "members_discount_percent")
-    unknown = set(details.features) - set(FEATURE_NAMES)
-    if unknown:
-        raise ProviderError("Choose accessibility features from the list", "features")
-    values = {
-        "title": details.title.strip(),
-        "description": details.description.strip(),
-        "category": details.category,
-        "price_pence": details.price_pence,
-        "duration_minutes": details.duration_minutes,
-        "places_per_session": details.places_per_session,
-        "at_home": details.at_home,
-        "venue_address": "" if details.at_home else venue,
-        "direct_payments_allowed": details.direct_payments_allowed,
-        "cancellation_notice_hours": details.cancellation_notice_hours,
-        "members_discount_percent": percent,
-    }
-    values.update({name: name in details.features for name in FEATURE_NAMES})
-    return values
-
-
-def create_listing(
-    provider: Provider, details: ListingDetails, by: Member, now: datetime | None = None
-) -> Listing:
-    """Add a draft listing; it is published separately once it has a schedule."""
-    now = now or clock.now()
-    _require_staff(by, provider)
-    listing = Listing(
-        provider=provider, status=ListingStatus.DRAFT, created_at=now, **_listing_values(details)
-    )
-    db.session.add(listing)
-    db.session.flush()
-    return listing
-
-
-def update_listing(
-    listing: Listing, details: ListingDetails, by: Member, now: datetime | None = None
-) -> Listing:
-    """Change a listing. Bookings already made keep the price and notice they were made with.
-
-    Sessions still to come take the new number of places, though never fewer than are taken.
-    """
-    now = now or clock.now()
-    _require_staff(by, listing.provider)
-    for name, value in _listing_values(details).items():
-        setattr(listing, name, value)
-    for session in _future_sessions(listing, now):
-        session.places = max(listing.places_per_session, session.booked + session.held, 1)
-    db.session.flush()
-    return listing
-
-
-def listing_details(listing: Listing) -> ListingDetails:
-    """A listing's current details, to fill in its form."""
-    return ListingDetails(
-        title=listing.title,
-        description=listing.description,
-        category=listing.category,
-        price_pence=listing.price_pence,
-        duration_minutes=listing.duration_minutes,
-        places_per_session=listing.places_per_session,
-        at_home=listing.at_home,
-        venue_address=listing.venue_address,
-        features=frozenset(name for name in FEATURE_NAMES if getattr(listing, name)),
-        direct_payments_allowed=listing.direct_payments_allowed,
-        cancellation_notice_hours=listing.cancellation_notice_hours,
-        members_discount_percent=listing.members_discount_percent,
-    )
-
-
-def _move_listing(listing: Listing, to_status: ListingStatus) -> None:
-    if not can_move_listing(listing.status, to_status):
-        raise ProviderError(
-            f"This listing is {listing.status.label.lower()}, so it cannot be made "
-            f"{to_status.label.lower()}."
-        )
-    listing.status = to_status
-
-
-def publish_listing(listing: Listing, by: Member, now: datetime | None = None) -> list[Session]:
-    """Publish a listing and make its sessions for the weeks ahead; returns the new sessions.
-
-    Only an approved, insured provider can publish, and only a listing with at least one
-    day and start time.
-    """
-    now = now or clock.now()
-    provider = listing.provider
-    _require_staff(by, provider)
-    if provider.status is not ProviderStatus.APPROVED:
-        raise ProviderError(
-            "You can publish listings once the secretary has approved your provider. "
-            "Until then you can prepare them as drafts."
-        )
-    today = clock.london_today(now)
-    if not provider.insured_on(today):
-        raise ProviderError(
-            "Your public liability insurance ran out on "
-            f"{clock.format_date(provider.insurance_expires_on)}. Give the new expiry "
-            "date in your provider details before publishing."
-        )
-    if not listing.schedule_times:
-        raise ProviderError(
-            "Add at least one day and start time to the weekly schedule before publishing."
-        )
-    _move_listing(listing, ListingStatus.PUBLISHED)
-    db.session.flush()
-    return generate_sessions(listing, now=now)
-
-
-def archive_listing(listing: Listing, by: Member, now: datetime | None = None) -> Listing:
-    """Take a listing off the marketplace for good; sessions already booked still happen."""
-    _require_staff(by, listing.provider)
-    _move_listing(listing, ListingStatus.ARCHIVED)
-    db.session.flush()
-    return listing
-
-
-def unpublish_listing(listing: Listing, by: Member, now: datetime | None = None) -> Listing:
-    """Put a listing back to draft (hidden) to change it; sessions already booked still happen."""
-    _require_staff(by, listing.provider)
-    _move_listing(listing, ListingStatus.DRAFT)
-    db.session.flush()
-    return listing
-
-
-# --- The weekly schedule, closures and pricing rules -------------------------------------
-
-
-@dataclass
-class ScheduleChange:
-    """What a change to the schedule or closures did to sessions still to come."""
-
-    added: list[Session] = field(default_factory=list)
-    #: Sessions no longer in the schedule that nobody had booked: deleted (or cancelled).
-    removed: int = 0
-    #: Sessions no longer in the schedule that people have booked: the provider must cancel
-    #: them from the session page, so everyone booked is refunded and told.
-    still_booked: list[Session] = field(default_factory=list)
-
-
-def _raise_problems(problems: list[str], field_name: str | None) -> None:
-    if problems:
-        raise ProviderError(" ".join(problems), field_name)
-
-
-def add_schedule_times(
-    listing: Listing, days: list[int], at: time, by: Member, now: datetime | None = None
-) -> ScheduleChange:
-    """Add a start time on some days of the week; sessions follow if the listing is published."""
-    now = now or clock.now()
-    _require_staff(by, listing.provider)
-    if not days:
-        raise ProviderError("Choose at least one day", "days")
-    new_slots = {(int(day), at.replace(second=0, microsecond=0)) for day in days}
-    existing = {(t.weekday, t.starts_at) for t in listing.schedule_times}
-    trial = schedule.WeeklySchedule(
-        slots=frozenset(existing | new_slots), duration_minutes=listing.duration_minutes
-    )
-    _raise_problems(schedule.validate_schedule(trial), "days")
-    if new_slots <= existing:
-        raise ProviderError(
-            "Sessions already start at that time on the days you chose", "starts_at"
-        )
-    for weekday, start in sorted(new_slots - existing):
-        listing.schedule_times.append(ScheduleTime(weekday=weekday, starts_at=start))
-    db.session.flush()
-    return _resync(listing, now)
-
-
-def remove_schedule_time(
-    schedule_time: ScheduleTime, by: Member, now: datetime | None = None
-) -> ScheduleChange:
-    """Stop a weekly start time; its future sessions go unless people have booked them."""
-    now = now or clock.now()
-    listing = schedule_time.listing
-    _require_staff(by, listing.provider)
-    listing.schedule_times.remove(schedule_time)
-    db.session.flush()
-    return _resync(listing, now)
-
-
-def add_closure(
-    listing: Listing,
-    first_day: date,
-    last_day: date | None,
-    reason: str,
-    by: Member,
-    now: datetime | None = None,
-) -> ScheduleChange:
-    """Close a listing for a day or a run of days; sessions on them go unless booked."""
-    now = now or clock.now()
-    _require_staff(by, listing.provider)
-    last_day = last_day or first_day
-    closure = schedule.Closure(first_day, last_day, (reason or "").strip() or None)
-    # The listing's own slots are checked elsewhere; here only the closure is in question.
-    trial = schedule.WeeklySchedule(
-        slots=frozenset({(0, time(0))}),
-        duration_minutes=listing.duration_minutes,
-        closures=(closure,),
-    )
-    _raise_problems(schedule.validate_schedule(trial), "last_day")
-    if last_day < clock.london_today(now):
-        raise ProviderError("The closure must end today or later", "last_day")
-    if len((reason or "").strip()) > 120:
-        raise ProviderError("The reason must be 120 characters or fewer", "reason")
-    listing.closures.append(
-        Closure(first_day=first_day, last_day=last_day, reason=(reason or "").strip())
-    )
-    db.session.flush()
-    return _resync(listing, now)
-
-
-def remove_closure(closure: Closure, by: Member, now: datetime | None = None) -> ScheduleChange:
-    """Reopen closed days; sessions are made for them again if the listing is published."""
-    now = now or clock.now()
-    listing = closure.listing
-    _require_staff(by, listing.provider)
-    listing.closures.remove(closure)
-    db.session.flush()
-    return _resync(listing, now)
-
-
-def add_concession(
-    listing: Listing,
-    days: list[int],
-    window_start: time,
-    window_end: time,
-    percent_off: int,
-    members_only: bool,
-    by: Member,
-) -> Concession:
-    """Add an off-peak price: a percentage off sessions starting in a weekly window."""
-    _require_staff(by, listing.provider)
-    window = pricing.ConcessionWindow(
-        days=frozenset(int(d) for d in days),
-        start=window_start,
-        end=window_end,
-        percent_off=percent_off,
-        members_only=members_only,
-    )
-    problems = pricing.validate_rules(pricing.PricingRules(windows=(window,)))
-    if problems:
-        # The form holds one window at a time, so its number is left out.
-        problem = problems[0].replace("Off-peak price 1: ", "", 1)
-        field_name = (
-            "days" if "day" in problem else "percent_off" if "discount" in problem else "window_end"
-        )
-        raise ProviderError(problem[0].upper() + problem[1:], field_name)
-    concession = Concession(
-        days="".join(str(d) for d in sorted(window.days)),
-        window_start=window_start,
-        window_end=window_end,
-        percent_off=percent_off,
-        members_only=members_only,
-    )
-    listing.concessions.append(concession)
-    db.session.flush()
-    return concession
-
-
-def remove_concession(concession: Concession, by: Member) -> None:
-    """Stop an off-peak price; bookings already made keep what they paid."""
-    listing = concession.listing
-    _require_staff(by, listing.provider)
-    listing.concessions.remove(concession)
-    db.session.flush()
-
-
-# --- Sessions ----------------------------------------------------------------------------
-
-
-def _future_sessions(listing: Listing, now: datetime) -> list[Session]:
-    return list(
-        db.session.scalars(
-            select(Session)
-            .where(
-                Session.listing_id == listing.id,
-                Session.starts_at > now,
-                Session.cancelled_at.is_(None),
-            )
-            .order_by(Session.starts_at)
-        )
-    )
-
-
-def generate_sessions(
-    listing: Listing, through: date | None = None, now: datetime | None = None
-) -> list[Session]:
-    """Make the listing's bookable sessions from today to ``through`` (8 weeks by default).
-
-    Sessions already there are kept as they are (the UNIQUE start lets a second run at the
-    same moment lose quietly), and starts already past are skipped. Returns the new ones.
-    """
-    now = now or clock.now()
-    today = clock.london_today(now)
-    through = through or today + SESSIONS_AHEAD
-    if through < today or not listing.schedule_times:
-        return []
-    weekly = weekly_schedule(listing)
-    wanted = [
-        (start, end)
-        for start, end in schedule.sessions_between(weekly, today, through)
-        if start > now
-    ]
-    if not wanted:
-        return []
-    existing = set(
-        db.session.scalars(
-            select(Session.starts_at).where(
-                Session.listing_id == listing.id,
-                Session.starts_at >= wanted[0][0],
-                Session.starts_at <= wanted[-1][0],
-            )
-        )
-    )
-    made = []
-    for start, end in wanted:
-        if start in existing:
-            continue
-        try:
-            with db.session.begin_nested():
-                session = Session(
-                    listing_id=listing.id,
-                    starts_at=start,
-                    ends_at=end,
-                    places=listing.places_per_session,
-                    booked=0,
-                    held=0,
-                )
-                db.session.add(session)
-        except IntegrityError:
-            continue
-        made.append(session)
-    return made
-
-
-def _outside_schedule(listing: Listing, future: list[Session], today: date) -> list[Session]:
-    """Those of the sessions still to come that the schedule and closures no longer have."""
-    if not future:
-        return []
-    weekly = weekly_schedule(listing)
-    last = future[-1].starts_at.astimezone(clock.LONDON).date()
-    wanted = (
-        {start for start, _end in schedule.sessions_between(weekly, today, last)}
-        if weekly.slots
-        else set()
-    )
-    return [session for session in future if session.starts_at not in wanted]
-
-
-def sessions_outside_schedule(listing: Listing, now: datetime | None = None) -> list[Session]:
-    """Booked sessions still to come on days the listing is closed or no longer runs.
-
-    They are left for the provider to cancel from the session page, which refunds and tells
-    everyone booked.
-    """
-    now = now or clock.now()
-    future = _future_sessions(listing, now)
-    return [
-        session
-        for session in _outside_schedule(listing, future, clock.london_today(now))
-        if session.booked or session.held
-    ]
-
-
-def _resync(listing: Listing, now: datetime) -> ScheduleChange:
-    """Bring sessions still to come into line with the schedule and closures.
-
-    Sessions the schedule no longer has are deleted if nobody ever booked or waited for them,
-    cancelled if only cancelled bookings remain, and left for the provider to cancel (which
-    refunds and tells everyone) if places are taken. Published listings then get any new
-    sessions.
-    """
-    change = ScheduleChange()
-    future = _future_sessions(listing, now)
-    for session in _outside_schedule(listing, future, clock.london_today(now)):
-        if session.booked or session.held:
-            change.still_booked.append(session)
-            continue
-        has_history = db.session.scalar(
-            select(
-                or_(
-                    exists().where(Booking.session_id == session.id),
-                    exists().where(WaitlistEntry.session_id == session.id),
-                )
-            )
-        )
-        if has_history:
-            session.cancelled_at = now
-            session.cancel_reason = "This session no longer runs."
-        else:
-            db.session.delete(session)
-        change.removed += 1
-    db.session.flush()
-    if listing.status is ListingStatus.PUBLISHED:
-        change.added = generate_sessions(listing, now=now)
-    return change
-
-
-def top_up_sessions(now: datetime | None = None) -> int:
-    """Make sessions for every published listing for the weeks ahead; returns how many."""
-    now = now or clock.now()
-    listings = db.session.scalars(
-        select(Listing).where(Listing.status == ListingStatus.PUBLISHED).order_by(Listing.id)
-    ).all()
-    return sum(len(generate_sessions(listing, now=now)) for listing in listings)
-
-
 # --- Finding a provider's own things (anything else is None, so a 404) --------------------
 
 
@@ -938,111 +449,49 @@ def provider_for(actor: Member, provider_id: int) -> Provider | None:
     )
 
 
-def staff_of(provider: Provider, staff_id: int) -> ProviderStaff | None:
-    """One of the provider's staff accounts, by its id (another provider's is None)."""
-    return db.session.scalar(
-        select(ProviderStaff).where(
-            ProviderStaff.id == staff_id, ProviderStaff.provider_id == provider.id
-        )
-    )
+#: The way from each kind of thing a provider owns to the column naming its provider: the
+#: relationships joined on the way, then that column. Nothing else loads as a provider's own.
+OWNER_PATHS: dict[type, tuple[tuple[Any, ...], Any]] = {
+    ProviderStaff: ((), ProviderStaff.provider_id),
+    Listing: ((), Listing.provider_id),
+    ScheduleTime: ((ScheduleTime.listing,), Listing.provider_id),
+    Closure: ((Closure.listing,), Listing.provider_id),
+    Concession: ((Concession.listing,), Listing.provider_id),
+    Session: ((Session.listing,), Listing.provider_id),
+    Booking: ((Booking.session, Session.listing), Listing.provider_id),
+    Review: ((Review.listing,), Listing.provider_id),
+}
+
+#: The column by which a thing belongs to a listing or a session it is loaded ``within``.
+_WITHIN_KEYS = {Listing: "listing_id", Session: "session_id"}
+
+Owned = TypeVar("Owned")
 
 
-def listing_of(provider: Provider, listing_id: int) -> Listing | None:
-    return db.session.scalar(
-        select(Listing).where(Listing.id == listing_id, Listing.provider_id == provider.id)
-    )
-
-
-def session_of(provider: Provider, session_id: int) -> Session | None:
-    return db.session.scalar(
-        select(Session)
-        .join(Listing)
-        .where(Session.id == session_id, Listing.provider_id == provider.id)
-    )
-
-
-def booking_of(provider: Provider, session: Session, booking_id: int) -> Booking | None:
-    """A booking in one of the provider's sessions (the session already checked as theirs)."""
-    return db.session.scalar(
-        select(Booking)
-        .join(Session)
-        .join(Listing)
-        .where(
-            Booking.id == booking_id,
-            Booking.session_id == session.id,
-            Listing.provider_id == provider.id,
-        )
-    )
-
-
-def review_of(provider: Provider, review_id: int) -> Review | None:
-    return db.session.scalar(
-        select(Review)
-        .join(Listing, Review.listing_id == Listing.id)
-        .where(Review.id == review_id, Listing.provider_id == provider.id)
-    )
-
-
-def schedule_time_of(listing: Listing, time_id: int) -> ScheduleTime | None:
-    return db.session.scalar(
-        select(ScheduleTime).where(
-            ScheduleTime.id == time_id, ScheduleTime.listing_id == listing.id
-        )
-    )
-
-
-def closure_of(listing: Listing, closure_id: int) -> Closure | None:
-    return db.session.scalar(
-        select(Closure).where(Closure.id == closure_id, Closure.listing_id == listing.id)
-    )
-
-
-def concession_of(listing: Listing, concession_id: int) -> Concession | None:
-    return db.session.scalar(
-        select(Concession).where(
-            Concession.id == concession_id, Concession.listing_id == listing.id
-        )
-    )
-
-
-def upcoming_sessions(
+def load_owned(
+    model: type[Owned],
+    object_id: int,
     provider: Provider,
-    now: datetime | None = None,
-    listing: Listing | None = None,
-    limit: int | None = None,
-) -> list[Session]:
-    """The provider's sessions that have not yet ended, soonest first (cancelled ones too)."""
-    now = now or clock.now()
-    query = (
-        select(Session)
-        .join(Listing)
-        .where(Listing.provider_id == provider.id, Session.ends_at > now)
-        .order_by(Session.starts_at, Session.id)
-    )
-    if listing is not None:
-        query = query.where(Session.listing_id == listing.id)
-    if limit is not None:
-        query = query.limit(limit)
-    return list(db.session.scalars(query))
+    within: Listing | Session | None = None,
+) -> Owned | None:
+    """One of the provider's own things by its id: None for another provider's, or no such thing.
+
+    Every lookup of a provider's staff account, listing, schedule time, closure, off-peak
+    price, session, booking or review goes through here, scoped by a join to the provider, so
+    one provider can never reach another's whatever the id. ``within`` narrows it further to
+    the things of one listing or session (a closure of this listing, a booking in this session).
+    """
+    joins, provider_column = OWNER_PATHS[model]
+    query = select(model)
+    for relationship in joins:
+        query = query.join(relationship)
+    query = query.where(model.id == object_id, provider_column == provider.id)
+    if within is not None:
+        query = query.where(getattr(model, _WITHIN_KEYS[type(within)]) == within.id)
+    return db.session.scalar(query)
 
 
-def recent_sessions(provider: Provider, now: datetime | None = None, limit: int = 20):
-    """The provider's sessions that have started, latest first: where attendance is marked."""
-    now = now or clock.now()
-    return list(
-        db.session.scalars(
-            select(Session)
-            .join(Listing)
-            .where(
-                Listing.provider_id == provider.id,
-                Session.starts_at <= now,
-                Session.cancelled_at.is_(None),
-                Session.booked > 0,
-            )
-            .order_by(Session.starts_at.desc(), Session.id)
-            .limit(limit)
-        )
-    )
+# --- Bookings and reviews ----------------------------------------------------------------
 
 
 def bookings_for(provider: Provider) -> list[Booking]:
@@ -1068,11 +517,6 @@ def reviews_for(provider: Provider) -> list[Review]:
             .order_by(Review.created_at.desc(), Review.id.desc())
         )
     )
-
-
-def live_bookings(session: Session) -> list[Booking]:
-    """Who is coming to a session: its confirmed bookings, in the order made."""
-    return [b for b in session.bookings if b.status is BookingStatus.CONFIRMED]
 
 
 # --- Money -------------------------------------------------------------------------------
@@ -1179,21 +623,3 @@ def bookings_csv(provider: Provider) -> str:
         ]
         writer.writerow([safe_cell(value) for value in row])
     return out.getvalue()
-
-
-def listing_counts(provider: Provider, now: datetime | None = None) -> dict[int, int]:
-    """How many sessions still to come each of the provider's listings has."""
-    now = now or clock.now()
-    rows = db.session.execute(
-        select(Session.listing_id, func.count(Session.id))
-        .join(Listing)
-        .where(
-            and_(
-                Listing.provider_id == provider.id,
-                Session.starts_at > now,
-                Session.cancelled_at.is_(None),
-            )
-        )
-        .group_by(Session.listing_id)
-    ).all()
-    return {listing_id: count for listing_id, count in rows}

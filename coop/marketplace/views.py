@@ -1,5 +1,6 @@
 """The marketplace blueprint: finding services and listings (search_views), booking them
-(booking_views) and providers running them (provider_views) add their routes to it."""
+(booking_views) and providers running them (provider_views, listing_views) add their routes
+to it."""
 
 from flask import Blueprint
 

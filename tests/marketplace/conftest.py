@@ -155,3 +155,72 @@ def fund(db, make_member):
         return transaction
 
     return pay_in
+
+
+@pytest.fixture
+def gym_staff(make_member):
+    """Gita Gym, the one staff account of the Riverside Gym."""
+    return make_member("provider", email="gym@example.org", name="Gita Gym")
+
+
+@pytest.fixture
+def gym(make_provider, gym_staff):
+    """The Riverside Gym: an approved, insured provider run by Gita."""
+    return make_provider(gym_staff, name="Riverside Gym", email="hello@riverside.example")
+
+
+@pytest.fixture
+def holder(db, make_member, fund):
+    """Asha Holder, a budget holder with £100 in her budget."""
+    member = make_member("budget_holder", email="asha@example.org", name="Asha Holder")
+    fund(member, 10000)
+    return db.session.merge(member)
+
+
+@pytest.fixture
+def one_of_each(db, make_listing, make_session, holder):
+    """`one_of_each(provider)`: one of every kind of thing a provider owns, by model.
+
+    A staff account; a listing with a schedule time, a closure and an off-peak price; a
+    session a fortnight ahead; Asha's booking in it, marked as attended; and her review.
+    """
+    from coop.marketplace import bookings
+    from coop.marketplace.models import Booking, Closure, ProviderStaff, Review
+
+    def make(provider):
+        listing = make_listing(provider, price_pence=0, off_peak=True)
+        in_a_month = date.today() + timedelta(days=30)
+        listing.closures.append(Closure(first_day=in_a_month, last_day=in_a_month, reason=""))
+        session = make_session(listing, starts_at=_a_fortnight_ahead())
+        booking = bookings.book(holder, session)
+        booking.attended = True
+        review = bookings.review(booking, holder, 4, "Friendly")
+        db.session.commit()
+        return {
+            ProviderStaff: provider.staff[0],
+            Listing: listing,
+            ScheduleTime: listing.schedule_times[0],
+            Closure: listing.closures[0],
+            Concession: listing.concessions[0],
+            Session: session,
+            Booking: booking,
+            Review: review,
+        }
+
+    return make
+
+
+@pytest.fixture
+def booked(db, gym, make_listing, make_session, holder):
+    """A gym session a fortnight ahead that Asha has booked 2 places in (£16)."""
+    from coop.marketplace import bookings
+
+    listing = make_listing(gym, title="Gym session", price_pence=800)
+    session = make_session(listing, starts_at=_a_fortnight_ahead())
+    booking = bookings.book(holder, session, places=2)
+    db.session.commit()
+    return session, booking
+
+
+def _a_fortnight_ahead() -> datetime:
+    return (datetime.now(UTC) + timedelta(days=14)).replace(minute=0, second=0, microsecond=0)

@@ -1,16 +1,10 @@
 """A provider whose insurance runs out is hidden, told once by the daily job, and warned."""
 
-import html
-import re
 from datetime import date, timedelta
 
 from coop import clock
 from coop.marketplace.models import Provider
-
-
-def text(response) -> str:
-    words = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return re.sub(r"\s+", " ", html.unescape(words))
+from tests.pages import text
 
 
 def test_the_daily_check_tells_each_lapsed_provider_once(

@@ -1,23 +1,22 @@
-"""The provider's pages and the secretary's approvals, as the people using them see them."""
+"""A provider's own pages (registering, details, staff, the dashboard, bookings, money and
+reviews) and the secretary's approvals, as the people using them see them; and that one
+provider can never reach another's things through any page."""
 
 import csv
 import html
 import io
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from coop import clock
 from coop.marketplace import bookings
 from coop.marketplace.models import (
     Booking,
-    BookingStatus,
     Closure,
     Concession,
     Listing,
-    ListingStatus,
     Provider,
     ProviderStaff,
     ProviderStatus,
@@ -25,29 +24,11 @@ from coop.marketplace.models import (
     ScheduleTime,
     Session,
 )
-from coop.marketplace.schedule import MONDAY
-from coop.payments import ledger
-from tests.pages import error_summary
+from tests.marketplace.provider_pages import LISTING_FORM, as_, base, count
+from tests.pages import error_summary, page, text
 
 #: A session start a fortnight ahead, on the hour.
 FUTURE = (datetime.now(UTC) + timedelta(days=14)).replace(minute=0, second=0, microsecond=0)
-
-
-def page(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def text(response) -> str:
-    """The page's words, tags removed and spaces squeezed, for asserting sentences."""
-    words = re.sub(r"<[^>]+>", " ", page(response))
-    return re.sub(r"\s+", " ", html.unescape(words))
-
-
-def count(db, model, **where) -> int:
-    query = select(func.count()).select_from(model)
-    for name, value in where.items():
-        query = query.where(getattr(model, name) == value)
-    return db.session.scalar(query)
 
 
 PROVIDER_FORM = {
@@ -66,31 +47,6 @@ PROVIDER_FORM = {
     "dbs_checked_on": ["", "", ""],
 }
 
-LISTING_FORM = {
-    "title": "Off-peak gym",
-    "description": "Use of the gym and its equipment.",
-    "category": "gym_fitness",
-    "price": "8",
-    "duration_minutes": "60",
-    "places": "10",
-    "where": "venue",
-    "venue_address": "2 River Lane, Derby DE1 3AA",
-    "features": ["step_free", "hearing_loop"],
-    "direct_payments_allowed": "yes",
-    "cancellation_notice_hours": "24",
-    "members_discount_percent": "",
-}
-
-
-@pytest.fixture
-def gym_staff(make_member):
-    return make_member("provider", email="gym@example.org", name="Gita Gym")
-
-
-@pytest.fixture
-def gym(make_provider, gym_staff):
-    return make_provider(gym_staff, name="Riverside Gym", email="hello@riverside.example")
-
 
 @pytest.fixture
 def rival(make_member, make_provider, make_listing, make_session):
@@ -100,24 +56,6 @@ def rival(make_member, make_provider, make_listing, make_session):
     listing = make_listing(provider, title="Rival spin class")
     session = make_session(listing, starts_at=FUTURE)
     return provider, listing, session
-
-
-def as_(client, member):
-    """Sign this client in as the member."""
-    client.post("/logout")
-    response = client.post("/login", data={"email": member.email, "password": _password()})
-    assert response.status_code == 302, page(response)
-    return client
-
-
-def _password():
-    from tests.conftest import PASSWORD
-
-    return PASSWORD
-
-
-def base(provider) -> str:
-    return f"/marketplace/provider/{provider.id}"
 
 
 # --- Registering and the secretary's decision ----------------------------------------------
@@ -346,270 +284,6 @@ def test_removing_staff_needs_the_pages_csrf_token(app, client, db, gym, gym_sta
     assert count(db, ProviderStaff, provider_id=gym.id) == 1
 
 
-# --- Listings, schedule, closures and pricing through the pages ---------------------------
-
-
-def test_a_listing_is_made_scheduled_priced_and_published(client, db, gym, gym_staff):
-    as_(client, gym_staff)
-    response = client.post(f"{base(gym)}/listings/new", data=LISTING_FORM | {"price": "7.50"})
-    assert response.status_code == 302
-    listing = db.session.scalars(select(Listing)).one()
-    assert (listing.price_pence, listing.status) == (750, ListingStatus.DRAFT)
-    assert listing.step_free and listing.hearing_loop and not listing.bsl
-    assert response.location.endswith(f"/listings/{listing.id}/schedule")
-
-    listing_url = f"{base(gym)}/listings/{listing.id}"
-    # Publishing with no schedule is refused, with a reason.
-    response = client.post(f"{listing_url}/status", data={"action": "publish"})
-    words = text(client.get(response.location))
-    assert "Add at least one day and start time" in words
-    assert listing.status is ListingStatus.DRAFT
-
-    body = page(client.post(f"{listing_url}/schedule", data={"starts_at": "25:00"}))
-    summary = error_summary(body)
-    assert ("days", "Choose at least one day") in summary
-    assert ("starts_at", "Enter the start time as a 24-hour time, like 10:00 or 17:30") in summary
-    response = client.post(
-        f"{listing_url}/schedule", data={"days": ["0", "2"], "starts_at": "10:00"}
-    )
-    assert response.status_code == 302
-    assert "Mondays and Wednesdays at 10:00" in text(client.get(response.location))
-
-    response = client.post(f"{listing_url}/status", data={"action": "publish"})
-    assert "The listing is published" in text(client.get(response.location))
-    db.session.refresh(listing)
-    assert listing.status is ListingStatus.PUBLISHED
-    sessions = db.session.scalars(select(Session).where(Session.listing_id == listing.id)).all()
-    assert 16 <= len(sessions) <= 17
-    assert {s.starts_at.astimezone(clock.LONDON).time() for s in sessions} == {time(10, 0)}
-
-    # Off-peak price: mistakes are explained, then the rule is shown in words.
-    body = page(
-        client.post(
-            f"{listing_url}/pricing",
-            data={
-                "days": ["0"],
-                "window_start": "15:00",
-                "window_end": "10:00",
-                "percent_off": "50",
-            },
-        )
-    )
-    assert ("window_end", "The cheaper price must end after it starts") in error_summary(body)
-    assert 'value="15:00"' in body
-    client.post(
-        f"{listing_url}/pricing",
-        data={
-            "days": ["0", "1", "2", "3", "4"],
-            "window_start": "10:00",
-            "window_end": "15:00",
-            "percent_off": "50",
-            "members_only": "y",
-        },
-    )
-    assert count(db, Concession) == 1
-    words = text(client.get(listing_url))
-    assert "Half price off-peak for co-op members, weekdays 10:00 to 15:00" in words
-
-    # Back to draft, and archived.
-    client.post(f"{listing_url}/status", data={"action": "archive"})
-    db.session.refresh(listing)
-    assert listing.status is ListingStatus.ARCHIVED
-
-
-@pytest.mark.parametrize(
-    "field, value, message",
-    [
-        ("title", "", "Enter a title"),
-        ("price", "", "Enter the price of one place, or 0 if it is free"),
-        ("price", "eight", "Enter the price in pounds, like 8 or 7.50"),
-        ("price", "-5", "Enter the price in pounds"),
-        ("duration_minutes", "0", "Length of a session in minutes must be between 1 and 1,440"),
-        ("places", "lots", "Places in each session must be a whole number"),
-        ("venue_address", "", "Enter the address where the sessions happen"),
-        ("members_discount_percent", "150", "must be between 1 and 100"),
-        ("category", "", "Choose the type of service"),
-    ],
-)
-def test_listing_mistakes_are_explained_and_what_was_typed_is_kept(
-    client, db, gym, gym_staff, field, value, message
-):
-    as_(client, gym_staff)
-    response = client.post(f"{base(gym)}/listings/new", data=LISTING_FORM | {field: value})
-    body = page(response)
-    assert response.status_code == 200
-    assert any(message in m for _t, m in error_summary(body)), error_summary(body)
-    for kept in ("title", "venue_address"):
-        if kept != field:
-            assert f'value="{html.escape(LISTING_FORM[kept])}"' in body
-    assert count(db, Listing) == 0
-
-
-def test_a_free_at_home_listing(client, db, gym, gym_staff):
-    as_(client, gym_staff)
-    data = LISTING_FORM | {"price": "0", "where": "home", "venue_address": ""}
-    assert client.post(f"{base(gym)}/listings/new", data=data).status_code == 302
-    listing = db.session.scalars(select(Listing)).one()
-    assert listing.price_pence == 0 and listing.at_home
-    words = text(client.get(f"{base(gym)}/listings/{listing.id}"))
-    assert "Free" in words and "At the person's home" in words
-
-
-def test_a_waiting_provider_prepares_drafts_but_cannot_publish(
-    client, db, make_provider, make_listing, gym_staff
-):
-    waiting = make_provider(gym_staff, status="applied")
-    draft = make_listing(waiting, status="draft")
-    as_(client, gym_staff)
-    response = client.post(
-        f"{base(waiting)}/listings/{draft.id}/status", data={"action": "publish"}
-    )
-    assert "once the secretary has approved your provider" in text(client.get(response.location))
-    db.session.refresh(draft)
-    assert draft.status is ListingStatus.DRAFT and count(db, Session) == 0
-
-
-def test_editing_a_listing_keeps_its_values(client, db, gym, gym_staff, make_listing):
-    listing = make_listing(gym, price_pence=1250, members_discount_percent=10)
-    as_(client, gym_staff)
-    form = page(client.get(f"{base(gym)}/listings/{listing.id}/edit"))
-    assert 'value="12.50"' in form and 'value="10"' in form
-    response = client.post(
-        f"{base(gym)}/listings/{listing.id}/edit", data=LISTING_FORM | {"title": "Gym, renamed"}
-    )
-    assert response.status_code == 302
-    db.session.refresh(listing)
-    assert listing.title == "Gym, renamed" and listing.price_pence == 800
-
-
-@pytest.fixture
-def holder(make_member, fund, db):
-    member = make_member("budget_holder", email="asha@example.org", name="Asha Holder")
-    fund(member, 10000)
-    return db.session.merge(member)
-
-
-def _monday_sessions(db, listing):
-    return db.session.scalars(
-        select(Session).where(Session.listing_id == listing.id).order_by(Session.starts_at)
-    ).all()
-
-
-def test_a_closure_removes_free_sessions_and_lists_booked_ones_to_cancel(
-    client, db, gym, gym_staff, make_listing, holder
-):
-    from coop.marketplace import providers
-
-    listing = make_listing(gym, schedule=((MONDAY, time(10, 0)),))
-    providers.generate_sessions(listing)
-    db.session.commit()
-    first, second = _monday_sessions(db, listing)[1:3]
-    bookings.book(holder, second)
-    db.session.commit()
-
-    as_(client, gym_staff)
-    day1 = first.starts_at.astimezone(clock.LONDON).date()
-    day2 = second.starts_at.astimezone(clock.LONDON).date()
-    url = f"{base(gym)}/listings/{listing.id}/closures"
-    body = page(client.post(url, data={"first_day": ["1", "1", "2020"], "reason": "Oops"}))
-    assert any("end today or later" in m for _t, m in error_summary(body))
-    response = client.post(
-        url,
-        data={
-            "first_day": [str(day1.day), str(day1.month), str(day1.year)],
-            "last_day": [str(day2.day), str(day2.month), str(day2.year)],
-            "reason": "Refurbishment",
-        },
-    )
-    assert response.location.endswith(f"/listings/{listing.id}")
-    words = text(client.get(response.location))
-    assert "1 session that nobody had booked removed" in words
-    assert "1 session on those days already has bookings" in words
-    assert "Cancel the session on" in words
-    assert db.session.get(Session, first.id) is None
-    assert db.session.get(Session, second.id).cancelled_at is None
-    assert count(db, Closure) == 1
-    assert "Refurbishment" in text(client.get(url))
-
-
-# --- Sessions: who is coming, attendance, cancelling --------------------------------------
-
-
-@pytest.fixture
-def booked(db, gym, make_listing, make_session, holder):
-    """A gym session a fortnight ahead that Asha has booked 2 places in (£16)."""
-    listing = make_listing(gym, title="Gym session", price_pence=800)
-    session = make_session(listing, starts_at=FUTURE)
-    booking = bookings.book(holder, session, places=2)
-    db.session.commit()
-    return session, booking
-
-
-def test_the_session_page_shows_who_is_coming_and_cancelling_refunds_everyone(
-    client, db, gym, gym_staff, booked, holder, mailbox
-):
-    session, booking = booked
-    as_(client, gym_staff)
-    url = f"{base(gym)}/sessions/{session.id}"
-    words = text(client.get(url))
-    assert "Asha Holder 2 " + booking.reference in words
-    assert "You can mark who came once the session has started" in words
-    assert "Places booked 2 of 10" in words
-
-    words = text(client.get(f"{url}/cancel"))
-    assert "1 booking will be cancelled and refunded in full" in words
-    body = page(client.post(f"{url}/cancel", data={"reason": ""}))
-    assert any("Say why the session is cancelled" in m for _t, m in error_summary(body))
-    assert ledger.budget_balance(holder) == 8400
-
-    response = client.post(f"{url}/cancel", data={"reason": "The instructor is ill"})
-    assert response.status_code == 302
-    assert "1 booking refunded in full" in text(client.get(response.location))
-    db.session.refresh(booking)
-    assert booking.status is BookingStatus.CANCELLED_BY_PROVIDER
-    assert ledger.budget_balance(holder) == 10000
-    message = mailbox.to("asha@example.org")[0]
-    assert "The instructor is ill" in mailbox.body(message)
-    # Cancelling again is not offered, and is refused.
-    assert "Cancel this session" not in text(client.get(url))
-    assert "This session is already cancelled" in text(client.get(f"{url}/cancel"))
-    words = text(client.post(f"{url}/cancel", data={"reason": "Again"}))
-    assert "This session is already cancelled" in words
-    assert len(mailbox.to("asha@example.org")) == 1
-
-
-def test_attendance_is_marked_once_the_session_has_started(
-    client, db, gym, gym_staff, make_listing, make_session, holder
-):
-    listing = make_listing(gym, price_pence=0)
-    started = datetime.now(UTC) - timedelta(minutes=30)
-    session = make_session(listing, starts_at=started)
-    booking = bookings.book(holder, session, now=started - timedelta(days=1))
-    db.session.commit()
-
-    as_(client, gym_staff)
-    url = f"{base(gym)}/sessions/{session.id}"
-    assert "Not marked" in text(client.get(url))
-    response = client.post(f"{url}/bookings/{booking.id}/attendance", data={"attended": "yes"})
-    words = text(client.get(response.location))
-    assert f"Asha Holder ({booking.reference}) is marked as came" in words
-    db.session.refresh(booking)
-    assert booking.attended is True
-    client.post(f"{url}/bookings/{booking.id}/attendance", data={"attended": "no"})
-    db.session.refresh(booking)
-    assert booking.attended is False
-
-
-def test_attendance_cannot_be_marked_before_the_start(client, db, gym, gym_staff, booked):
-    session, booking = booked
-    as_(client, gym_staff)
-    url = f"{base(gym)}/sessions/{session.id}/bookings/{booking.id}/attendance"
-    response = client.post(url, data={"attended": "yes"})
-    assert "once the session has started" in text(client.get(response.location))
-    db.session.refresh(booking)
-    assert booking.attended is None
-
-
 # --- The dashboard, bookings, money and reviews ------------------------------------------
 
 
@@ -669,15 +343,10 @@ def test_staff_reply_to_reviews(client, db, gym, gym_staff, make_listing, make_s
 # --- One provider can never reach another's things ----------------------------------------
 
 
-def test_another_providers_pages_and_objects_are_not_found(
-    client, db, gym, gym_staff, make_listing, make_session, rival, holder
-):
-    rival_provider, rival_listing, rival_session = rival
+def test_another_providers_pages_are_not_found(client, db, gym, gym_staff, rival, holder):
+    rival_provider, _listing, rival_session = rival
     rival_booking = bookings.book(holder, rival_session)
     db.session.commit()
-    mine = make_listing(gym)
-    my_session = make_session(mine, starts_at=FUTURE)
-    before = (count(db, Listing), count(db, ScheduleTime), count(db, Booking))
     as_(client, gym_staff)
 
     theirs = base(rival_provider)
@@ -689,43 +358,90 @@ def test_another_providers_pages_and_objects_are_not_found(
         f"{theirs}/bookings.csv",
         f"{theirs}/reviews",
         f"{theirs}/listings/new",
-        f"{theirs}/listings/{rival_listing.id}",
-        f"{theirs}/sessions/{rival_session.id}",
-        # Their objects through my own provider's address are no better.
-        f"{base(gym)}/listings/{rival_listing.id}",
-        f"{base(gym)}/listings/{rival_listing.id}/edit",
-        f"{base(gym)}/listings/{rival_listing.id}/schedule",
-        f"{base(gym)}/listings/{rival_listing.id}/closures",
-        f"{base(gym)}/listings/{rival_listing.id}/pricing",
-        f"{base(gym)}/sessions/{rival_session.id}",
-        f"{base(gym)}/sessions/{rival_session.id}/cancel",
     ):
         assert client.get(url).status_code == 404, url
     for url, data in (
-        (f"{base(gym)}/listings/{rival_listing.id}/status", {"action": "archive"}),
-        (f"{base(gym)}/listings/{rival_listing.id}/edit", LISTING_FORM),
-        (f"{base(gym)}/listings/{rival_listing.id}/schedule", {"days": ["1"], "starts_at": "9:00"}),
-        (f"{base(gym)}/sessions/{rival_session.id}/cancel", {"reason": "Mine now"}),
-        (
-            f"{base(gym)}/sessions/{rival_session.id}/bookings/{rival_booking.id}/attendance",
-            {"attended": "no"},
-        ),
-        (f"{base(mine.provider)}/listings/{mine.id}/schedule/999999/remove", {}),
         (f"{theirs}/staff", {"email": "gym@example.org"}),
+        (f"{theirs}/details", PROVIDER_FORM),
+        (f"{theirs}/apply-again", {}),
+        (f"{theirs}/listings/new", LISTING_FORM),
     ):
         assert client.post(url, data=data).status_code == 404, url
-    # A booking of theirs cannot be reached through a session of mine either.
-    url = f"{base(gym)}/sessions/{my_session.id}/bookings/{rival_booking.id}/attendance"
-    assert client.post(url, data={"attended": "no"}).status_code == 404
-
-    assert (count(db, Listing), count(db, ScheduleTime), count(db, Booking)) == before
-    db.session.refresh(rival_listing)
-    db.session.refresh(rival_session)
-    assert rival_listing.status is ListingStatus.PUBLISHED
-    assert rival_session.cancelled_at is None
     assert len(rival_provider.staff) == 1
+    assert count(db, Listing, provider_id=rival_provider.id) == 1
     # My own CSV holds none of their bookings.
     assert rival_booking.reference not in page(client.get(f"{base(gym)}/bookings.csv"))
+
+
+#: Every provider page that names one of the provider's things, by the kind of thing it
+#: names last: the method, the address after the provider's (each thing by its model's name)
+#: and what a POST sends.
+OBJECT_PAGES = {
+    "Listing": [
+        ("get", "/listings/{Listing}", None),
+        ("get", "/listings/{Listing}/edit", None),
+        ("post", "/listings/{Listing}/edit", LISTING_FORM),
+        ("post", "/listings/{Listing}/status", {"action": "archive"}),
+        ("get", "/listings/{Listing}/schedule", None),
+        ("post", "/listings/{Listing}/schedule", {"days": ["1"], "starts_at": "9:00"}),
+        ("get", "/listings/{Listing}/closures", None),
+        ("post", "/listings/{Listing}/closures", {"first_day": ["1", "1", "2099"]}),
+        ("get", "/listings/{Listing}/pricing", None),
+        (
+            "post",
+            "/listings/{Listing}/pricing",
+            {"days": ["5"], "window_start": "10:00", "window_end": "12:00", "percent_off": "10"},
+        ),
+    ],
+    "ScheduleTime": [("post", "/listings/{Listing}/schedule/{ScheduleTime}/remove", {})],
+    "Closure": [("post", "/listings/{Listing}/closures/{Closure}/remove", {})],
+    "Concession": [("post", "/listings/{Listing}/pricing/{Concession}/remove", {})],
+    "Session": [
+        ("get", "/sessions/{Session}", None),
+        ("get", "/sessions/{Session}/cancel", None),
+        ("post", "/sessions/{Session}/cancel", {"reason": "Mine now"}),
+    ],
+    "Booking": [("post", "/sessions/{Session}/bookings/{Booking}/attendance", {"attended": "no"})],
+    "Review": [("post", "/reviews/{Review}/reply", {"reply": "Mine now"})],
+    "ProviderStaff": [("post", "/staff/{ProviderStaff}/remove", {})],
+}
+
+
+def _everything(db) -> list:
+    """Every row a provider owns, column by column, read afresh from the database."""
+    db.session.expire_all()
+    rows = []
+    for model in (ProviderStaff, Listing, ScheduleTime, Closure, Concession, Session, Booking):
+        for row in db.session.scalars(select(model).order_by(model.id)):
+            rows.append([model.__name__] + [getattr(row, c.key) for c in model.__table__.c])
+    rows += [[r.id, r.reply] for r in db.session.scalars(select(Review).order_by(Review.id))]
+    return rows
+
+
+@pytest.mark.parametrize("kind", OBJECT_PAGES)
+def test_another_providers_things_are_not_found_through_any_page(
+    client, db, gym, gym_staff, make_provider, one_of_each, kind
+):
+    rival = make_provider(name="Rival Fitness")
+    mine, my_other, theirs = (
+        {model.__name__: thing.id for model, thing in one_of_each(provider).items()}
+        for provider in (gym, gym, rival)
+    )
+    before = _everything(db)
+    as_(client, gym_staff)
+    for method, path, data in OBJECT_PAGES[kind]:
+        urls = [
+            base(rival) + path.format(**theirs),  # their provider's own address
+            base(gym) + path.format(**theirs),  # their things through my provider's address
+            base(gym) + path.format(**(mine | {kind: 999999})),  # nothing has that id
+        ]
+        if path.count("{") > 1:  # my listing or session, but a closure, booking ... not of it
+            for other in (theirs, my_other):
+                urls.append(base(gym) + path.format(**(mine | {kind: other[kind]})))
+        for url in urls:
+            response = client.open(url, method=method.upper(), data=data)
+            assert response.status_code == 404, f"{method} {url}"
+    assert _everything(db) == before
 
 
 def test_a_review_of_another_provider_cannot_be_replied_to(

@@ -1,4 +1,4 @@
-"""Running a provider (the service): approval, staff, listings, schedules, sessions and money."""
+"""Running a provider (the service): registration, approval, staff, insurance and money."""
 
 import csv
 import io
@@ -7,23 +7,21 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from coop import clock
 from coop.marketplace import bookings, providers
 from coop.marketplace.models import (
-    Category,
-    ListingStatus,
+    Booking,
+    Closure,
+    Concession,
+    Listing,
     Provider,
     ProviderKind,
     ProviderStaff,
     ProviderStatus,
+    Review,
+    ScheduleTime,
     Session,
 )
 from coop.marketplace.schedule import MONDAY
-
-#: A Friday before the clocks go forward (Sunday 29 March 2026).
-BEFORE_SPRING = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
-#: A Friday before the clocks go back (Sunday 25 October 2026).
-BEFORE_AUTUMN = datetime(2026, 10, 16, 12, 0, tzinfo=UTC)
 
 
 def details(**changes) -> providers.ProviderDetails:
@@ -41,31 +39,8 @@ def details(**changes) -> providers.ProviderDetails:
     return providers.ProviderDetails(**(fields | changes))
 
 
-def listing_details(**changes) -> providers.ListingDetails:
-    fields = {
-        "title": "Off-peak gym",
-        "description": "Use of the gym.",
-        "category": Category.GYM_FITNESS,
-        "price_pence": 800,
-        "duration_minutes": 60,
-        "places_per_session": 10,
-        "venue_address": "2 River Lane, Derby DE1 3AA",
-    }
-    return providers.ListingDetails(**(fields | changes))
-
-
 def count(db, model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
-
-
-@pytest.fixture
-def gym_staff(make_member):
-    return make_member("provider", email="gym@example.org", name="Gita Gym")
-
-
-@pytest.fixture
-def gym(make_provider, gym_staff):
-    return make_provider(gym_staff, name="Riverside Gym")
 
 
 # --- Who may do what ---------------------------------------------------------------------
@@ -165,6 +140,23 @@ def test_a_budget_holder_cannot_register_a_provider(db, make_member):
 )
 def test_provider_moves(from_status, to_status, allowed):
     assert providers.can_move_provider(from_status, to_status) is allowed
+
+
+@pytest.mark.parametrize(
+    "status, waiting, approved, rejected",
+    [
+        (ProviderStatus.APPLIED, True, False, False),
+        (ProviderStatus.APPROVED, False, True, False),
+        (ProviderStatus.REJECTED, False, False, True),
+    ],
+)
+def test_a_provider_says_where_it_stands(status, waiting, approved, rejected):
+    provider = Provider(status=status)
+    assert (provider.is_waiting, provider.is_approved, provider.is_rejected) == (
+        waiting,
+        approved,
+        rejected,
+    )
 
 
 def test_the_secretary_approves_and_rejects_with_a_reason(db, make_member, make_provider):
@@ -298,323 +290,81 @@ def test_another_providers_staff_cannot_remove_staff_or_be_removed(
         with pytest.raises(providers.ProviderError, match="own staff"):
             providers.remove_staff(gym, target, intruder)
     # My provider, but their staff: not found through mine, and refused if passed directly.
-    assert providers.staff_of(gym, their_second.id) is None
-    assert providers.staff_of(gym, gym.staff[1].id).member_id == pat.id
+    assert providers.load_owned(ProviderStaff, their_second.id, gym) is None
+    assert providers.load_owned(ProviderStaff, gym.staff[1].id, gym).member_id == pat.id
     for target in (their_second, intruder):
         with pytest.raises(providers.ProviderError, match="not one of Riverside Gym's staff"):
             providers.remove_staff(gym, target, gym_staff)
     assert count(db, ProviderStaff) == 4
 
 
-# --- Listings ----------------------------------------------------------------------------
-
-
-def test_a_new_listing_is_a_draft_with_its_details(db, gym, gym_staff):
-    listing = providers.create_listing(
-        gym,
-        listing_details(features=frozenset({"step_free", "bsl"}), members_discount_percent=10),
-        gym_staff,
-    )
-    assert listing.status is ListingStatus.DRAFT
-    assert listing.step_free and listing.bsl and not listing.hearing_loop
-    assert listing.members_discount_percent == 10
-    assert providers.listing_details(listing).features == {"step_free", "bsl"}
-
-
-@pytest.mark.parametrize(
-    "changes, field, message",
-    [
-        ({"title": " "}, "title", "Enter a title"),
-        ({"price_pence": -1}, "price", "price of a place"),
-        ({"duration_minutes": 0}, "duration_minutes", "between 1 minute and 24 hours"),
-        ({"places_per_session": 501}, "places", "between 1 and 500"),
-        ({"venue_address": ""}, "venue_address", "Enter the address"),
-        ({"members_discount_percent": 101}, "members_discount_percent", "between 1% and 100%"),
-        ({"cancellation_notice_hours": -1}, "cancellation_notice_hours", "between 0 and"),
-    ],
-)
-def test_listing_mistakes_are_named(db, gym, gym_staff, changes, field, message):
-    with pytest.raises(providers.ProviderError) as refused:
-        providers.create_listing(gym, listing_details(**changes), gym_staff)
-    assert refused.value.field == field
-    assert message in refused.value.message
-
-
-def test_free_and_at_home_listings_need_no_price_or_venue(db, gym, gym_staff):
-    listing = providers.create_listing(
-        gym, listing_details(price_pence=0, at_home=True, venue_address=""), gym_staff
-    )
-    assert listing.price_pence == 0 and listing.at_home and listing.venue_address == ""
-
-
-@pytest.mark.parametrize(
-    "from_status, to_status, allowed",
-    [
-        (ListingStatus.DRAFT, ListingStatus.PUBLISHED, True),
-        (ListingStatus.DRAFT, ListingStatus.ARCHIVED, True),
-        (ListingStatus.PUBLISHED, ListingStatus.DRAFT, True),
-        (ListingStatus.PUBLISHED, ListingStatus.ARCHIVED, True),
-        (ListingStatus.ARCHIVED, ListingStatus.DRAFT, True),
-        (ListingStatus.ARCHIVED, ListingStatus.PUBLISHED, False),
-    ],
-)
-def test_listing_moves(from_status, to_status, allowed):
-    assert providers.can_move_listing(from_status, to_status) is allowed
-
-
-def test_publishing_needs_a_schedule_and_an_approved_insured_provider(
-    db, make_provider, make_listing, gym_staff
-):
-    waiting = make_provider(gym_staff, status="applied")
-    draft = make_listing(waiting, status="draft")
-    with pytest.raises(providers.ProviderError, match="once the secretary has approved"):
-        providers.publish_listing(draft, gym_staff)
-
-    waiting.status, waiting.approved_at = ProviderStatus.APPROVED, datetime.now(UTC)
-    unscheduled = make_listing(waiting, status="draft", schedule=())
-    with pytest.raises(providers.ProviderError, match="at least one day and start time"):
-        providers.publish_listing(unscheduled, gym_staff)
-
-    waiting.insurance_expires_on = date.today() - timedelta(days=1)
-    with pytest.raises(providers.ProviderError, match="insurance ran out"):
-        providers.publish_listing(draft, gym_staff)
-
-    waiting.insurance_expires_on = date.today() + timedelta(days=100)
-    made = providers.publish_listing(draft, gym_staff)
-    db.session.commit()
-    assert draft.status is ListingStatus.PUBLISHED
-    assert 8 <= len(made) <= 9  # a Monday each week for the next 8 weeks
-    assert all(s.places == draft.places_per_session for s in made)
-
-
-def test_archiving_and_back_to_draft(db, gym, gym_staff, make_listing):
-    listing = make_listing(gym)
-    providers.unpublish_listing(listing, gym_staff)
-    assert listing.status is ListingStatus.DRAFT
-    providers.archive_listing(listing, gym_staff)
-    with pytest.raises(providers.ProviderError, match="cannot be made published"):
-        providers.publish_listing(listing, gym_staff)
-
-
-# --- Sessions across the clock changes ---------------------------------------------------
-
-
-def _starts(made) -> list[datetime]:
-    return [s.starts_at for s in made]
-
-
-def test_monday_10am_stays_10am_on_the_clock_across_the_spring_change(db, gym, make_listing):
-    listing = make_listing(gym, schedule=((MONDAY, time(10, 0)),))
-    made = providers.generate_sessions(listing, through=date(2026, 4, 6), now=BEFORE_SPRING)
-    db.session.commit()
-    assert _starts(made) == [
-        datetime(2026, 3, 23, 10, 0, tzinfo=UTC),  # GMT
-        datetime(2026, 3, 30, 9, 0, tzinfo=UTC),  # BST: still 10:00 in London
-        datetime(2026, 4, 6, 9, 0, tzinfo=UTC),
-    ]
-    assert {s.starts_at.astimezone(clock.LONDON).time() for s in made} == {time(10, 0)}
-    assert all(s.ends_at - s.starts_at == timedelta(hours=1) for s in made)
-    # A second run makes nothing new.
-    assert providers.generate_sessions(listing, through=date(2026, 4, 6), now=BEFORE_SPRING) == []
-    assert count(db, Session) == 3
-
-
-def test_monday_10am_stays_10am_on_the_clock_across_the_autumn_change(db, gym, make_listing):
-    listing = make_listing(gym, schedule=((MONDAY, time(10, 0)),))
-    made = providers.generate_sessions(listing, through=date(2026, 11, 2), now=BEFORE_AUTUMN)
-    db.session.commit()
-    assert _starts(made) == [
-        datetime(2026, 10, 19, 9, 0, tzinfo=UTC),  # BST
-        datetime(2026, 10, 26, 10, 0, tzinfo=UTC),  # GMT: still 10:00 in London
-        datetime(2026, 11, 2, 10, 0, tzinfo=UTC),
-    ]
-    assert providers.generate_sessions(listing, through=date(2026, 11, 2), now=BEFORE_AUTUMN) == []
-    assert count(db, Session) == 3
-
-
-def test_generating_skips_starts_already_past_and_defaults_to_8_weeks(db, gym, make_listing):
-    listing = make_listing(gym, schedule=((MONDAY, time(10, 0)),), places=6)
-    monday_noon = datetime(2026, 3, 23, 12, 0, tzinfo=UTC)  # that morning's session is over
-    made = providers.generate_sessions(listing, now=monday_noon)
-    assert made[0].starts_at == datetime(2026, 3, 30, 9, 0, tzinfo=UTC)
-    assert made[-1].starts_at.date() == date(2026, 5, 18)  # 8 weeks on
-    assert len(made) == 8 and {s.places for s in made} == {6}
-
-
-def test_the_daily_top_up_only_makes_sessions_for_published_listings(db, gym, make_listing):
-    make_listing(gym, title="Published")
-    make_listing(gym, title="Draft", status="draft")
-    made = providers.top_up_sessions(now=BEFORE_SPRING)
-    db.session.commit()
-    assert made == 8  # Mondays from 23 March to 11 May
-    assert {s.listing.title for s in db.session.scalars(select(Session))} == {"Published"}
-    assert providers.top_up_sessions(now=BEFORE_SPRING) == 0
-
-
-# --- Schedules and closures change the sessions ------------------------------------------
-
-
-@pytest.fixture
-def published(db, gym, make_listing):
-    """A published Monday 10:00 listing with sessions for 8 weeks from Friday 20 March 2026."""
-    listing = make_listing(gym, schedule=((MONDAY, time(10, 0)),), price_pence=800, places=4)
-    providers.generate_sessions(listing, now=BEFORE_SPRING)
-    db.session.commit()
-    return listing
-
-
-def _session_on(db, listing, day: date) -> Session | None:
-    for session in db.session.scalars(select(Session).where(Session.listing_id == listing.id)):
-        if session.starts_at.astimezone(clock.LONDON).date() == day:
-            return session
-    return None
-
-
-@pytest.fixture
-def holder(db, make_member, fund):
-    member = make_member("budget_holder", email="asha@example.org", name="Asha")
-    fund(member, 10000)
-    return db.session.merge(member)
-
-
-def test_a_closure_removes_unbooked_sessions_and_lists_booked_ones(
-    db, published, gym_staff, holder
-):
-    booked = _session_on(db, published, date(2026, 4, 13))
-    bookings.book(holder, booked, now=BEFORE_SPRING)
-    db.session.commit()
-
-    change = providers.add_closure(
-        published, date(2026, 4, 6), date(2026, 4, 13), "Easter", gym_staff, now=BEFORE_SPRING
-    )
-    db.session.commit()
-    assert change.removed == 1
-    assert change.still_booked == [booked]
-    assert _session_on(db, published, date(2026, 4, 6)) is None
-    assert _session_on(db, published, date(2026, 4, 13)).cancelled_at is None
-    assert providers.sessions_outside_schedule(published, now=BEFORE_SPRING) == [booked]
-
-    # Reopening brings the removed session back.
-    change = providers.remove_closure(published.closures[0], gym_staff, now=BEFORE_SPRING)
-    db.session.commit()
-    assert _starts(change.added) == [datetime(2026, 4, 6, 9, 0, tzinfo=UTC)]
-    assert providers.sessions_outside_schedule(published, now=BEFORE_SPRING) == []
-
-
-def test_closure_mistakes(db, published, gym_staff):
-    with pytest.raises(providers.ProviderError, match="ends before it starts"):
-        providers.add_closure(
-            published, date(2026, 4, 6), date(2026, 4, 1), "", gym_staff, now=BEFORE_SPRING
-        )
-    with pytest.raises(providers.ProviderError, match="end today or later"):
-        providers.add_closure(published, date(2026, 3, 1), None, "", gym_staff, now=BEFORE_SPRING)
-
-
-def test_a_session_with_only_cancelled_bookings_is_cancelled_not_deleted(
-    db, published, gym_staff, holder
-):
-    session = _session_on(db, published, date(2026, 4, 6))
-    booking = bookings.book(holder, session, now=BEFORE_SPRING)
-    bookings.cancel(booking, holder, now=BEFORE_SPRING)
-    db.session.commit()
-    change = providers.add_closure(
-        published, date(2026, 4, 6), None, "", gym_staff, now=BEFORE_SPRING
-    )
-    db.session.commit()
-    assert change.removed == 1 and change.still_booked == []
-    assert db.session.get(Session, session.id).cancelled_at is not None
-
-
-def test_adding_and_removing_start_times(db, published, gym_staff):
-    change = providers.add_schedule_times(
-        published, [2, 4], time(18, 30), gym_staff, now=BEFORE_SPRING
-    )
-    db.session.commit()
-    assert len(change.added) == 17  # 8 Wednesdays and 9 Fridays, 20 March to 15 May
-    assert {s.starts_at.astimezone(clock.LONDON).time() for s in change.added} == {time(18, 30)}
-    with pytest.raises(providers.ProviderError, match="already start at that time"):
-        providers.add_schedule_times(published, [2], time(18, 30), gym_staff, now=BEFORE_SPRING)
-    with pytest.raises(providers.ProviderError, match="Choose at least one day"):
-        providers.add_schedule_times(published, [], time(9, 0), gym_staff, now=BEFORE_SPRING)
-
-    monday = next(t for t in published.schedule_times if t.weekday == MONDAY)
-    change = providers.remove_schedule_time(monday, gym_staff, now=BEFORE_SPRING)
-    db.session.commit()
-    assert change.removed == 8
-    remaining = db.session.scalars(select(Session).where(Session.listing_id == published.id))
-    assert {s.starts_at.astimezone(clock.LONDON).weekday() for s in remaining} == {2, 4}
-
-
-def test_a_draft_listings_schedule_makes_no_sessions(db, gym, gym_staff, make_listing):
-    draft = make_listing(gym, status="draft", schedule=())
-    change = providers.add_schedule_times(draft, [MONDAY], time(10, 0), gym_staff)
-    assert change.added == [] and count(db, Session) == 0
-
-
-def test_changing_places_updates_sessions_to_come_but_never_below_those_taken(
-    db, published, gym_staff, holder
-):
-    session = _session_on(db, published, date(2026, 4, 6))
-    bookings.book(holder, session, places=3, now=BEFORE_SPRING)
-    db.session.commit()
-    providers.update_listing(
-        published, listing_details(places_per_session=2), gym_staff, now=BEFORE_SPRING
-    )
-    db.session.commit()
-    assert db.session.get(Session, session.id).places == 3
-    assert _session_on(db, published, date(2026, 4, 13)).places == 2
-
-
-def test_off_peak_prices_are_checked_and_labelled(db, published, gym_staff):
-    with pytest.raises(providers.ProviderError, match="must be before the end") as refused:
-        providers.add_concession(published, [0, 1], time(15, 0), time(10, 0), 50, True, gym_staff)
-    assert refused.value.field == "window_end"
-    with pytest.raises(providers.ProviderError, match="Choose at least one day"):
-        providers.add_concession(published, [], time(10, 0), time(15, 0), 50, True, gym_staff)
-    concession = providers.add_concession(
-        published, [4, 0, 1, 2, 3], time(10, 0), time(15, 0), 50, True, gym_staff
-    )
-    assert concession.days == "01234"
-    from coop.marketplace.service import pricing_rules
-
-    labels = [d.label for d in pricing_rules(published).discounts]
-    assert labels == ["Half price off-peak for co-op members, weekdays 10:00 to 15:00"]
-    providers.remove_concession(concession, gym_staff)
-    assert published.concessions == []
-
-
 # --- Looking things up stays inside the provider -----------------------------------------
+
+
+#: Every kind of thing a provider owns, each loaded only through its provider.
+OWNED_KINDS = [ProviderStaff, Listing, ScheduleTime, Closure, Concession, Session, Booking, Review]
 
 
 def test_lookups_never_cross_to_another_provider(
     db, make_member, make_provider, make_listing, make_session, gym, gym_staff
 ):
     theirs = make_listing(make_provider())
-    their_session = make_session(theirs)
-    assert providers.listing_of(gym, theirs.id) is None
-    assert providers.session_of(gym, their_session.id) is None
+    make_session(theirs)
     assert providers.provider_for(gym_staff, theirs.provider_id) is None
     assert providers.provider_for(gym_staff, gym.id) == gym
     assert providers.bookings_for(gym) == []
+    assert set(providers.OWNER_PATHS) == set(OWNED_KINDS)
+
+
+@pytest.mark.parametrize("model", OWNED_KINDS, ids=lambda model: model.__name__)
+def test_a_provider_loads_its_own_things_and_never_anothers(
+    db, make_provider, gym, one_of_each, model
+):
+    mine, theirs = one_of_each(gym), one_of_each(make_provider())
+    assert providers.load_owned(model, mine[model].id, gym) == mine[model]
+    assert providers.load_owned(model, theirs[model].id, gym) is None
+    assert providers.load_owned(model, 999999, gym) is None
+
+
+@pytest.mark.parametrize(
+    "model, parent",
+    [(ScheduleTime, Listing), (Closure, Listing), (Concession, Listing), (Booking, Session)],
+    ids=lambda model: model.__name__,
+)
+def test_a_listings_or_sessions_things_load_only_within_it(db, gym, one_of_each, model, parent):
+    first, second = one_of_each(gym), one_of_each(gym)
+    thing = first[model]
+    assert providers.load_owned(model, thing.id, gym, within=first[parent]) == thing
+    assert providers.load_owned(model, thing.id, gym, within=second[parent]) is None
 
 
 # --- Money -------------------------------------------------------------------------------
 
+#: A Friday in March 2026, before the sessions below.
+BEFORE_SPRING = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def mondays(db, gym, make_listing, make_session):
+    """The gym's £8 sessions at 10:00 on Mondays 6 and 13 April 2026 (BST), 4 places each."""
+    listing = make_listing(gym, schedule=((MONDAY, time(10, 0)),), price_pence=800, places=4)
+    return [
+        make_session(listing, starts_at=datetime(2026, 4, day, 9, 0, tzinfo=UTC)) for day in (6, 13)
+    ]
+
 
 def test_earnings_are_payments_less_refunds_split_by_commission(
-    db, published, gym, holder, make_member, fund, make_listing, make_provider
+    db, mondays, gym, holder, make_listing, make_provider, make_session
 ):
-    first = _session_on(db, published, date(2026, 4, 6))
-    second = _session_on(db, published, date(2026, 4, 13))
+    first, second = mondays
     kept = bookings.book(holder, first, places=2, now=BEFORE_SPRING)  # £16.00
     refunded = bookings.book(holder, second, now=BEFORE_SPRING)  # £8.00, then cancelled
     bookings.cancel(refunded, holder, now=BEFORE_SPRING)
     # Another provider's booking counts for them, not the gym.
     other = make_listing(make_provider(), price_pence=500)
-    other_session = providers.generate_sessions(other, now=BEFORE_SPRING)[0]
+    other_session = make_session(other, starts_at=datetime(2026, 3, 23, 10, 0, tzinfo=UTC))
     bookings.book(holder, other_session, now=BEFORE_SPRING)
     db.session.commit()
-
     money = providers.earnings(gym)
     assert money == providers.Earnings(gross_pence=1600, commission_pence=128, net_pence=1472)
     by_booking = providers.earnings_by_booking(gym)
@@ -624,12 +374,12 @@ def test_earnings_are_payments_less_refunds_split_by_commission(
 
 
 def test_the_bookings_csv_has_a_row_per_booking_and_no_formulas(
-    db, published, gym, make_member, fund
+    db, mondays, gym, make_member, fund
 ):
     sly = make_member("budget_holder", name="=HYPERLINK(1)")
     fund(sly, 5000)
     sly = db.session.merge(sly)
-    booking = bookings.book(sly, _session_on(db, published, date(2026, 4, 6)), now=BEFORE_SPRING)
+    booking = bookings.book(sly, mondays[0], now=BEFORE_SPRING)
     db.session.commit()
 
     rows = list(csv.reader(io.StringIO(providers.bookings_csv(gym))))
@@ -670,18 +420,3 @@ def test_lapsed_providers_are_claimed_once_per_lapse(db, make_provider):
     db.session.commit()
     assert providers.lapsed_providers(today) == []
     assert providers.claim_lapse_notice(lapsed) is False
-
-
-def test_the_generate_sessions_command_tops_up_published_listings_once(
-    db, runner, gym, make_listing
-):
-    listing = make_listing(gym, schedule=((MONDAY, time(10, 0)), (3, time(18, 0))))
-    result = runner.invoke(args=["marketplace", "generate-sessions"])
-    assert result.exit_code == 0, result.output
-    made = count(db, Session)
-    assert 16 <= made <= 18  # Mondays and Thursdays for 8 weeks
-    assert result.output.strip() == f"Made {made} new sessions."
-    assert runner.invoke(args=["marketplace", "generate-sessions"]).output.strip() == (
-        "Made 0 new sessions."
-    )
-    assert {s.listing_id for s in db.session.scalars(select(Session))} == {listing.id}
