@@ -10,7 +10,7 @@ from flask_login import current_user
 from coop import clock
 from coop.extensions import db
 from coop.forms import show_error
-from coop.marketplace import bookings, listings, providers, schedule
+from coop.marketplace import bookings, cancellation, listings, providers, schedule
 from coop.marketplace.listing_forms import (
     AttendanceForm,
     CancelSessionForm,
@@ -351,7 +351,7 @@ def _session_page(provider, session):
         coming=listings.live_bookings(session),
         others=[b for b in session.bookings if b.status is not BookingStatus.CONFIRMED],
         started=session.starts_at <= now,
-        can_cancel=session.cancelled_at is None and session.starts_at > now,
+        can_cancel=session.cancelled_at is None and cancellation.can_cancel(session.starts_at, now),
         attendance_form=ActionForm(),
     )
 

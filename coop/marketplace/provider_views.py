@@ -38,6 +38,7 @@ from coop.marketplace.provider_forms import (
 )
 from coop.marketplace.service import providers_of
 from coop.marketplace.views import bp
+from coop.payments import ledger
 
 #: The secretary's provider approvals.
 secretary_required = allowed_only_if(providers.can_decide_providers)
@@ -256,7 +257,7 @@ def provider_bookings(provider):
         bookings=providers.bookings_for(provider),
         money=providers.earnings_by_booking(provider),
         total=providers.earnings(provider),
-        nothing=providers.Earnings(),
+        nothing=ledger.Earnings(),
     )
 
 

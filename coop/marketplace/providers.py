@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from coop import clock, email
@@ -36,8 +36,7 @@ from coop.members import roles
 from coop.members.models import Member, MemberClass, MembershipStatus
 from coop.members.service import normalise_email
 from coop.money import format_pence
-from coop.payments import postings
-from coop.payments.models import LedgerAccount, LedgerEntry, LedgerTransaction, TransactionKind
+from coop.payments import ledger
 from coop.postcodes import normalise_postcode
 from coop.spreadsheet import safe_cell
 
@@ -522,63 +521,14 @@ def reviews_for(provider: Provider) -> list[Review]:
 # --- Money -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Earnings:
-    """What members paid for a provider's bookings (less refunds), split into the co-op's
-    commission and what the provider is owed."""
-
-    gross_pence: int = 0
-    commission_pence: int = 0
-    net_pence: int = 0
-
-    def __add__(self, other: Earnings) -> Earnings:
-        return Earnings(
-            self.gross_pence + other.gross_pence,
-            self.commission_pence + other.commission_pence,
-            self.net_pence + other.net_pence,
-        )
+def earnings_by_booking(provider: Provider) -> dict[int, ledger.Earnings]:
+    """Each of the provider's bookings' money, as the ledger keeps it: payments less refunds."""
+    return ledger.earnings_by_booking(provider.id)
 
 
-def earnings_by_booking(provider: Provider) -> dict[int, Earnings]:
-    """Each of the provider's bookings' money from the ledger: payments less refunds.
-
-    The gross is what left budgets, the commission what the co-op's commission income took,
-    the net what the provider's payable account was credited.
-    """
-    rows = db.session.execute(
-        select(LedgerTransaction.booking_id, LedgerAccount.kind, func.sum(LedgerEntry.amount_pence))
-        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
-        .join(LedgerAccount, LedgerEntry.account_id == LedgerAccount.id)
-        .join(Booking, LedgerTransaction.booking_id == Booking.id)
-        .join(Session, Booking.session_id == Session.id)
-        .join(Listing, Session.listing_id == Listing.id)
-        .where(
-            Listing.provider_id == provider.id,
-            LedgerTransaction.kind.in_([TransactionKind.BOOKING_PAYMENT, TransactionKind.REFUND]),
-            or_(
-                LedgerAccount.key.like(f"{postings.BUDGET}:%"),
-                LedgerAccount.key == postings.COMMISSION_INCOME,
-                LedgerAccount.key
-                == f"{postings.PROVIDER_PAYABLE}:{provider.id}",  # only this provider's share
-            ),
-        )
-        .group_by(LedgerTransaction.booking_id, LedgerAccount.kind)
-    ).all()
-    money: dict[int, Earnings] = {}
-    for booking_id, kind, total in rows:
-        total = int(total or 0)
-        part = {
-            postings.BUDGET: Earnings(gross_pence=total),
-            postings.COMMISSION_INCOME: Earnings(commission_pence=-total),
-            postings.PROVIDER_PAYABLE: Earnings(net_pence=-total),
-        }[kind.value]
-        money[booking_id] = money.get(booking_id, Earnings()) + part
-    return money
-
-
-def earnings(provider: Provider) -> Earnings:
+def earnings(provider: Provider) -> ledger.Earnings:
     """The provider's takings from the ledger: gross, the co-op's commission, and net."""
-    total = Earnings()
+    total = ledger.Earnings()
     for part in earnings_by_booking(provider).values():
         total = total + part
     return total
@@ -607,7 +557,7 @@ def bookings_csv(provider: Provider) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(BOOKING_COLUMNS)
     for booking in bookings_for(provider):
-        paid = money.get(booking.id, Earnings())
+        paid = money.get(booking.id, ledger.Earnings())
         row = [
             booking.booked_at.astimezone(clock.LONDON).date().isoformat(),
             booking.session.listing.title,

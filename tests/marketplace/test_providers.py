@@ -22,6 +22,7 @@ from coop.marketplace.models import (
     Session,
 )
 from coop.marketplace.schedule import MONDAY
+from coop.payments import ledger
 
 
 def details(**changes) -> providers.ProviderDetails:
@@ -366,10 +367,10 @@ def test_earnings_are_payments_less_refunds_split_by_commission(
     bookings.book(holder, other_session, now=BEFORE_SPRING)
     db.session.commit()
     money = providers.earnings(gym)
-    assert money == providers.Earnings(gross_pence=1600, commission_pence=128, net_pence=1472)
+    assert money == ledger.Earnings(gross_pence=1600, commission_pence=128, net_pence=1472)
     by_booking = providers.earnings_by_booking(gym)
     assert by_booking[kept.id] == money
-    assert by_booking[refunded.id] == providers.Earnings(0, 0, 0)
+    assert by_booking[refunded.id] == ledger.Earnings(0, 0, 0)
     assert providers.earnings(other.provider).gross_pence == 500
 
 
