@@ -73,6 +73,18 @@ def test_weight_defaults_to_one_and_spaces_around_fields_are_ignored():
     assert election.votes[0].weight == 1
 
 
+def test_a_voter_of_weight_zero_is_read_and_counts_for_nothing():
+    election = parse_pb(_broken("v2;a;0.5", "v2;a;0"))
+    assert election.votes[1].weight == 0
+    with_zero = tally(election.proposals(), election.ballots(), election.budget)
+    without = tally(election.proposals(), [b for b in election.ballots() if b.voter != "v2"], 100)
+    assert with_zero.voters == 3
+    assert with_zero.total_weight == without.total_weight == 9 / Fraction(2)
+    assert with_zero.proposal("a").approvals == 1
+    assert with_zero.selected == without.selected
+    assert with_zero.endowment == without.endowment
+
+
 def _broken(old: str, new: str) -> str:
     assert old in SMALL
     return SMALL.replace(old, new, 1)
@@ -91,8 +103,8 @@ def _broken(old: str, new: str) -> str:
         (_broken("b;40;", "b;forty;"), 10, "cost of project 'b' is not a number"),
         (_broken("c;30;", "c;0;"), 11, "must be positive"),
         (_broken("v2;a;0.5", "v2;a;heavy"), 15, "weight of voter 'v2' is not a number"),
-        (_broken("v2;a;0.5", "v2;a;0"), 15, "weight of voter 'v2' must be positive"),
-        (_broken("v2;a;0.5", "v2;a;-1"), 15, "must be positive"),
+        (_broken("v2;a;0.5", "v2;a;-1"), 15, "weight of voter 'v2' cannot be negative"),
+        (_broken("v2;a;0.5", "v2;a;-0.25"), 15, "cannot be negative"),
         (_broken("v2;a;0.5", "v1;a;0.5"), 15, "duplicate voter id 'v1'"),
         (_broken("c;30;Lamp", "a;30;Lamp"), 11, "duplicate project id 'a'"),
         (_broken("vote_type;approval", "vote_type;ordinal"), 5, "only approval votes"),
@@ -164,7 +176,7 @@ names = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\r\n,"
 @given(
     st.lists(st.integers(1, 10**6), min_size=1, max_size=5),
     st.lists(
-        st.tuples(st.sets(st.integers(0, 4)), st.fractions(min_value=Fraction(1, 100))),
+        st.tuples(st.sets(st.integers(0, 4)), st.fractions(min_value=0)),
         max_size=6,
     ),
     st.lists(names, min_size=5, max_size=5, unique=True),
