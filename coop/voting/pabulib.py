@@ -10,9 +10,25 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TextIO
 
-from coop.voting.tally import Ballot, Proposal
+from coop.voting.tally import Ballot, Proposal, Rule
 
 SECTIONS = ("META", "PROJECTS", "VOTES")
+
+#: The rules a file's META may name that this count knows: rule, completion, comparison.
+RULES: dict[str, tuple[Rule, bool, bool]] = {
+    "equalshares": ("mes", False, False),
+    "equalshares-comparison": ("mes", False, True),
+    "equalshares/add1": ("mes", True, False),
+    "equalshares/add1-comparison": ("mes", True, True),
+    "greedy": ("greedy", False, False),
+}
+
+
+def rule_name(rule: Rule, completion: bool, comparison: bool) -> str:
+    """pabulib's name for a way of counting, as a file's META gives it in `rule`."""
+    if rule == "greedy":
+        return "greedy"
+    return "equalshares" + ("/add1" if completion else "") + ("-comparison" if comparison else "")
 
 
 class PabulibError(ValueError):

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from coop.voting.cli import voting_cli
 from coop.voting.pabulib import (
+    RULES,
     PabulibError,
     PbElection,
     PbProject,
@@ -22,6 +23,7 @@ from coop.voting.pabulib import (
     write_pb,
 )
 from coop.voting.tally import tally
+from coop.voting.tally_cli import choose_counting
 
 DATA = Path(__file__).parent.parent / "data" / "pabulib"
 SWIECIE = DATA / "Poland_Swiecie_2023.pb"
@@ -240,7 +242,8 @@ def test_cli_prints_the_official_swiecie_selection_in_file_order():
     official = [p.id for p in read_pb(SWIECIE).projects if p.fields["selected"] == "1"]
     result = CliRunner().invoke(voting_cli, ["tally-pb", str(SWIECIE)])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == official
+    assert result.stdout.splitlines() == official
+    assert result.stderr == "Counted with equalshares/add1: the rule the file names.\n"
 
 
 def test_cli_options_choose_the_rule(tmp_path):
@@ -251,14 +254,121 @@ def test_cli_options_choose_the_rule(tmp_path):
     # budget of 100, and c no longer fits.
     greedy = runner.invoke(voting_cli, ["tally-pb", str(path), "--rule", "greedy"])
     assert greedy.exit_code == 0, greedy.output
-    assert greedy.output.splitlines() == ["a", "b"]
+    assert greedy.stdout.splitlines() == ["a", "b"]
+    assert greedy.stderr == (
+        "Counted with greedy: the file names equalshares/add1, changed by --rule greedy.\n"
+    )
     plain = runner.invoke(voting_cli, ["tally-pb", str(path), "--no-completion", "--no-comparison"])
     assert plain.exit_code == 0, plain.output
     election = parse_pb(SMALL)
     expected = tally(
         election.proposals(), election.ballots(), 100, completion=False, comparison=False
     )
-    assert plain.output.splitlines() == list(expected.selected)
+    assert plain.stdout.splitlines() == list(expected.selected)
+    assert plain.stderr == (
+        "Counted with equalshares: the file names equalshares/add1, changed by --no-completion "
+        "--no-comparison.\n"
+    )
+
+
+# Which rule a file is counted with: the one META names, unless the options say otherwise.
+
+FOUR_MEMBERS = """META
+key;value
+budget;20
+rule;{rule}
+PROJECTS
+project_id;cost
+van;17
+garden;9
+kiln;12
+VOTES
+voter_id;vote
+1;van,garden
+2;van,garden
+3;van
+4;kiln
+"""
+
+
+@pytest.mark.parametrize(
+    ("rule", "selected"),
+    [
+        # Shares start at 5: the van's backers have 15, so the garden is bought. With Add1,
+        # shares rise to 10, where the van is bought first and the garden no longer fits.
+        ("equalshares", ["garden"]),
+        ("equalshares/add1", ["van"]),
+        # Greedy (van, 3 approvals, then nothing else fits) is preferred by voter 3 alone,
+        # over equal shares' garden; equal shares with Add1 agree with greedy.
+        ("equalshares-comparison", ["van"]),
+        ("equalshares/add1-comparison", ["van"]),
+        ("greedy", ["van"]),
+        ("  EqualShares  ", ["garden"]),
+    ],
+)
+def test_the_rule_the_file_names_is_the_rule_it_is_counted_with(tmp_path, rule, selected):
+    path = tmp_path / "four.pb"
+    path.write_text(FOUR_MEMBERS.format(rule=rule), encoding="utf-8")
+    result = CliRunner().invoke(voting_cli, ["tally-pb", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == selected
+    name = rule.strip().lower()
+    assert result.stderr == f"Counted with {name}: the rule the file names.\n"
+
+
+@pytest.mark.parametrize(
+    ("named", "options", "said"),
+    [
+        ("equalshares/add1", {}, "equalshares/add1: the rule the file names"),
+        (
+            "equalshares/add1",
+            {"comparison": True},
+            "equalshares/add1-comparison: the file names equalshares/add1, changed by --comparison",
+        ),
+        (
+            "equalshares/add1",
+            {"comparison": False, "rule": "mes"},
+            "equalshares/add1: the rule the file names",
+        ),
+        (
+            "greedy",
+            {"rule": "mes"},
+            "equalshares/add1-comparison: the file names greedy, changed by --rule mes",
+        ),
+        (
+            "greedy",
+            {"rule": "mes", "completion": False},
+            "equalshares-comparison: the file names greedy, changed by --rule mes --no-completion",
+        ),
+        ("greedy", {"completion": True}, "greedy: the rule the file names"),
+        (
+            "equalshares-comparison",
+            {"rule": "greedy", "comparison": True},
+            "greedy: the file names equalshares-comparison, changed by --rule greedy",
+        ),
+        (
+            None,
+            {},
+            "equalshares/add1-comparison: the file names no rule, so the co-op's own",
+        ),
+        (
+            "unknown",
+            {},
+            "equalshares/add1-comparison: the file names 'unknown', which this count does not "
+            "know, so the co-op's own",
+        ),
+        (
+            "greedy-no-skip",
+            {"comparison": False},
+            "equalshares/add1: the file names 'greedy-no-skip', which this count does not "
+            "know, so the co-op's own equalshares/add1-comparison, changed by --no-comparison",
+        ),
+    ],
+)
+def test_the_options_change_the_files_rule_and_say_so(named, options, said):
+    counting = choose_counting(named, **options)
+    assert counting.describe() == f"Counted with {said}."
+    assert RULES[counting.name] == (counting.rule, counting.completion, counting.comparison)
 
 
 def test_cli_reports_a_malformed_file_with_its_line(tmp_path):

@@ -245,7 +245,7 @@ def test_the_whole_journey_and_a_recount_from_the_export(
     assert str(carers[0].id) not in [v.voter_id for v in pabulib.read_pb(path).votes]
     recount = CliRunner().invoke(voting_cli, ["tally-pb", str(path)])
     assert recount.exit_code == 0, recount.output
-    assert {int(i) for i in recount.output.split()} == funded
+    assert {int(i) for i in recount.stdout.split()} == funded
 
     exported = tmp_path / "cli-export.pb"
     result = runner.invoke(args=["voting", "export-pb", str(ballot_id), "-o", str(exported)])
