@@ -18,7 +18,7 @@ voting_cli = AppGroup("voting", help="Surplus ballots: count participatory-budge
 @click.option("--completion/--no-completion", default=None, help=HELP["completion"])
 @click.option("--comparison/--no-comparison", default=None, help=HELP["comparison"])
 def tally_pb(file: Path, rule: str | None, completion: bool | None, comparison: bool | None):
-    """Count a pabulib FILE.pb."""
+    """The same count as the `coop-tally` console script, which needs no app."""
     code = count_file(file, rule, completion, comparison)
     if code:
         raise SystemExit(code)

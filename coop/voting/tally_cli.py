@@ -1,8 +1,10 @@
-"""Recount a pabulib election from the command line, with the rule its META names."""
+"""`coop-tally FILE.pb`: recount a pabulib election without the app (no Flask, no database)."""
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -83,7 +85,8 @@ def count_file(
     """Count a pabulib file and print the selected project ids, one a line, in file order.
 
     Says on `err` which rule it used, or what is wrong with the file. Returns the exit
-    code: 0 when counted, 2 when the file cannot be read or is malformed.
+    code: 0 when counted, 2 when the file cannot be read or is malformed. Both
+    `coop-tally` and `flask voting tally-pb` run this, so they print the same.
     """
     out = out or sys.stdout
     err = err or sys.stderr
@@ -127,3 +130,22 @@ HELP = {
     "completion": "Raise shares one currency unit at a time while the outcome fits (Add1).",
     "comparison": "Switch to the greedy outcome if strictly more voters prefer it.",
 }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The `coop-tally` console script."""
+    parser = argparse.ArgumentParser(prog="coop-tally", description=HELP["command"])
+    parser.add_argument("file", type=Path, help="the pabulib .pb file")
+    parser.add_argument("--rule", choices=["mes", "greedy"], help=HELP["rule"])
+    parser.add_argument(
+        "--completion", action=argparse.BooleanOptionalAction, help=HELP["completion"]
+    )
+    parser.add_argument(
+        "--comparison", action=argparse.BooleanOptionalAction, help=HELP["comparison"]
+    )
+    args = parser.parse_args(argv)
+    return count_file(args.file, args.rule, args.completion, args.comparison)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

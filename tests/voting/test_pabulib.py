@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -385,3 +387,54 @@ def test_cli_reports_a_missing_file(tmp_path):
     assert result.exit_code == 2
     assert "cannot read" in result.stderr
     assert "nowhere.pb" in result.stderr
+
+
+# `coop-tally`: the same count, installed as a console script, without the app.
+
+PB_FILES = sorted(DATA.glob("*.pb"))
+
+
+def test_coop_tally_imports_neither_flask_nor_sqlalchemy():
+    code = (
+        "import sys\n"
+        "from coop.voting.tally_cli import main\n"
+        f"status = main([{str(SWIECIE)!r}])\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'flask', 'sqlalchemy', 'flask_sqlalchemy', 'jinja2', 'werkzeug', 'click'}))\n"
+        "raise SystemExit(status)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"
+    assert done.stdout.splitlines()[:-1] == [
+        p.id for p in read_pb(SWIECIE).projects if p.fields["selected"] == "1"
+    ]
+
+
+@pytest.mark.parametrize("path", PB_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "options",
+    [[], ["--rule", "greedy"], ["--no-completion"], ["--comparison"], ["--rule", "mes"]],
+    ids=" ".join,
+)
+def test_coop_tally_prints_what_flask_tally_pb_prints(runner, coop_tally, path, options):
+    flask_run = runner.invoke(args=["voting", "tally-pb", str(path), *options])
+    script_run = coop_tally(path, *options)
+    assert script_run.returncode == flask_run.exit_code == 0, script_run.stderr
+    assert script_run.stdout == flask_run.stdout
+    assert script_run.stderr == flask_run.stderr
+    assert script_run.stdout
+
+
+@pytest.mark.parametrize("problem", ["malformed", "missing", "a folder"])
+def test_coop_tally_fails_as_flask_tally_pb_fails(runner, coop_tally, tmp_path, problem):
+    path = {"malformed": tmp_path / "bad.pb", "missing": tmp_path / "none.pb", "a folder": tmp_path}
+    path = path[problem]
+    if problem == "malformed":
+        path.write_text(_broken("budget;100", "budget;lots"), encoding="utf-8")
+    flask_run = runner.invoke(args=["voting", "tally-pb", str(path)])
+    script_run = coop_tally(path)
+    assert script_run.returncode == flask_run.exit_code == 2
+    assert script_run.stdout == flask_run.stdout == ""
+    assert script_run.stderr == flask_run.stderr
+    assert script_run.stderr.startswith("Error: ")
