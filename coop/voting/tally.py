@@ -925,12 +925,8 @@ def explain(
             "proposals were bought one at a time from the shares of their backers, each time "
             "the one its backers could pay for with the smallest part of its cost each."
         )
-        if result.completion and result.completion_steps:
-            summary.append(
-                f"Shares were raised {result.completion_steps} times by "
-                f"{money(_whole(result.unit))} to use more of the budget while the outcome "
-                "still fitted it."
-            )
+        if result.completion and result.voters:
+            summary.append(_explain_completion(result, money))
         if result.comparison and result.prefer_mes is not None:
             if set(result.greedy_selected) == set(result.mes_selected or ()):
                 summary.append(
@@ -957,6 +953,27 @@ def explain(
         summary.append(f"{spent} of the {budget} budget is spent.")
     proposals = {p.id: _explain_proposal(result, p, money) for p in result.proposals}
     return Explanation(tuple(summary), proposals)
+
+
+def _explain_completion(result: TallyResult, money: Money) -> str:
+    """How far the completion raised shares and why it stopped there."""
+    per = "per unit of voting weight" if result.weighted else "per member"
+    start = money(_whole(result.start_endowment or Fraction(0)))
+    end = money(_whole(result.endowment or Fraction(0)))
+    if result.next_cost is None:
+        if not result.completion_steps:
+            return "Every proposal anyone voted for was funded without raising shares."
+        return (
+            f"Shares were raised from {start} to {end} {per}, when every proposal anyone "
+            "voted for was funded."
+        )
+    more = (
+        f"another {money(_whole(result.unit))} {per} would have funded proposals costing "
+        f"{money(_whole(result.next_cost))}, more than the {money(_whole(result.budget))} budget"
+    )
+    if not result.completion_steps:
+        return f"Shares stayed at {start} {per}: {more}."
+    return f"Shares were raised from {start} to {end} {per} to spend more of the budget; {more}."
 
 
 def _explain_proposal(result: TallyResult, p: ProposalResult, money: Money) -> str:

@@ -226,6 +226,13 @@ def test_the_whole_journey_and_a_recount_from_the_export(
     # Weighted approvals: each carer weighs 2 and each PA 2/3, so every proposal has 4.00.
     assert "Weighted approvals" in page and page.count(">4.00</td>") == 3
     assert receipts[carers[0].id] in page
+    # Shares start at £750 per unit of weight (£6,000 over weight 8) and rise until the
+    # PAs' £5,000 would be bought as well.
+    assert (
+        "Shares were raised from £750.00 to £1,249.00 per unit of voting weight to spend more "
+        "of the budget; another £1.00 per unit of voting weight would have funded proposals "
+        "costing £9,500.00, more than the £6,000.00 budget."
+    ) in page
     # Carers (25%) and PAs (25%) carry equal weight although PAs are three times as many.
     with app.app_context():
         counted = surplus.count(_db.session.get(SurplusBallot, ballot_id))

@@ -660,6 +660,63 @@ def test_explain_after_switching_to_greedy():
     assert text.proposals["A"].startswith("Funded: backed by 1 member;")
 
 
+@pytest.mark.parametrize(
+    ("weights", "said"),
+    [
+        (
+            (1, 1, 1, 1),
+            "Shares were raised from £5.00 to £10.00 per member to spend more of the budget; "
+            "another £1.00 per member would have funded proposals costing £26.00, more than "
+            "the £20.00 budget.",
+        ),
+        # Weights 2, 0, 1/2 and 3/2 (total 4): £5 per unit of weight to start, and at £8
+        # the van and the kiln would both be bought.
+        (
+            (2, 0, Fraction(1, 2), Fraction(3, 2)),
+            "Shares were raised from £5.00 to £7.00 per unit of voting weight to spend more of "
+            "the budget; another £1.00 per unit of voting weight would have funded proposals "
+            "costing £29.00, more than the £20.00 budget.",
+        ),
+    ],
+)
+def test_explain_says_how_far_shares_were_raised_and_why_they_stopped(weights, said):
+    # The van, the garden and the kiln of the completion examples above, in pence.
+    proposals = [Proposal("van", 1700), Proposal("garden", 900), Proposal("kiln", 1200)]
+    approvals = [{"van", "garden"}, {"van", "garden"}, {"van"}, {"kiln"}]
+    ballots = _ballots(*zip(approvals, weights, strict=True))
+    summary = explain(tally(proposals, ballots, 2000, unit=100), format_pence).summary
+    assert summary[1] == said
+
+
+def test_explain_says_when_raising_stopped_because_everything_backed_was_funded():
+    # £5 each buys B (£4); at £6 A (£6) is bought too, and nothing is left to fund.
+    proposals = [Proposal("A", 600), Proposal("B", 400), Proposal("C", 900)]
+    ballots = _ballots(({"A"}, 1), ({"B"}, 1))
+    summary = explain(tally(proposals, ballots, 1000, unit=100), format_pence).summary
+    assert summary[1] == (
+        "Shares were raised from £5.00 to £6.00 per member, when every proposal anyone "
+        "voted for was funded."
+    )
+    cheaper = [Proposal("A", 500), Proposal("B", 400), Proposal("C", 900)]
+    everything = tally(cheaper, ballots, 1000, unit=100)
+    assert explain(everything, format_pence).summary[1] == (
+        "Every proposal anyone voted for was funded without raising shares."
+    )
+
+
+def test_explain_says_when_shares_were_not_raised_at_all():
+    # £4 each, and at £5 all three £5 proposals would be bought, for £15 of a £13 budget.
+    proposals = [Proposal("A", 500), Proposal("B", 500), Proposal("C", 500)]
+    ballots = _ballots(({"A"}, 1), ({"B"}, 1), ({"C"}, 1))
+    result = tally(proposals, ballots, 1300, unit=100, comparison=False)
+    assert explain(result, format_pence).summary[1] == (
+        "Shares stayed at £4.00 per member: another £1.00 per member would have funded "
+        "proposals costing £15.00, more than the £13.00 budget."
+    )
+    without = tally(proposals, ballots, 1300, completion=False)
+    assert not any("Shares" in line for line in explain(without, format_pence).summary)
+
+
 # Real data: Świecie 2023, counted officially with equalshares/add1.
 
 
