@@ -123,7 +123,7 @@ class TallyResult:
     #: None when it stopped because everything anyone backed was funded, or did not run
     next_cost: Fraction | None
     voters: int  #: ballots counted (positive weight)
-    weighted: bool  #: whether ballots counted carry different weights, not all 1
+    weighted: bool  #: whether any ballot counted has a weight other than 1
     total_weight: Fraction
     prefer_mes: Fraction | None  #: weight preferring equal shares in the comparison
     prefer_greedy: Fraction | None  #: weight preferring greedy in the comparison
@@ -925,7 +925,7 @@ def explain(
             "proposals were bought one at a time from the shares of their backers, each time "
             "the one its backers could pay for with the smallest part of its cost each."
         )
-        if result.completion and result.voters:
+        if result.completion and any(p.approvals for p in result.proposals):
             summary.append(_explain_completion(result, money))
         if result.comparison and result.prefer_mes is not None:
             if set(result.greedy_selected) == set(result.mes_selected or ()):

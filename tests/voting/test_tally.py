@@ -571,6 +571,8 @@ def test_nobody_voting_funds_nothing():
     result = tally([Proposal("A", 10)], [], 100)
     assert result.selected == ()
     assert explain(result, str).proposals["A"] == "Not funded: nobody voted for it."
+    empty = tally([Proposal("A", 10)], [Ballot("v1", frozenset())], 100)
+    assert not any("Shares" in line or "Every" in line for line in explain(empty, str).summary)
 
 
 @pytest.mark.parametrize(
