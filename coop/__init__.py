@@ -1,12 +1,20 @@
 """coop: a platform for a user-led social care co-operative."""
 
-from flask import Flask
-from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config=None) -> Flask:
     """Build the app: configuration, extensions, blueprints and CLI commands."""
+    # Flask is imported here, not at the top, so that pure modules such as the count
+    # behind `coop-tally` can be imported without it.
+    from flask import Flask
     from govuk_frontend_wtf.main import WTFormsHelpers
+    from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
     from coop import config as config_module
     from coop import database, errors, pages, security, templating

@@ -7,59 +7,21 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from coop.voting.pabulib import PabulibError, read_pb
-from coop.voting.tally import tally
+from coop.voting.tally_cli import HELP, count_file
 
 voting_cli = AppGroup("voting", help="Surplus ballots: count participatory-budgeting (.pb) files.")
 
 
-@voting_cli.command("tally-pb", with_appcontext=False)
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--rule",
-    type=click.Choice(["mes", "greedy"]),
-    default="mes",
-    show_default=True,
-    help="Method of Equal Shares, or most approved first.",
-)
-@click.option(
-    "--completion/--no-completion",
-    default=True,
-    show_default=True,
-    help="Raise shares one currency unit at a time while the outcome fits (Add1).",
-)
-@click.option(
-    "--comparison/--no-comparison",
-    default=True,
-    show_default=True,
-    help="Switch to the greedy outcome if strictly more voters prefer it.",
-)
-def tally_pb(file: Path, rule: str, completion: bool, comparison: bool) -> None:
-    """Count a pabulib FILE.pb and print the selected project ids, one per line.
-
-    Ids come out in the file's project order. Money is counted in whole currency units,
-    as pabulib files are, and ties go to more approvals, then to the project listed first.
-    """
-    try:
-        election = read_pb(file)
-    except PabulibError as error:
-        click.echo(f"Error: {file}: {error}", err=True)
-        raise SystemExit(2) from None
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        click.echo(f"Error: cannot read {file}: {reason}", err=True)
-        raise SystemExit(2) from None
-    result = tally(
-        election.proposals(),
-        election.ballots(),
-        election.budget,
-        rule=rule,
-        completion=completion,
-        comparison=comparison,
-        unit=1,
-    )
-    for project_id in result.selected:
-        click.echo(project_id)
+@voting_cli.command("tally-pb", with_appcontext=False, help=HELP["command"])
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--rule", type=click.Choice(["mes", "greedy"]), default=None, help=HELP["rule"])
+@click.option("--completion/--no-completion", default=None, help=HELP["completion"])
+@click.option("--comparison/--no-comparison", default=None, help=HELP["comparison"])
+def tally_pb(file: Path, rule: str | None, completion: bool | None, comparison: bool | None):
+    """The same count as the `coop-tally` console script, which needs no app."""
+    code = count_file(file, rule, completion, comparison)
+    if code:
+        raise SystemExit(code)
 
 
 @voting_cli.command("export-pb")

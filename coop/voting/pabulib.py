@@ -10,9 +10,25 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TextIO
 
-from coop.voting.tally import Ballot, Proposal
+from coop.voting.tally import Ballot, Proposal, Rule
 
 SECTIONS = ("META", "PROJECTS", "VOTES")
+
+#: The rules a file's META may name that this count knows: rule, completion, comparison.
+RULES: dict[str, tuple[Rule, bool, bool]] = {
+    "equalshares": ("mes", False, False),
+    "equalshares-comparison": ("mes", False, True),
+    "equalshares/add1": ("mes", True, False),
+    "equalshares/add1-comparison": ("mes", True, True),
+    "greedy": ("greedy", False, False),
+}
+
+
+def rule_name(rule: Rule, completion: bool, comparison: bool) -> str:
+    """pabulib's name for a way of counting, as a file's META gives it in `rule`."""
+    if rule == "greedy":
+        return "greedy"
+    return "equalshares" + ("/add1" if completion else "") + ("-comparison" if comparison else "")
 
 
 class PabulibError(ValueError):
@@ -83,8 +99,9 @@ def parse_pb(text: str) -> PbElection:
     """Parse the text of a `.pb` file, checking what the count relies on.
 
     Fields are `;`-separated and quoted as the csv module does. Only approval votes are
-    accepted. The VOTES section may carry a `weight` column (a positive number, exact
-    decimals or p/q; 1 when absent).
+    accepted. The VOTES section may carry a `weight` column (a number of at least 0, exact
+    decimals or p/q; 1 when absent). A voter of weight 0, such as a member of a class the
+    co-op's rules give no say, is read and counts for nothing.
     """
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -229,8 +246,8 @@ def _parse_votes(
                 raise PabulibError(
                     f"the weight of voter {voter!r} is not a number: {record['weight']!r}", line
                 ) from None
-            if weight <= 0:
-                raise PabulibError(f"the weight of voter {voter!r} must be positive", line)
+            if weight < 0:
+                raise PabulibError(f"the weight of voter {voter!r} cannot be negative", line)
         votes.append(PbVote(voter, approved, weight, record))
     return tuple(votes)
 

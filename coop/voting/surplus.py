@@ -296,7 +296,7 @@ def export_pb(ballot: SurplusBallot) -> pabulib.PbElection:
             "num_votes": str(len(cast)),
             "budget": f"{ballot.amount_pence // 100}.{ballot.amount_pence % 100:02d}",
             "vote_type": "approval",
-            "rule": "equalshares/add1",
+            "rule": pabulib.rule_name("mes", completion=True, comparison=True),
             "currency": "GBP",
         },
         projects=tuple(

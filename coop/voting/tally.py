@@ -119,12 +119,23 @@ class TallyResult:
     rounds: tuple[MesRound, ...]
     endowment: Fraction | None  #: money per unit of weight in the final equal-shares run
     completion_steps: int  #: how many one-unit raises the completion kept
+    #: what the outcome of one more raise would have cost, the reason the completion stopped;
+    #: None when it stopped because everything anyone backed was funded, or did not run
+    next_cost: Fraction | None
     voters: int  #: ballots counted (positive weight)
+    weighted: bool  #: whether any ballot counted has a weight other than 1
     total_weight: Fraction
     prefer_mes: Fraction | None  #: weight preferring equal shares in the comparison
     prefer_greedy: Fraction | None  #: weight preferring greedy in the comparison
     proposals: tuple[ProposalResult, ...]
     _ballots: tuple[Ballot, ...] = field(repr=False, compare=False, default=())
+
+    @property
+    def start_endowment(self) -> Fraction | None:
+        """Money per unit of weight before the completion raised it."""
+        if self.endowment is None:
+            return None
+        return self.endowment - self.completion_steps * self.unit
 
     @property
     def spent(self) -> Fraction:
@@ -207,10 +218,12 @@ def tally(
 
     `rule="mes"` runs the Method of Equal Shares with cost utilities; with `completion` the
     money per unit of weight starts at the budget per unit of weight rounded down to a
-    whole `unit` and rises one `unit` at a time while the outcome still fits the budget
-    (Add1, integral); with `comparison` the greedy outcome replaces it only if strictly more
-    weight prefers it. `rule="greedy"` funds the most approved proposals that fit. Ties go
-    to the proposal with more weighted approvals, then to the one listed first.
+    whole `unit` and rises one `unit` at a time for as long as the next run's outcome fits
+    the budget, even past an outcome to which nothing more could be added (Add1, integral,
+    as equalshares.net's tool counts real elections); with `comparison` the greedy outcome
+    replaces it only if strictly more weight prefers it. `rule="greedy"` funds the most
+    approved proposals that fit. Ties go to the proposal with more weighted approvals, then
+    to the one listed first.
     """
     if rule not in ("mes", "greedy"):
         raise ValueError(f"unknown rule {rule!r}: use 'mes' or 'greedy'")
@@ -218,7 +231,7 @@ def tally(
     election = _Election(proposals, ballots, budget, unit)
     greedy_order, greedy_set, greedy_left = election.greedy()
     rounds: tuple[MesRound, ...] = ()
-    endowment = None
+    endowment = next_cost = None
     steps = 0
     prefer_mes = prefer_greedy = None
     mes_state = None
@@ -226,7 +239,11 @@ def tally(
         chosen = greedy_set
         outcome: Rule = "greedy"
     else:
-        mes_state, steps = election.equal_shares(completion)
+        mes_state, completed = election.equal_shares(completion)
+        if completed is not None:
+            steps = completed.end - completed.start
+            if completed.next_cost is not None:
+                next_cost = Fraction(completed.next_cost, election.money_scale)
         chosen = set(mes_state.winners)
         outcome = "mes"
         endowment = mes_state.endowment_per_weight()
@@ -253,7 +270,9 @@ def tally(
         rounds=rounds,
         endowment=endowment,
         completion_steps=steps,
+        next_cost=next_cost,
         voters=election.voters,
+        weighted=any(w != election.weight_scale for _, w in election.voter_groups),
         total_weight=Fraction(election.total, election.weight_scale),
         prefer_mes=prefer_mes,
         prefer_greedy=prefer_greedy,
@@ -291,6 +310,15 @@ def _bits(mask: int) -> list[int]:
         out.append(low.bit_length() - 1)
         mask ^= low
     return out
+
+
+@dataclass(frozen=True)
+class _Completion:
+    """How far the completion raised money per unit of weight, in units, and why it stopped."""
+
+    start: int
+    end: int
+    next_cost: int | None  #: the next raise's outcome's cost (scaled), if over the budget
 
 
 class _Election:
@@ -482,41 +510,40 @@ class _Election:
     def outcome_cost(self, winners: Iterable[int]) -> int:
         return sum(self.cost[c] for c in winners)
 
-    def equal_shares(self, completion: bool) -> tuple[_MesRun, int]:
-        """Run equal shares, with Add1 integral completion if asked; the final run and raises."""
+    def equal_shares(self, completion: bool) -> tuple[_MesRun, _Completion | None]:
+        """Run equal shares, with Add1 integral completion if asked: the final run, and how
+        the completion went (None without completion).
+
+        Completion follows the tool that counts real elections on equalshares.net, not the
+        short reference code beside it: money per unit of weight rises one unit at a time
+        for as long as the next run's outcome fits the budget, even past an outcome that
+        is already exhaustive, since a later outcome can differ from it.
+        """
         if self.total == 0:
-            return _MesRun(self, Fraction(0)).run(), 0
+            return _MesRun(self, Fraction(0)).run(), None
         if not completion:
-            return _MesRun(self, Fraction(self.budget, self.total)).run(), 0
+            return _MesRun(self, Fraction(self.budget, self.total)).run(), None
         # Money per unit of (real) weight is k * unit; per unit of scaled weight it is
         # k * unit / weight_scale.
-        k = (self.budget * self.weight_scale) // (self.total * self.unit)
+        start = k = (self.budget * self.weight_scale) // (self.total * self.unit)
         current = self._run_at(k)
-        steps = 0
         while True:
-            spent = self.outcome_cost(current.winners)
-            funded = current.winner_mask
-            if funded & self.backed == self.backed:
-                break  # everything anyone backed is funded: more money changes nothing
-            cheapest = min(
-                (self.cost[c] for c in range(self.n) if not funded >> c & 1),
-                default=None,
-            )
-            if cheapest is None or spent + cheapest > self.budget:
-                break  # exhaustive: nothing more fits
+            if current.winner_mask & self.backed == self.backed:
+                # Every later outcome fits as well (only backed proposals are ever funded,
+                # and these all fit together), and from some raise on every one funds all
+                # of them: raising more would never end and never change the outcome.
+                return current, _Completion(start, k, None)
             same = self.raises_without_change(current, k)
             if same:
                 k += same
-                steps += same
                 current = self._run_at(k)
                 continue
             nxt = self._run_at(k + 1)
-            if self.outcome_cost(nxt.winners) > self.budget:
-                break
+            cost = self.outcome_cost(nxt.winners)
+            if cost > self.budget:
+                return current, _Completion(start, k, cost)
             k += 1
-            steps += 1
             current = nxt
-        return current, steps
 
     def raises_without_change(self, run: _MesRun, k: int) -> int:
         """How many more one-unit raises surely give the same outcome as `run` (often 0).
@@ -898,12 +925,8 @@ def explain(
             "proposals were bought one at a time from the shares of their backers, each time "
             "the one its backers could pay for with the smallest part of its cost each."
         )
-        if result.completion and result.completion_steps:
-            summary.append(
-                f"Shares were raised {result.completion_steps} times by "
-                f"{money(_whole(result.unit))} to use more of the budget while the outcome "
-                "still fitted it."
-            )
+        if result.completion and any(p.approvals for p in result.proposals):
+            summary.append(_explain_completion(result, money))
         if result.comparison and result.prefer_mes is not None:
             if set(result.greedy_selected) == set(result.mes_selected or ()):
                 summary.append(
@@ -930,6 +953,27 @@ def explain(
         summary.append(f"{spent} of the {budget} budget is spent.")
     proposals = {p.id: _explain_proposal(result, p, money) for p in result.proposals}
     return Explanation(tuple(summary), proposals)
+
+
+def _explain_completion(result: TallyResult, money: Money) -> str:
+    """How far the completion raised shares and why it stopped there."""
+    per = "per unit of voting weight" if result.weighted else "per member"
+    start = money(_whole(result.start_endowment or Fraction(0)))
+    end = money(_whole(result.endowment or Fraction(0)))
+    if result.next_cost is None:
+        if not result.completion_steps:
+            return "Every proposal anyone voted for was funded without raising shares."
+        return (
+            f"Shares were raised from {start} to {end} {per}, when every proposal anyone "
+            "voted for was funded."
+        )
+    more = (
+        f"another {money(_whole(result.unit))} {per} would have funded proposals costing "
+        f"{money(_whole(result.next_cost))}, more than the {money(_whole(result.budget))} budget"
+    )
+    if not result.completion_steps:
+        return f"Shares stayed at {start} {per}: {more}."
+    return f"Shares were raised from {start} to {end} {per} to spend more of the budget; {more}."
 
 
 def _explain_proposal(result: TallyResult, p: ProposalResult, money: Money) -> str:

@@ -1,8 +1,12 @@
-"""Factories for governance tests: a movable clock for the voting rules, and motions."""
+"""Factories for governance tests: a movable clock for the voting rules, motions, and a way to
+run the `coop-tally` console script."""
 
+import subprocess
+import sys
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask import has_app_context
@@ -110,3 +114,18 @@ def make_motion(app, secretary, make_member):
         return result
 
     return make
+
+
+@pytest.fixture
+def coop_tally():
+    """Run the installed `coop-tally` script as someone recounting a file would:
+    `coop_tally(path, "--rule", "greedy")` returns the finished process."""
+    script = Path(sys.executable).with_name("coop-tally")
+    assert script.exists(), "coop-tally is not installed: run pip install -e '.[dev]'"
+
+    def run(*args: object) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(script), *map(str, args)], capture_output=True, text=True, timeout=300
+        )
+
+    return run

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 
 from coop.voting.cli import voting_cli
 from coop.voting.pabulib import (
+    RULES,
     PabulibError,
     PbElection,
     PbProject,
@@ -22,6 +25,7 @@ from coop.voting.pabulib import (
     write_pb,
 )
 from coop.voting.tally import tally
+from coop.voting.tally_cli import choose_counting
 
 DATA = Path(__file__).parent.parent / "data" / "pabulib"
 SWIECIE = DATA / "Poland_Swiecie_2023.pb"
@@ -73,6 +77,18 @@ def test_weight_defaults_to_one_and_spaces_around_fields_are_ignored():
     assert election.votes[0].weight == 1
 
 
+def test_a_voter_of_weight_zero_is_read_and_counts_for_nothing():
+    election = parse_pb(_broken("v2;a;0.5", "v2;a;0"))
+    assert election.votes[1].weight == 0
+    with_zero = tally(election.proposals(), election.ballots(), election.budget)
+    without = tally(election.proposals(), [b for b in election.ballots() if b.voter != "v2"], 100)
+    assert with_zero.voters == 3
+    assert with_zero.total_weight == without.total_weight == 9 / Fraction(2)
+    assert with_zero.proposal("a").approvals == 1
+    assert with_zero.selected == without.selected
+    assert with_zero.endowment == without.endowment
+
+
 def _broken(old: str, new: str) -> str:
     assert old in SMALL
     return SMALL.replace(old, new, 1)
@@ -91,8 +107,8 @@ def _broken(old: str, new: str) -> str:
         (_broken("b;40;", "b;forty;"), 10, "cost of project 'b' is not a number"),
         (_broken("c;30;", "c;0;"), 11, "must be positive"),
         (_broken("v2;a;0.5", "v2;a;heavy"), 15, "weight of voter 'v2' is not a number"),
-        (_broken("v2;a;0.5", "v2;a;0"), 15, "weight of voter 'v2' must be positive"),
-        (_broken("v2;a;0.5", "v2;a;-1"), 15, "must be positive"),
+        (_broken("v2;a;0.5", "v2;a;-1"), 15, "weight of voter 'v2' cannot be negative"),
+        (_broken("v2;a;0.5", "v2;a;-0.25"), 15, "cannot be negative"),
         (_broken("v2;a;0.5", "v1;a;0.5"), 15, "duplicate voter id 'v1'"),
         (_broken("c;30;Lamp", "a;30;Lamp"), 11, "duplicate project id 'a'"),
         (_broken("vote_type;approval", "vote_type;ordinal"), 5, "only approval votes"),
@@ -164,7 +180,7 @@ names = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\r\n,"
 @given(
     st.lists(st.integers(1, 10**6), min_size=1, max_size=5),
     st.lists(
-        st.tuples(st.sets(st.integers(0, 4)), st.fractions(min_value=Fraction(1, 100))),
+        st.tuples(st.sets(st.integers(0, 4)), st.fractions(min_value=0)),
         max_size=6,
     ),
     st.lists(names, min_size=5, max_size=5, unique=True),
@@ -228,7 +244,8 @@ def test_cli_prints_the_official_swiecie_selection_in_file_order():
     official = [p.id for p in read_pb(SWIECIE).projects if p.fields["selected"] == "1"]
     result = CliRunner().invoke(voting_cli, ["tally-pb", str(SWIECIE)])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == official
+    assert result.stdout.splitlines() == official
+    assert result.stderr == "Counted with equalshares/add1: the rule the file names.\n"
 
 
 def test_cli_options_choose_the_rule(tmp_path):
@@ -239,14 +256,121 @@ def test_cli_options_choose_the_rule(tmp_path):
     # budget of 100, and c no longer fits.
     greedy = runner.invoke(voting_cli, ["tally-pb", str(path), "--rule", "greedy"])
     assert greedy.exit_code == 0, greedy.output
-    assert greedy.output.splitlines() == ["a", "b"]
+    assert greedy.stdout.splitlines() == ["a", "b"]
+    assert greedy.stderr == (
+        "Counted with greedy: the file names equalshares/add1, changed by --rule greedy.\n"
+    )
     plain = runner.invoke(voting_cli, ["tally-pb", str(path), "--no-completion", "--no-comparison"])
     assert plain.exit_code == 0, plain.output
     election = parse_pb(SMALL)
     expected = tally(
         election.proposals(), election.ballots(), 100, completion=False, comparison=False
     )
-    assert plain.output.splitlines() == list(expected.selected)
+    assert plain.stdout.splitlines() == list(expected.selected)
+    assert plain.stderr == (
+        "Counted with equalshares: the file names equalshares/add1, changed by --no-completion "
+        "--no-comparison.\n"
+    )
+
+
+# Which rule a file is counted with: the one META names, unless the options say otherwise.
+
+FOUR_MEMBERS = """META
+key;value
+budget;20
+rule;{rule}
+PROJECTS
+project_id;cost
+van;17
+garden;9
+kiln;12
+VOTES
+voter_id;vote
+1;van,garden
+2;van,garden
+3;van
+4;kiln
+"""
+
+
+@pytest.mark.parametrize(
+    ("rule", "selected"),
+    [
+        # Shares start at 5: the van's backers have 15, so the garden is bought. With Add1,
+        # shares rise to 10, where the van is bought first and the garden no longer fits.
+        ("equalshares", ["garden"]),
+        ("equalshares/add1", ["van"]),
+        # Greedy (van, 3 approvals, then nothing else fits) is preferred by voter 3 alone,
+        # over equal shares' garden; equal shares with Add1 agree with greedy.
+        ("equalshares-comparison", ["van"]),
+        ("equalshares/add1-comparison", ["van"]),
+        ("greedy", ["van"]),
+        ("  EqualShares  ", ["garden"]),
+    ],
+)
+def test_the_rule_the_file_names_is_the_rule_it_is_counted_with(tmp_path, rule, selected):
+    path = tmp_path / "four.pb"
+    path.write_text(FOUR_MEMBERS.format(rule=rule), encoding="utf-8")
+    result = CliRunner().invoke(voting_cli, ["tally-pb", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == selected
+    name = rule.strip().lower()
+    assert result.stderr == f"Counted with {name}: the rule the file names.\n"
+
+
+@pytest.mark.parametrize(
+    ("named", "options", "said"),
+    [
+        ("equalshares/add1", {}, "equalshares/add1: the rule the file names"),
+        (
+            "equalshares/add1",
+            {"comparison": True},
+            "equalshares/add1-comparison: the file names equalshares/add1, changed by --comparison",
+        ),
+        (
+            "equalshares/add1",
+            {"comparison": False, "rule": "mes"},
+            "equalshares/add1: the rule the file names",
+        ),
+        (
+            "greedy",
+            {"rule": "mes"},
+            "equalshares/add1-comparison: the file names greedy, changed by --rule mes",
+        ),
+        (
+            "greedy",
+            {"rule": "mes", "completion": False},
+            "equalshares-comparison: the file names greedy, changed by --rule mes --no-completion",
+        ),
+        ("greedy", {"completion": True}, "greedy: the rule the file names"),
+        (
+            "equalshares-comparison",
+            {"rule": "greedy", "comparison": True},
+            "greedy: the file names equalshares-comparison, changed by --rule greedy",
+        ),
+        (
+            None,
+            {},
+            "equalshares/add1-comparison: the file names no rule, so the co-op's own",
+        ),
+        (
+            "unknown",
+            {},
+            "equalshares/add1-comparison: the file names 'unknown', which this count does not "
+            "know, so the co-op's own",
+        ),
+        (
+            "greedy-no-skip",
+            {"comparison": False},
+            "equalshares/add1: the file names 'greedy-no-skip', which this count does not "
+            "know, so the co-op's own equalshares/add1-comparison, changed by --no-comparison",
+        ),
+    ],
+)
+def test_the_options_change_the_files_rule_and_say_so(named, options, said):
+    counting = choose_counting(named, **options)
+    assert counting.describe() == f"Counted with {said}."
+    assert RULES[counting.name] == (counting.rule, counting.completion, counting.comparison)
 
 
 def test_cli_reports_a_malformed_file_with_its_line(tmp_path):
@@ -263,3 +387,54 @@ def test_cli_reports_a_missing_file(tmp_path):
     assert result.exit_code == 2
     assert "cannot read" in result.stderr
     assert "nowhere.pb" in result.stderr
+
+
+# `coop-tally`: the same count, installed as a console script, without the app.
+
+PB_FILES = sorted(DATA.glob("*.pb"))
+
+
+def test_coop_tally_imports_neither_flask_nor_sqlalchemy():
+    code = (
+        "import sys\n"
+        "from coop.voting.tally_cli import main\n"
+        f"status = main([{str(SWIECIE)!r}])\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'flask', 'sqlalchemy', 'flask_sqlalchemy', 'jinja2', 'werkzeug', 'click'}))\n"
+        "raise SystemExit(status)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"
+    assert done.stdout.splitlines()[:-1] == [
+        p.id for p in read_pb(SWIECIE).projects if p.fields["selected"] == "1"
+    ]
+
+
+@pytest.mark.parametrize("path", PB_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "options",
+    [[], ["--rule", "greedy"], ["--no-completion"], ["--comparison"], ["--rule", "mes"]],
+    ids=" ".join,
+)
+def test_coop_tally_prints_what_flask_tally_pb_prints(runner, coop_tally, path, options):
+    flask_run = runner.invoke(args=["voting", "tally-pb", str(path), *options])
+    script_run = coop_tally(path, *options)
+    assert script_run.returncode == flask_run.exit_code == 0, script_run.stderr
+    assert script_run.stdout == flask_run.stdout
+    assert script_run.stderr == flask_run.stderr
+    assert script_run.stdout
+
+
+@pytest.mark.parametrize("problem", ["malformed", "missing", "a folder"])
+def test_coop_tally_fails_as_flask_tally_pb_fails(runner, coop_tally, tmp_path, problem):
+    path = {"malformed": tmp_path / "bad.pb", "missing": tmp_path / "none.pb", "a folder": tmp_path}
+    path = path[problem]
+    if problem == "malformed":
+        path.write_text(_broken("budget;100", "budget;lots"), encoding="utf-8")
+    flask_run = runner.invoke(args=["voting", "tally-pb", str(path)])
+    script_run = coop_tally(path)
+    assert script_run.returncode == flask_run.exit_code == 2
+    assert script_run.stdout == flask_run.stdout == ""
+    assert script_run.stderr == flask_run.stderr
+    assert script_run.stderr.startswith("Error: ")

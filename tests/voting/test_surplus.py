@@ -226,6 +226,13 @@ def test_the_whole_journey_and_a_recount_from_the_export(
     # Weighted approvals: each carer weighs 2 and each PA 2/3, so every proposal has 4.00.
     assert "Weighted approvals" in page and page.count(">4.00</td>") == 3
     assert receipts[carers[0].id] in page
+    # Shares start at £750 per unit of weight (£6,000 over weight 8) and rise until the
+    # PAs' £5,000 would be bought as well.
+    assert (
+        "Shares were raised from £750.00 to £1,249.00 per unit of voting weight to spend more "
+        "of the budget; another £1.00 per unit of voting weight would have funded proposals "
+        "costing £9,500.00, more than the £6,000.00 budget."
+    ) in page
     # Carers (25%) and PAs (25%) carry equal weight although PAs are three times as many.
     with app.app_context():
         counted = surplus.count(_db.session.get(SurplusBallot, ballot_id))
@@ -245,12 +252,70 @@ def test_the_whole_journey_and_a_recount_from_the_export(
     assert str(carers[0].id) not in [v.voter_id for v in pabulib.read_pb(path).votes]
     recount = CliRunner().invoke(voting_cli, ["tally-pb", str(path)])
     assert recount.exit_code == 0, recount.output
-    assert {int(i) for i in recount.output.split()} == funded
+    assert {int(i) for i in recount.stdout.split()} == funded
 
     exported = tmp_path / "cli-export.pb"
     result = runner.invoke(args=["voting", "export-pb", str(ballot_id), "-o", str(exported)])
     assert result.exit_code == 0, result.output
     assert exported.read_text() == export.get_data(as_text=True)
+
+
+def test_an_export_in_which_a_class_with_no_say_voted_recounts_as_the_app_counted(
+    app, db, runner, coop_tally, make_member, clock, tmp_path
+):
+    """Providers have no say under the default rules: their votes are exported with weight 0,
+    and both recounting commands read them and count them for nothing."""
+    clock.move_to(NOW - timedelta(days=10))
+    secretary = make_member(secretary=True)
+    holders = [make_member() for _ in range(2)]
+    carer = make_member(member_class="carer")
+    provider = make_member(member_class="provider")
+    clock.move_to(NOW)
+    ballot = _ballot(secretary, amount_pence=6_000)
+    ids = {}
+    for title, cost, by in [
+        ("Respite fund", 3_000, holders[0]),
+        ("Peer support group", 1_500, carer),
+        ("Provider's minibus", 2_500, provider),
+    ]:
+        proposal = surplus.submit_proposal(
+            ballot, by, title=title, description="", cost_pence=cost, helps="Members", now=NOW
+        )
+        surplus.decide_proposal(secretary, proposal, True, now=NOW)
+        ids[title] = proposal.id
+    voting = NOW + timedelta(days=8)
+    for member, titles in [
+        (holders[0], ["Respite fund"]),
+        (holders[1], ["Respite fund"]),
+        (carer, ["Peer support group"]),
+        (provider, ["Provider's minibus", "Respite fund"]),
+    ]:
+        surplus.cast_approvals(ballot, member, {ids[t] for t in titles}, now=voting)
+    db.session.commit()
+    clock.move_to(NOW + timedelta(days=15))
+
+    counted = surplus.count(ballot)
+    assert counted.weights["provider"] == 0
+    assert counted.result.proposal(str(ids["Provider's minibus"])).approvals == 0
+    path = tmp_path / "export.pb"
+    exported = runner.invoke(args=["voting", "export-pb", str(ballot.id), "-o", str(path)])
+    assert exported.exit_code == 0, exported.output
+    votes = pabulib.read_pb(path).votes
+    assert sorted(v.weight for v in votes) == [0, 1, 1, 1]
+    flask_run = runner.invoke(args=["voting", "tally-pb", str(path)])
+    script_run = coop_tally(path)
+    assert flask_run.exit_code == script_run.returncode == 0, script_run.stderr
+    assert script_run.stdout == flask_run.stdout
+    assert (
+        script_run.stderr
+        == flask_run.stderr
+        == ("Counted with equalshares/add1-comparison: the rule the file names.\n")
+    )
+    assert script_run.stdout.split() == list(counted.result.selected)
+    assert {int(i) for i in counted.result.selected} == {
+        ids["Respite fund"],
+        ids["Peer support group"],
+    }
 
 
 def test_export_pb_explains_what_it_cannot_export(app, db, runner, make_member):

@@ -106,12 +106,9 @@ def _ref_tally(proposals, ballots, budget, *, rule="mes", completion=True, compa
         endowment = math.floor(budget / (total * unit)) * unit
         chosen = {pid for pid, _ in _ref_equal_shares(proposals, ballots, endowment)}
         backed = {pid for b in ballots if b.weight > 0 for pid in b.approved}
-        while True:
-            spent = sum((cost[c] for c in chosen), Fraction(0))
-            if backed <= chosen:
-                break
-            if all(spent + cost[c] > budget for c in ids if c not in chosen):
-                break
+        # Raise while the next outcome fits, even past an exhaustive one; once everything
+        # backed is funded, every later outcome fits and raising would never end.
+        while not backed <= chosen:
             bigger = {pid for pid, _ in _ref_equal_shares(proposals, ballots, endowment + unit)}
             if sum((cost[c] for c in bigger), Fraction(0)) > budget:
                 break
@@ -422,6 +419,86 @@ def test_completion_keeps_the_last_outcome_that_fits_and_comparison_can_switch()
     assert result.selected == ("A", "B")
 
 
+# Hand-built elections on which the two completion rules disagree: the short reference code
+# on equalshares.net stops raising shares as soon as nothing more fits the budget; the tool
+# that counts real elections keeps raising while the next outcome fits. The count follows
+# the tool.
+
+
+def _exhaustive(proposals, selected, budget):
+    """Whether nothing more could be added to `selected` within the budget."""
+    spent = sum(p.cost for p in proposals if p.id in selected)
+    return all(spent + p.cost > budget for p in proposals if p.id not in selected)
+
+
+def test_completion_raises_past_an_exhaustive_outcome_to_a_different_one():
+    # Budget £20, four members: £5 each. The van (£17) is backed by v1, v2 and v3, the
+    # garden (£9) by v1 and v2, the kiln (£12) by v4 alone. At £5 the van's backers have
+    # only £15, so the garden is bought; then neither the van nor the kiln fits beside it.
+    proposals = [Proposal("van", 17), Proposal("garden", 9), Proposal("kiln", 12)]
+    ballots = _ballots(({"van", "garden"}, 1), ({"van", "garden"}, 1), ({"van"}, 1), ({"kiln"}, 1))
+    at_start = tally(proposals, ballots, 20, completion=False, comparison=False)
+    assert at_start.selected == ("garden",)
+    assert _exhaustive(proposals, at_start.selected, 20)  # where the short code stops
+    # At £6 the van is affordable, each backer paying a third of it (rho 1/3, against the
+    # garden's 1/2), so it is bought first and the garden's backers have too little left.
+    # The van alone fits, and stays the outcome up to £10; at £11 the garden would come
+    # too, for £26, over the budget.
+    result = tally(proposals, ballots, 20, comparison=False)
+    assert result.selected == ("van",)
+    assert (result.start_endowment, result.endowment, result.completion_steps) == (5, 10, 5)
+    assert result.next_cost == 26
+    assert [(r.proposal, r.rho) for r in result.rounds] == [("van", Fraction(1, 3))]
+    assert _ref_tally(proposals, ballots, 20, comparison=False) == (["van"], "mes", 10)
+
+
+def test_completion_past_an_exhaustive_outcome_with_weights_in_pounds():
+    # The same shape with weights, counted in pence and raised £1 per unit of weight:
+    # v1 (weight 2) backs the van and the garden, v2 (weight 1/2) the van, v3 (weight 3/2)
+    # the kiln. Budget £20 over weight 4: £5 per unit of weight. At £5 and £6 the van's
+    # backers have £12.50 and £15, so the garden is bought and nothing fits beside it. At £7
+    # they have £17.50 and buy the van (rho 2/5); at £8 the kiln's backer could buy it too,
+    # for £29 in all, so the count stops at £7.
+    proposals = [Proposal("van", 1700), Proposal("garden", 900), Proposal("kiln", 1200)]
+    ballots = _ballots(
+        ({"van", "garden"}, 2), ({"van"}, Fraction(1, 2)), ({"kiln"}, Fraction(3, 2))
+    )
+    at_start = tally(proposals, ballots, 2000, completion=False, comparison=False)
+    assert at_start.selected == ("garden",)
+    assert _exhaustive(proposals, at_start.selected, 2000)
+    result = tally(proposals, ballots, 2000, comparison=False, unit=100)
+    assert result.selected == ("van",)
+    assert (result.start_endowment, result.endowment, result.next_cost) == (500, 700, 2900)
+    assert result.rounds[0].rho == Fraction(2, 5)
+    assert result.share("v1").payments == {"van": 1360}
+    assert _ref_tally(proposals, ballots, 2000, comparison=False, unit=100)[:2] == (["van"], "mes")
+
+
+def test_completion_past_an_exhaustive_outcome_changes_what_the_comparison_decides():
+    # Budget £11, four members: shares start at £2, and both rules raise them to £3.
+    # v1 backs the garden (£8) and the bench (£2), v3 the garden, v4 the lamp (£3), and v2
+    # voted for nothing. At £3 the bench and the lamp are bought, for £5, and the garden
+    # no longer fits: the short code would stop there, and then greedy (garden and bench,
+    # the most approved first) would win the comparison, preferred by v1 and v3 against v4.
+    proposals = [Proposal("garden", 800), Proposal("bench", 200), Proposal("lamp", 300)]
+    ballots = _ballots(({"garden", "bench"}, 1), (set(), 1), ({"garden"}, 1), ({"lamp"}, 1))
+    at_three = tally(proposals, ballots, 1200, completion=False, comparison=False)
+    assert at_three.selected == ("bench", "lamp")
+    assert _exhaustive(proposals, at_three.selected, 1100)
+    # The count goes on: at £4 the garden is bought first (each backer pays half), then
+    # the lamp, for £11, and so up to £5; at £6 the bench would come too, for £13.
+    result = tally(proposals, ballots, 1100, unit=100)
+    assert result.mes_selected == ("garden", "lamp")
+    assert (result.start_endowment, result.endowment, result.next_cost) == (200, 500, 1300)
+    # Against greedy's garden and bench: v1 prefers greedy, v4 equal shares, v3 neither,
+    # so equal shares stand.
+    assert result.greedy_selected == ("garden", "bench")
+    assert (result.prefer_mes, result.prefer_greedy) == (1, 1)
+    assert result.outcome == "mes"
+    assert result.selected == ("garden", "lamp")
+    assert _ref_tally(proposals, ballots, 1100, unit=100) == (["garden", "lamp"], "mes", 500)
+
+
 def test_completion_counts_in_whole_pounds_when_money_is_pence():
     # £100 among 3 members is £33.33 each; completion starts at £33 and rises by £1.
     proposals = [Proposal("A", 3400), Proposal("B", 3400), Proposal("C", 3100)]
@@ -494,6 +571,8 @@ def test_nobody_voting_funds_nothing():
     result = tally([Proposal("A", 10)], [], 100)
     assert result.selected == ()
     assert explain(result, str).proposals["A"] == "Not funded: nobody voted for it."
+    empty = tally([Proposal("A", 10)], [Ballot("v1", frozenset())], 100)
+    assert not any("Shares" in line or "Every" in line for line in explain(empty, str).summary)
 
 
 @pytest.mark.parametrize(
@@ -583,6 +662,63 @@ def test_explain_after_switching_to_greedy():
     assert text.proposals["A"].startswith("Funded: backed by 1 member;")
 
 
+@pytest.mark.parametrize(
+    ("weights", "said"),
+    [
+        (
+            (1, 1, 1, 1),
+            "Shares were raised from £5.00 to £10.00 per member to spend more of the budget; "
+            "another £1.00 per member would have funded proposals costing £26.00, more than "
+            "the £20.00 budget.",
+        ),
+        # Weights 2, 0, 1/2 and 3/2 (total 4): £5 per unit of weight to start, and at £8
+        # the van and the kiln would both be bought.
+        (
+            (2, 0, Fraction(1, 2), Fraction(3, 2)),
+            "Shares were raised from £5.00 to £7.00 per unit of voting weight to spend more of "
+            "the budget; another £1.00 per unit of voting weight would have funded proposals "
+            "costing £29.00, more than the £20.00 budget.",
+        ),
+    ],
+)
+def test_explain_says_how_far_shares_were_raised_and_why_they_stopped(weights, said):
+    # The van, the garden and the kiln of the completion examples above, in pence.
+    proposals = [Proposal("van", 1700), Proposal("garden", 900), Proposal("kiln", 1200)]
+    approvals = [{"van", "garden"}, {"van", "garden"}, {"van"}, {"kiln"}]
+    ballots = _ballots(*zip(approvals, weights, strict=True))
+    summary = explain(tally(proposals, ballots, 2000, unit=100), format_pence).summary
+    assert summary[1] == said
+
+
+def test_explain_says_when_raising_stopped_because_everything_backed_was_funded():
+    # £5 each buys B (£4); at £6 A (£6) is bought too, and nothing is left to fund.
+    proposals = [Proposal("A", 600), Proposal("B", 400), Proposal("C", 900)]
+    ballots = _ballots(({"A"}, 1), ({"B"}, 1))
+    summary = explain(tally(proposals, ballots, 1000, unit=100), format_pence).summary
+    assert summary[1] == (
+        "Shares were raised from £5.00 to £6.00 per member, when every proposal anyone "
+        "voted for was funded."
+    )
+    cheaper = [Proposal("A", 500), Proposal("B", 400), Proposal("C", 900)]
+    everything = tally(cheaper, ballots, 1000, unit=100)
+    assert explain(everything, format_pence).summary[1] == (
+        "Every proposal anyone voted for was funded without raising shares."
+    )
+
+
+def test_explain_says_when_shares_were_not_raised_at_all():
+    # £4 each, and at £5 all three £5 proposals would be bought, for £15 of a £13 budget.
+    proposals = [Proposal("A", 500), Proposal("B", 500), Proposal("C", 500)]
+    ballots = _ballots(({"A"}, 1), ({"B"}, 1), ({"C"}, 1))
+    result = tally(proposals, ballots, 1300, unit=100, comparison=False)
+    assert explain(result, format_pence).summary[1] == (
+        "Shares stayed at £4.00 per member: another £1.00 per member would have funded "
+        "proposals costing £15.00, more than the £13.00 budget."
+    )
+    without = tally(proposals, ballots, 1300, completion=False)
+    assert not any("Shares" in line for line in explain(without, format_pence).summary)
+
+
 # Real data: Świecie 2023, counted officially with equalshares/add1.
 
 
@@ -597,7 +733,12 @@ def test_swiecie_reproduces_the_official_selection(swiecie):
     assert list(result.selected) == official
     assert result.outcome == "mes"
     assert result.voters == 2553
-    assert result.endowment == 646
+    # Shares start at 419 PLN (the budget over 2,553 voters, rounded down). The outcome is
+    # exhaustive from 646 PLN on, but the count keeps raising while the next outcome fits:
+    # at 663 PLN c15 would be bought too, for 1,120,337 PLN in all, over the budget.
+    assert result.start_endowment == 419
+    assert result.endowment == 662
+    assert result.next_cost == 1_120_337
     assert result.prefer_mes > result.prefer_greedy
 
 
