@@ -167,11 +167,34 @@ def auth(client) -> Auth:
 
 @pytest.fixture
 def make_member(app):
-    """Create a member: `make_member(member_class="carer", status="approved", secretary=False)`."""
+    """Create a member: `make_member(member_class="carer", status="approved", secretary=False)`.
+
+    Only public service functions: an approved member is admitted with no one approving them,
+    and a rejected one is turned down by a secretary made for it (registrar@example.org).
+    """
     from coop.members import service
-    from coop.members.models import MemberClass, MembershipStatus
+    from coop.members.models import Member, MemberClass
 
     counter = {"n": 0}
+    made: dict = {}
+
+    def registrar(now):
+        """The secretary who turns down rejected applicants, made for the first of them."""
+        if "registrar" not in made:
+            secretary = service.apply(
+                service.Application(
+                    member_class=MemberClass.CARER,
+                    name="Rita Registrar",
+                    email="registrar@example.org",
+                    password=PASSWORD,
+                    address_line_1="1 High Street",
+                    town="Derby",
+                    postcode="DE1 3AB",
+                ),
+                now=now,
+            )
+            made["registrar"] = service.make_secretary(secretary, now).id
+        return _db.session.get(Member, made["registrar"])
 
     def make(
         member_class: str = "budget_holder",
@@ -210,12 +233,11 @@ def make_member(app):
             if secretary:
                 service.make_secretary(member, now)
             elif status == "approved" or status == "left":
-                service._admit(member, now, None)
+                service.admit(member, now, None)
                 if status == "left":
                     service.leave(member, now)
             elif status == "rejected":
-                service._move(member, MembershipStatus.REJECTED, now, None, "Not eligible")
-                member.rejection_reason = "Not eligible"
+                service.reject(member, registrar(now), "Not eligible", now)
             _db.session.commit()
             _db.session.refresh(member)
             _ = member.offices  # load, so it can be read after the session ends

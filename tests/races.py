@@ -168,7 +168,7 @@ def _new_member(
         now=now,
     )
     members.confirm_email(member, now)
-    members._admit(member, now, None)
+    members.admit(member, now, None)
     return member
 
 

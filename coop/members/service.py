@@ -149,11 +149,16 @@ def approve(member: Member, by: Member, now: datetime | None = None) -> Member:
         raise MembershipError(
             "The applicant has not confirmed their email address yet, so it cannot be approved"
         )
-    return _admit(member, now or clock.now(), by)
+    return admit(member, now or clock.now(), by)
 
 
-def _admit(member: Member, now: datetime, by: Member | None, reason: str = "") -> Member:
-    """Make an applicant a member: a member number, a joining date and their £1 share."""
+def admit(member: Member, now: datetime, by: Member | None, reason: str = "") -> Member:
+    """Make an applicant a member: a member number, a joining date and their £1 share.
+
+    It checks no permission, so callers decide who may: approve() lets the secretary,
+    make_secretary() the server's operator, and a member who joined before the co-op kept
+    its register here (or a test's member) is admitted with no one approving them.
+    """
     number = next_member_number()  # before the move, so no flush sees a number-less member
     _move(member, MembershipStatus.APPROVED, now, by, reason)
     member.member_number = number
@@ -174,7 +179,7 @@ def make_secretary(member: Member, now: datetime | None = None) -> Member:
     now = now or clock.now()
     confirm_email(member, now)
     if member.status is MembershipStatus.APPLIED:
-        _admit(member, now, None, "Made secretary from the server's command line")
+        admit(member, now, None, "Made secretary from the server's command line")
     appoint(member, Office.SECRETARY, now.date())
     return member
 
