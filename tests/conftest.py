@@ -246,3 +246,9 @@ def make_member(app):
         return member
 
     return make
+
+
+@pytest.fixture
+def secretary(make_member):
+    """Sam, the co-op's secretary."""
+    return make_member(secretary=True, name="Sam Secretary", email="secretary@example.org")

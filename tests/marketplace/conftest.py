@@ -1,4 +1,5 @@
-"""Factories for providers, listings, sessions and budgets; use them inside the `db` fixture."""
+"""Factories for providers, listings, sessions and budgets, and the people most tests share;
+use them inside the `db` fixture."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -155,3 +156,23 @@ def fund(db, make_member):
         return transaction
 
     return pay_in
+
+
+@pytest.fixture
+def gym_staff(make_member):
+    """Gita, a provider member who runs the Riverside Gym."""
+    return make_member("provider", email="gym@example.org", name="Gita Gym")
+
+
+@pytest.fixture
+def gym(make_provider, gym_staff):
+    """The Riverside Gym, an approved provider with Gita as its staff."""
+    return make_provider(gym_staff, name="Riverside Gym", email="hello@riverside.example")
+
+
+@pytest.fixture
+def holder(db, make_member, fund):
+    """Asha, an approved budget holder with £50.00 in her budget."""
+    member = make_member("budget_holder", email="asha@example.org", name="Asha Holder")
+    fund(member, 5000)
+    return db.session.merge(member)

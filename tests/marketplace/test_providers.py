@@ -58,16 +58,6 @@ def count(db, model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-@pytest.fixture
-def gym_staff(make_member):
-    return make_member("provider", email="gym@example.org", name="Gita Gym")
-
-
-@pytest.fixture
-def gym(make_provider, gym_staff):
-    return make_provider(gym_staff, name="Riverside Gym")
-
-
 # --- Who may do what ---------------------------------------------------------------------
 
 
@@ -468,13 +458,6 @@ def _session_on(db, listing, day: date) -> Session | None:
         if session.starts_at.astimezone(clock.LONDON).date() == day:
             return session
     return None
-
-
-@pytest.fixture
-def holder(db, make_member, fund):
-    member = make_member("budget_holder", email="asha@example.org", name="Asha")
-    fund(member, 10000)
-    return db.session.merge(member)
 
 
 def test_a_closure_removes_unbooked_sessions_and_lists_booked_ones(
