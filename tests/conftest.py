@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pytest
 from aiosmtpd.controller import Controller
 from flask import has_app_context
+from hypothesis import settings
 from sqlalchemy import text
 
 from coop import clock, create_app
@@ -22,6 +23,16 @@ PASSWORD = "correct horse battery"
 
 #: The real server and browsers that race tests share (fixtures `pg_app`, `server`).
 pytest_plugins = ["tests.races"]
+
+# Hypothesis profiles, chosen by HYPOTHESIS_PROFILE (.ci/run sets "ci"). Neither has a
+# deadline: a timed assertion proves nothing on two busy cores. "dev" draws new random
+# examples each run, so working on the code keeps exploring. "ci" draws the same examples
+# every run (derandomize), so a red CI is reproducible and a green one is not luck; it keeps
+# Hypothesis's 100 examples a test (tests that ask for more, such as the tally's 300, keep
+# theirs), enough to find the small counter-examples these properties are about.
+settings.register_profile("dev", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True, database=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def _free_port() -> int:
