@@ -126,7 +126,8 @@ def _app(request, tmp_path_factory, mailbox_server):
         _db.engine.dispose()
 
 
-def _empty_tables(app) -> None:
+def empty_tables(app) -> None:
+    """Delete every row, so the next test starts from an empty database."""
     with app.app_context():
         _db.session.remove()
         with _db.engine.begin() as conn:
@@ -138,7 +139,7 @@ def _empty_tables(app) -> None:
 def app(_app):
     """The app, with every table emptied and rate limits reset after the test."""
     yield _app
-    _empty_tables(_app)
+    empty_tables(_app)
     limiter.reset()
 
 
