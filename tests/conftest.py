@@ -2,6 +2,7 @@
 
 import email
 import email.policy
+import functools
 import os
 import re
 import socket
@@ -12,10 +13,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import has_app_context
 from hypothesis import settings
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from coop import clock, create_app
-from coop.config import TestingConfig
+from coop.config import TestingConfig, database_url
 from coop.extensions import db as _db
 from coop.extensions import limiter
 
@@ -85,11 +86,26 @@ def mailbox(mailbox_server) -> Mailbox:
     return handler
 
 
+@functools.cache
+def postgres_url() -> str | None:
+    """This test process's PostgreSQL database: COOP_TEST_DATABASE_URL itself, or under
+    pytest-xdist one database per worker beside it (coop_test_gw0, ...), made when needed."""
+    url = os.environ.get("COOP_TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(database_url(url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        found = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not found:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 def _reset_postgres(url: str) -> None:
-    from sqlalchemy import create_engine
-
-    from coop.config import database_url
-
     engine = create_engine(database_url(url))
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -101,7 +117,7 @@ def _reset_postgres(url: str) -> None:
 def _app(request, tmp_path_factory, mailbox_server):
     """One app per database, its schema built by the real migrations."""
     if request.param == "postgresql":
-        url = os.environ.get("COOP_TEST_DATABASE_URL")
+        url = postgres_url()
         if not url:
             if os.environ.get("COOP_REQUIRE_POSTGRES") == "1":
                 pytest.fail("COOP_REQUIRE_POSTGRES=1 but COOP_TEST_DATABASE_URL is not set")
