@@ -52,6 +52,7 @@ lint: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/tally.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/startup.py
 
 clean:
 	rm -rf $(VENV) node_modules coop/static/coop.css coop/static/govuk
