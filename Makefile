@@ -3,6 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# `make test` runs the tests on one pytest-xdist worker per core, each with its own SQLite
+# files and PostgreSQL database; an idle worker takes tests queued for another (worksteal),
+# as browser and race tests take far longer than the rest. PYTEST_WORKERS=0 runs them all
+# in one process (for pdb).
+PYTEST_WORKERS ?= auto
 export FLASK_APP := coop
 
 .PHONY: run test assets lint bench clean
@@ -39,7 +44,7 @@ run: $(VENV)/.installed-run assets
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.installed-dev assets
-	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS); status=$$?; \
 		if [ $$status -eq 5 ]; then echo "pytest collected no tests"; fi; exit $$status
 
 lint: $(VENV)/.installed-dev
@@ -50,6 +55,7 @@ lint: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/tally.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/startup.py
 
 clean:
 	rm -rf $(VENV) node_modules coop/static/coop.css coop/static/govuk

@@ -16,9 +16,8 @@ def create_app(config=None) -> Flask:
     from govuk_frontend_wtf.main import WTFormsHelpers
     from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
+    from coop import cli, database, errors, pages, security, templating
     from coop import config as config_module
-    from coop import database, errors, pages, security, templating
-    from coop.demo import demo_cli
     from coop.extensions import csrf, db, limiter, login_manager, mail, migrate
     from coop.marketplace import (  # noqa: F401 - each adds its routes to the blueprint
         booking_views,
@@ -26,13 +25,10 @@ def create_app(config=None) -> Flask:
         provider_views,
         search_views,
     )
-    from coop.marketplace.cli import marketplace_cli
     from coop.marketplace.views import bp as marketplace_bp
-    from coop.members.cli import members_cli
     from coop.members.views import bp as members_bp
     from coop.payments.views import bp as payments_bp
     from coop.voting import surplus_views  # noqa: F401 - adds its routes to the voting blueprint
-    from coop.voting.cli import voting_cli
     from coop.voting.views import bp as voting_bp
 
     app = Flask(__name__)
@@ -76,10 +72,7 @@ def create_app(config=None) -> Flask:
     app.register_blueprint(voting_bp)
     app.register_blueprint(marketplace_bp)
     app.register_blueprint(payments_bp)
-    app.cli.add_command(members_cli)
-    app.cli.add_command(demo_cli)
-    app.cli.add_command(voting_cli)
-    app.cli.add_command(marketplace_cli)
+    cli.init_app(app)  # command groups, imported when their commands run
     return app
 
 

@@ -4,7 +4,6 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
@@ -21,6 +20,32 @@ NAMING_CONVENTION = {
 }
 
 
+class LazyMigrate:
+    """Flask-Migrate, set up when migrations first run: it imports Alembic, Mako and every
+    SQLAlchemy dialect, a sixth of the start-up of a server or cron job that never migrates.
+
+    Until then app.extensions["migrate"] holds a stand-in that sets Flask-Migrate up on the
+    first read, so `flask db ...` (coop.cli) and flask_migrate.upgrade() work as ever.
+    """
+
+    def init_app(self, app, db, **options) -> None:
+        app.extensions["migrate"] = _MigrateWhenUsed(app, db, options)
+
+
+class _MigrateWhenUsed:
+    def __init__(self, app, db, options: dict) -> None:
+        self._app, self._db, self._options = app, db, options
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._app.extensions.get("migrate") is self:
+            from flask_migrate import Migrate
+
+            Migrate(self._app, self._db, **self._options)  # replaces this stand-in
+        return getattr(self._app.extensions["migrate"], name)
+
+
 class Base(DeclarativeBase):
     """Declarative base whose metadata names every constraint."""
 
@@ -28,7 +53,7 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
+migrate = LazyMigrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -2,6 +2,7 @@
 
 import email
 import email.policy
+import functools
 import os
 import re
 import socket
@@ -11,10 +12,11 @@ from dataclasses import dataclass, field
 import pytest
 from aiosmtpd.controller import Controller
 from flask import has_app_context
-from sqlalchemy import text
+from hypothesis import settings
+from sqlalchemy import create_engine, make_url, text
 
 from coop import clock, create_app
-from coop.config import TestingConfig
+from coop.config import TestingConfig, database_url
 from coop.extensions import db as _db
 from coop.extensions import limiter
 
@@ -22,6 +24,16 @@ PASSWORD = "correct horse battery"
 
 #: The real server and browsers that race tests share (fixtures `pg_app`, `server`).
 pytest_plugins = ["tests.races"]
+
+# Hypothesis profiles, chosen by HYPOTHESIS_PROFILE (.ci/run sets "ci"). Neither has a
+# deadline: a timed assertion proves nothing on two busy cores. "dev" draws new random
+# examples each run, so working on the code keeps exploring. "ci" draws the same examples
+# every run (derandomize), so a red CI is reproducible and a green one is not luck; it keeps
+# Hypothesis's 100 examples a test (tests that ask for more, such as the tally's 300, keep
+# theirs), enough to find the small counter-examples these properties are about.
+settings.register_profile("dev", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True, database=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def _free_port() -> int:
@@ -74,9 +86,29 @@ def mailbox(mailbox_server) -> Mailbox:
     return handler
 
 
-def postgres_test_url() -> str:
-    """COOP_TEST_DATABASE_URL; without it the test skips, or fails under COOP_REQUIRE_POSTGRES=1."""
+@functools.cache
+def postgres_url() -> str | None:
+    """This test process's PostgreSQL database: COOP_TEST_DATABASE_URL itself, or under
+    pytest-xdist one database per worker beside it (coop_test_gw0, ...), made when needed."""
     url = os.environ.get("COOP_TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(database_url(url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        found = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not found:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def postgres_test_url() -> str:
+    """This process's PostgreSQL URL; without one the test skips, or fails under
+    COOP_REQUIRE_POSTGRES=1."""
+    url = postgres_url()
     if not url:
         if os.environ.get("COOP_REQUIRE_POSTGRES") == "1":
             pytest.fail("COOP_REQUIRE_POSTGRES=1 but COOP_TEST_DATABASE_URL is not set")
@@ -85,10 +117,6 @@ def postgres_test_url() -> str:
 
 
 def _reset_postgres(url: str) -> None:
-    from sqlalchemy import create_engine
-
-    from coop.config import database_url
-
     engine = create_engine(database_url(url))
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -121,7 +149,8 @@ def _app(request, tmp_path_factory, mailbox_server):
         _db.engine.dispose()
 
 
-def _empty_tables(app) -> None:
+def empty_tables(app) -> None:
+    """Delete every row, so the next test starts from an empty database."""
     with app.app_context():
         _db.session.remove()
         with _db.engine.begin() as conn:
@@ -133,7 +162,7 @@ def _empty_tables(app) -> None:
 def app(_app):
     """The app, with every table emptied and rate limits reset after the test."""
     yield _app
-    _empty_tables(_app)
+    empty_tables(_app)
     limiter.reset()
 
 
@@ -173,11 +202,34 @@ def auth(client) -> Auth:
 
 @pytest.fixture
 def make_member(app):
-    """Create a member: `make_member(member_class="carer", status="approved", secretary=False)`."""
+    """Create a member: `make_member(member_class="carer", status="approved", secretary=False)`.
+
+    Only public service functions: an approved member is admitted with no one approving them,
+    and a rejected one is turned down by a secretary made for it (registrar@example.org).
+    """
     from coop.members import service
-    from coop.members.models import MemberClass, MembershipStatus
+    from coop.members.models import Member, MemberClass
 
     counter = {"n": 0}
+    made: dict = {}
+
+    def registrar(now):
+        """The secretary who turns down rejected applicants, made for the first of them."""
+        if "registrar" not in made:
+            secretary = service.apply(
+                service.Application(
+                    member_class=MemberClass.CARER,
+                    name="Rita Registrar",
+                    email="registrar@example.org",
+                    password=PASSWORD,
+                    address_line_1="1 High Street",
+                    town="Derby",
+                    postcode="DE1 3AB",
+                ),
+                now=now,
+            )
+            made["registrar"] = service.make_secretary(secretary, now).id
+        return _db.session.get(Member, made["registrar"])
 
     def make(
         member_class: str = "budget_holder",
@@ -216,12 +268,11 @@ def make_member(app):
             if secretary:
                 service.make_secretary(member, now)
             elif status == "approved" or status == "left":
-                service._admit(member, now, None)
+                service.admit(member, now, None)
                 if status == "left":
                     service.leave(member, now)
             elif status == "rejected":
-                service._move(member, MembershipStatus.REJECTED, now, None, "Not eligible")
-                member.rejection_reason = "Not eligible"
+                service.reject(member, registrar(now), "Not eligible", now)
             _db.session.commit()
             _db.session.refresh(member)
             _ = member.offices  # load, so it can be read after the session ends
@@ -230,3 +281,9 @@ def make_member(app):
         return member
 
     return make
+
+
+@pytest.fixture
+def secretary(make_member):
+    """Sam, the co-op's secretary."""
+    return make_member(secretary=True, name="Sam Secretary", email="secretary@example.org")

@@ -24,7 +24,7 @@ import pytest
 
 from coop.members import service as members
 from coop.members.models import Member, MemberClass
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, postgres_url
 
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -48,7 +48,7 @@ def server(pg_app, tmp_path):
     """Gunicorn serving the app against the test database; its address, e.g. http://..."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COOP_", "MAIL_"))}
     env.update(
-        DATABASE_URL=os.environ["COOP_TEST_DATABASE_URL"],
+        DATABASE_URL=postgres_url(),
         SECRET_KEY="race-test-" + secrets.token_hex(32),
         COOP_RATELIMIT_AUTH="10000 per minute",
     )
@@ -168,7 +168,7 @@ def _new_member(
         now=now,
     )
     members.confirm_email(member, now)
-    members._admit(member, now, None)
+    members.admit(member, now, None)
     return member
 
 

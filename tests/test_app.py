@@ -1,5 +1,10 @@
 """The app as a whole: configuration, health check, security headers, error pages."""
 
+import os
+import subprocess
+import sys
+
+import click
 import pytest
 
 from coop import create_app
@@ -160,3 +165,60 @@ def test_the_waiting_list_hold_comes_from_the_environment(monkeypatch, app):
     monkeypatch.setitem(app.config, "WAITLIST_HOLD_HOURS", "2.5")
     with app.app_context():
         assert bookings.offer_hold().total_seconds() == 2.5 * 3600
+
+
+#: Modules only a command needs; starting the app must not import them.
+COMMAND_ONLY = [
+    "flask_migrate",
+    "alembic",
+    "coop.demo",
+    "coop.members.demo",
+    "coop.voting.demo",
+    "coop.marketplace.demo",
+    "coop.members.cli",
+    "coop.voting.cli",
+    "coop.marketplace.cli",
+]
+
+
+def test_starting_the_app_imports_no_command_only_module():
+    script = (
+        "import sys; from coop import create_app; from coop.config import TestingConfig; "
+        "create_app(TestingConfig()); "
+        f"print(' '.join(m for m in {COMMAND_ONLY!r} if m in sys.modules) or 'none')"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["none"]
+
+
+def test_each_command_group_is_listed_with_its_own_help_and_commands():
+    from coop.cli import GROUPS
+
+    app = create_app(TestingConfig())
+    with click.Context(app.cli) as ctx:
+        for name, (target, help_text) in GROUPS.items():
+            listed = app.cli.get_command(ctx, name)
+            real = listed.load()
+            assert (real.name, real.help) == (name, help_text), target
+            assert listed.help == real.help
+            assert listed.list_commands(ctx) == real.list_commands(ctx) != []
+            for command in real.list_commands(ctx):
+                assert listed.get_command(ctx, command) is real.get_command(ctx, command)
+
+
+def test_flask_db_migrates_a_new_database_to_the_latest_migration(tmp_path):
+    """In a process of its own, so that nothing has set Flask-Migrate up before `flask db`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COOP_", "FLASK_"))}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'coop.db'}"
+
+    def flask_db(*args: str) -> str:
+        command = [sys.executable, "-m", "flask", "--app", "coop", "db", *args]
+        result = subprocess.run(command, env=env, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    head = flask_db("heads").split()[0]
+    assert flask_db("current").split() == []
+    flask_db("upgrade")
+    assert flask_db("current").split() == [head, "(head)"]

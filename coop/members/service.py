@@ -4,7 +4,9 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
+from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -82,7 +84,7 @@ def apply(application: Application, now: datetime | None = None) -> Member:
         raise MembershipError("Enter the name of your organisation")
     member = Member(
         email=normalise_email(application.email),
-        password_hash=generate_password_hash(application.password),
+        password_hash=hash_password(application.password),
         name=application.name.strip(),
         organisation_name=(application.organisation_name or "").strip() or None
         if application.member_class is MemberClass.PROVIDER
@@ -147,11 +149,16 @@ def approve(member: Member, by: Member, now: datetime | None = None) -> Member:
         raise MembershipError(
             "The applicant has not confirmed their email address yet, so it cannot be approved"
         )
-    return _admit(member, now or clock.now(), by)
+    return admit(member, now or clock.now(), by)
 
 
-def _admit(member: Member, now: datetime, by: Member | None, reason: str = "") -> Member:
-    """Make an applicant a member: a member number, a joining date and their £1 share."""
+def admit(member: Member, now: datetime, by: Member | None, reason: str = "") -> Member:
+    """Make an applicant a member: a member number, a joining date and their £1 share.
+
+    It checks no permission, so callers decide who may: approve() lets the secretary,
+    make_secretary() the server's operator, and a member who joined before the co-op kept
+    its register here (or a test's member) is admitted with no one approving them.
+    """
     number = next_member_number()  # before the move, so no flush sees a number-less member
     _move(member, MembershipStatus.APPROVED, now, by, reason)
     member.member_number = number
@@ -172,7 +179,7 @@ def make_secretary(member: Member, now: datetime | None = None) -> Member:
     now = now or clock.now()
     confirm_email(member, now)
     if member.status is MembershipStatus.APPLIED:
-        _admit(member, now, None, "Made secretary from the server's command line")
+        admit(member, now, None, "Made secretary from the server's command line")
     appoint(member, Office.SECRETARY, now.date())
     return member
 
@@ -211,21 +218,33 @@ def confirm_email(member: Member, now: datetime | None = None) -> bool:
     return True
 
 
+def hash_password(password: str) -> str:
+    """The password hashed by the app's PASSWORD_HASH_METHOD (scrypt in production)."""
+    return generate_password_hash(password, method=_hash_method())
+
+
+def _hash_method() -> str:
+    return current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt"
+
+
 def check_password(member: Member | None, password: str) -> bool:
     """True when the password is the member's; the same work is done for unknown members."""
     if member is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(_hash_method()), password or "")
         return False
     return check_password_hash(member.password_hash, password or "")
 
 
-_DUMMY_HASH = generate_password_hash("not a real password, used for timing")
+@cache
+def _dummy_hash(method: str) -> str:
+    # Made when first needed, not at import, so that commands do not pay for a scrypt hash.
+    return generate_password_hash("not a real password, used for timing", method=method)
 
 
 def set_password(member: Member, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise MembershipError(f"Your password must be at least {MIN_PASSWORD_LENGTH} characters")
-    member.password_hash = generate_password_hash(password)
+    member.password_hash = hash_password(password)
 
 
 def update_details(member: Member, **details: str) -> list[str]:

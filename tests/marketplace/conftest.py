@@ -1,4 +1,5 @@
-"""Factories for providers, listings, sessions and budgets; use them inside the `db` fixture."""
+"""Factories for providers, listings, sessions and budgets, and the people most tests share;
+use them inside the `db` fixture."""
 
 from datetime import UTC, date, datetime, time, timedelta
 

@@ -27,11 +27,10 @@ OFF_PEAK = _off_peak(FUTURE)
 
 
 @pytest.fixture
-def holder(make_member, fund, db, auth):
-    member = make_member("budget_holder", email="asha@example.org", name="Asha")
-    fund(member, 5000)
-    auth.login("asha@example.org")
-    return db.session.merge(member)
+def holder(holder, auth):
+    """The marketplace's Asha (tests/marketplace/conftest.py), signed in."""
+    auth.login(holder.email)
+    return holder
 
 
 @pytest.fixture

@@ -25,13 +25,6 @@ def _counts(db):
 
 
 @pytest.fixture
-def holder(make_member, fund, db):
-    member = make_member("budget_holder", email="asha@example.org", name="Asha")
-    fund(member, 5000)
-    return db.session.merge(member)
-
-
-@pytest.fixture
 def gym(make_listing):
     return make_listing(title="Off-peak gym", price_pence=800, places=2, off_peak=True)
 

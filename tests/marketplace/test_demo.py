@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from coop import clock
+from coop.extensions import db as _db
+from coop.extensions import limiter
 from coop.marketplace import service
 from coop.marketplace.models import (
     Booking,
@@ -21,6 +23,7 @@ from coop.marketplace.models import (
 from coop.members.demo import DEMO_PASSWORD
 from coop.members.models import Member
 from coop.payments import ledger
+from tests.conftest import empty_tables
 
 DEMO_TITLES = (
     "Gym session",
@@ -31,13 +34,41 @@ DEMO_TITLES = (
 )
 
 
-@pytest.fixture
-def demo(app, db, runner):
-    """The demo data, loaded through the command line into an empty database."""
-    result = runner.invoke(args=["demo", "load"])
+@pytest.fixture(scope="module")
+def _demo_app(_app):
+    """The app with the demo data, loaded once for this module through the command line into
+    an empty database; every table is emptied again after the module's last test."""
+    result = _app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
     assert "gym@demo.coop" in result.output
-    db.session.expire_all()
+    before = _row_counts(_app)
+    yield _app, before
+    empty_tables(_app)
+
+
+def _row_counts(app) -> dict[str, int]:
+    with app.app_context():
+        counts = {
+            table.name: _db.session.scalar(select(func.count()).select_from(table))
+            for table in _db.metadata.sorted_tables
+        }
+        _db.session.remove()
+    return counts
+
+
+@pytest.fixture
+def app(_demo_app):
+    """This module's `app` keeps the demo between tests (the suite's empties every table), so
+    the tests here only read; each is checked to have added or removed no row."""
+    demo_app, loaded = _demo_app
+    yield demo_app
+    limiter.reset()
+    assert _row_counts(demo_app) == loaded, "a demo test changed the demo data"
+
+
+@pytest.fixture
+def demo(db):
+    """The database holding the demo data."""
     return db
 
 

@@ -41,7 +41,7 @@ def market(pg_app, monkeypatch):
     """A provider with a 10-place session and ten more sessions, 50 funded budget holders
     (one with money for only three places), committed for the server."""
     password_hash = generate_password_hash(PASSWORD)
-    monkeypatch.setattr(members, "generate_password_hash", lambda _password: password_hash)
+    monkeypatch.setattr(members, "hash_password", lambda _password: password_hash)
     with pg_app.app_context():
         now = datetime.now(UTC)
         secretary = _new_member("secretary@race.example", MemberClass.BUDGET_HOLDER, now)

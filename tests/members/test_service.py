@@ -4,6 +4,9 @@ from datetime import timedelta
 
 import pytest
 
+from coop import create_app
+from coop.config import Config
+from coop.extensions import db as _db
 from coop.members import service, tokens
 from coop.members.models import MemberClass, MembershipStatus
 from coop.postcodes import normalise_postcode
@@ -115,6 +118,24 @@ def test_applying_stores_a_normalised_email_and_postcode_and_a_hashed_password(d
     assert member.password_hash.startswith("scrypt:")
     assert service.check_password(member, "long enough password")
     assert not service.check_password(member, "wrong password!!")
+
+
+def test_production_hashes_passwords_with_full_strength_scrypt(monkeypatch):
+    """The suite hashes cheaply (TestingConfig), so this checks what production does."""
+    for name in ("COOP_ENV", "DATABASE_URL", "COOP_REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    config = Config()
+    config.SQLALCHEMY_DATABASE_URI = "sqlite://"
+    app = create_app(config)
+    with app.app_context():
+        _db.create_all()
+        member = service.apply(_application())
+        assert member.password_hash.startswith("scrypt:32768:8:1$")
+        assert service.check_password(member, "long enough password")
+        service.set_password(member, "another long password")
+        assert member.password_hash.startswith("scrypt:32768:8:1$")
+        assert service.check_password(member, "another long password")
+        _db.session.rollback()
 
 
 def test_the_same_email_cannot_apply_twice_in_any_case(db):

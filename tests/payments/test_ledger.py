@@ -29,16 +29,6 @@ _references = count(1)
 
 
 @pytest.fixture
-def secretary(db, make_member):
-    return make_member(secretary=True, name="Sam Secretary", email="secretary@example.org")
-
-
-@pytest.fixture
-def holder(db, make_member):
-    return make_member("budget_holder", name="Bea Budget", email="bea@example.org")
-
-
-@pytest.fixture
 def make_booking(db, make_session):
     """A confirmed booking row, so a payment has a booking to belong to (its id is a key)."""
 

@@ -78,16 +78,6 @@ def sign_in(app):
     return signed_in
 
 
-@pytest.fixture
-def secretary(db, make_member):
-    return make_member(secretary=True, name="Sam Secretary", email="secretary@example.org")
-
-
-@pytest.fixture
-def holder(db, make_member):
-    return make_member("budget_holder", name="Bea Budget", email="bea@example.org")
-
-
 def record(holder, secretary, pence, reference="DP-1", kind=FundingKind.DIRECT_PAYMENT, **kw):
     return ledger.record_funding(
         holder, pence, kind, kw.pop("received_on", clock.london_today()), reference, secretary, **kw

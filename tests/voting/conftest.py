@@ -57,11 +57,6 @@ class MadeMotion:
 
 
 @pytest.fixture
-def secretary(make_member):
-    return make_member(secretary=True, name="Sam Secretary", email="secretary@example.org")
-
-
-@pytest.fixture
 def make_motion(app, secretary, make_member):
     """Put a motion through the service: `make_motion(state="open", proposer=m, seconder=s)`.
 

@@ -36,7 +36,7 @@ def coop(pg_app, monkeypatch):
     """A secretary, 200 approved members and two open motions, committed for the server."""
     # One real password hash for everyone: signing in still checks it with scrypt.
     password_hash = generate_password_hash(PASSWORD)
-    monkeypatch.setattr(members, "generate_password_hash", lambda _password: password_hash)
+    monkeypatch.setattr(members, "hash_password", lambda _password: password_hash)
     classes = [MemberClass.BUDGET_HOLDER, MemberClass.CARER, MemberClass.PA]
     with pg_app.app_context():
         now = datetime.now(UTC)
