@@ -31,6 +31,12 @@ class LazyMigrate:
     def init_app(self, app, db, **options) -> None:
         app.extensions["migrate"] = _MigrateWhenUsed(app, db, options)
 
+    def get_config(self, *args, **kwargs):
+        """The current app's Alembic configuration, as ``Migrate.get_config`` gives it."""
+        from flask import current_app
+
+        return current_app.extensions["migrate"].get_config(*args, **kwargs)
+
 
 class _MigrateWhenUsed:
     def __init__(self, app, db, options: dict) -> None:

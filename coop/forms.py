@@ -54,6 +54,12 @@ def text_field(label, required_message=None, max_length=100, *, widget=None, mul
     return field(label, validators=validators, filters=[strip], widget=widget or default_widget)
 
 
+class ConfirmForm(FlaskForm):
+    """A form that is only a button: confirming an emailed link, cancelling, joining a list."""
+
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
 class DecisionForm(FlaskForm):
     """The secretary's decision on an application: approve, or do not accept with a reason.
 

@@ -10,7 +10,10 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import HiddenField, IntegerField, RadioField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from coop.forms import strip
+from coop.forms import (
+    ConfirmForm,  # noqa: F401 - the booking pages' button form
+    strip,
+)
 
 
 class PlacesField(IntegerField):
@@ -37,12 +40,6 @@ class BookForm(FlaskForm):
     #: that would be charged.
     price_pence = HiddenField()
     submit = SubmitField("Confirm and pay", widget=GovSubmitInput())
-
-
-class ConfirmForm(FlaskForm):
-    """A form that is only a button, for cancelling or joining and leaving a waiting list."""
-
-    submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
 class ReviewForm(FlaskForm):

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from coop import clock
 from coop.auth import allowed_only_if
 from coop.extensions import db, limiter, login_manager
+from coop.forms import ConfirmForm
 from coop.members import emails, service, tokens
 from coop.members.forms import (
     AppointForm,
@@ -138,14 +139,22 @@ def _member_from_link(token: str, kind: str):
     return None, (page, 400)
 
 
-@bp.get("/confirm/<token>")
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm_email(token: str):
+    """The emailed link shows a button; pressing it confirms. Opening a page never changes
+    anything, so a mail scanner that follows links confirms nobody."""
     member, problem = _member_from_link(token, "confirm")
     if problem:
         return problem
-    service.confirm_email(member)
-    db.session.commit()
-    return render_template("members/confirmed.html", member=member)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        if member.email_confirmed_at is None:
+            service.confirm_email(member)
+            db.session.commit()
+        return render_template("members/confirmed.html", member=member)
+    if member.email_confirmed_at is not None:
+        return render_template("members/confirmed.html", member=member)
+    return render_template("members/confirm.html", member=member, form=form)
 
 
 @bp.post("/account/resend-confirmation")

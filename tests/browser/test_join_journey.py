@@ -76,6 +76,8 @@ def test_a_newcomer_joins_and_is_approved_using_the_keyboard_alone(
     [confirmation] = mailbox.to(NEWCOMER_EMAIL)
     assert confirmation["Subject"].startswith("Confirm your email address")
     user.open(mailbox.link(NEWCOMER_EMAIL, "/confirm/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your email address")
+    user.activate(page.get_by_role("button", name="Confirm my email address", exact=True))
     expect(page.get_by_role("heading", level=1)).to_have_text("Email address confirmed")
     user.activate(page.get_by_role("link", name="Go to your account"))
     expect(summary_value(page, "Status")).to_have_text("Applied")

@@ -128,7 +128,9 @@ def test_a_member_approves_proposals_by_keyboard_and_reads_the_explained_result(
     clock = Clock(ballot.opens_at + timedelta(hours=1))
     monkeypatch.setattr("coop.clock.now", clock)
     # Each class's voting power is split among its voters: here every vote weighs the same,
-    # so each voter's share is £250.
+    # so each voter's share starts at £250. The count then raises the shares while what they
+    # buy still fits the budget: at £425 the garden would be bought too (£1,400), so the
+    # shares stop at £424, and Ada's pays £200 towards respite and £150 towards training.
     others = [
         approve_through_the_service(app, ballot, bea, [TRAINING, GARDEN], clock.now),
         approve_through_the_service(app, ballot, cal, [RESPITE, GARDEN], clock.now),
@@ -179,16 +181,16 @@ def test_a_member_approves_proposals_by_keyboard_and_reads_the_explained_result(
     # here the figures and the verdicts are checked, each beside the proposal it belongs to.
     how = page.locator("main .govuk-grid-column-two-thirds ul.govuk-list > li")
     expect(how.first).to_contain_text(
-        "Each member's share of the budget was £250.00 per unit of voting weight"
+        "Each member's share of the budget was £424.00 per unit of voting weight"
     )
     expect(how.last).to_have_text("£900.00 of the £1,000.00 budget is spent.")
 
     why = page.get_by_role("table", name="Every proposal, and why it was or was not funded")
     expect(why.get_by_role("rowheader")).to_have_text([RESPITE, TRAINING, GARDEN])
     expected = {
-        RESPITE: ("£600.00", "3 members", "Funded", ["in round 1", "£200.00 of their £250.00"]),
-        TRAINING: ("£300.00", "2 members", "Funded", ["in round 2", "£50.00"]),
-        GARDEN: ("£500.00", "2 members", "Not funded", ["£50.00 left", "costs £500.00"]),
+        RESPITE: ("£600.00", "3 members", "Funded", ["in round 1", "£200.00 of their £424.00"]),
+        TRAINING: ("£300.00", "2 members", "Funded", ["in round 2", "£150.00"]),
+        GARDEN: ("£500.00", "2 members", "Not funded", ["£498.00 left", "costs £500.00"]),
     }
     for title, (cost, backers, verdict, figures) in expected.items():
         cells = row_for(why, title).get_by_role("cell")
@@ -221,11 +223,11 @@ def test_a_member_approves_proposals_by_keyboard_and_reads_the_explained_result(
         "xpath=following-sibling::*[1]"
     )
     expect(share).to_have_class(re.compile(r"\bgovuk-inset-text\b"))
-    expect(share).to_have_text(re.compile(r"^\s*Your share was £250\.00\b"))
+    expect(share).to_have_text(re.compile(r"^\s*Your share was £424\.00\b"))
     for figure in (
         f"£200.00 towards {RESPITE}",
-        f"£50.00 towards {TRAINING}",
-        "£0.00 was not spent",
+        f"£150.00 towards {TRAINING}",
+        "£74.00 was not spent",
     ):
         expect(share).to_contain_text(figure)
 

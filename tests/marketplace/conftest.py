@@ -172,9 +172,9 @@ def gym(make_provider, gym_staff):
 
 @pytest.fixture
 def holder(db, make_member, fund):
-    """Asha Holder, a budget holder with £100 in her budget."""
+    """Asha Holder, a budget holder with £50 in her budget."""
     member = make_member("budget_holder", email="asha@example.org", name="Asha Holder")
-    fund(member, 10000)
+    fund(member, 5000)
     return db.session.merge(member)
 
 

@@ -54,9 +54,14 @@ def test_registering_creates_an_applicant_and_emails_a_confirmation_link(app, cl
     (message,) = mailbox.to("dee@example.org")
     assert message["Subject"].startswith("Confirm your email address")
     link = mailbox.link("dee@example.org", "/confirm/")
-    assert "Email address confirmed" in page(client.get(link))
     from coop.extensions import db
 
+    # Opening the link only asks; nothing is confirmed until the button is pressed.
+    assert "Confirm my email address" in page(client.get(link))
+    with app.app_context():
+        assert db.session.scalar(select(Member)).email_confirmed_at is None
+    assert "Email address confirmed" in page(client.post(link))
+    assert "Email address confirmed" in page(client.get(link))  # and it stays confirmed
     with app.app_context():
         member = db.session.scalar(select(Member))
         assert member.status is MembershipStatus.APPLIED
@@ -341,7 +346,7 @@ def test_changing_email_needs_it_confirmed_again(app, client, auth, mailbox, mak
     client.post("/account/details", data=data)
     assert "(not confirmed yet)" in page(client.get("/account"))
     assert "Email address confirmed" in page(
-        client.get(mailbox.link("new@example.org", "/confirm/"))
+        client.post(mailbox.link("new@example.org", "/confirm/"))
     )
 
 
