@@ -31,11 +31,14 @@ class LazyMigrate:
     def init_app(self, app, db, **options) -> None:
         app.extensions["migrate"] = _MigrateWhenUsed(app, db, options)
 
-    def get_config(self, *args, **kwargs):
+    def get_config(self, directory=None, x_arg=None, opts=None):
         """The current app's Alembic configuration, as ``Migrate.get_config`` gives it."""
         from flask import current_app
+        from flask_migrate import Migrate
 
-        return current_app.extensions["migrate"].get_config(*args, **kwargs)
+        # Reading the directory sets Flask-Migrate up, if this app has not used it yet.
+        directory = directory or current_app.extensions["migrate"].directory
+        return Migrate().get_config(directory, x_arg=x_arg, opts=opts)
 
 
 class _MigrateWhenUsed:

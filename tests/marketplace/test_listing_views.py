@@ -224,14 +224,14 @@ def test_the_session_page_shows_who_is_coming_and_cancelling_refunds_everyone(
     assert "1 booking will be cancelled and refunded in full" in words
     body = page(client.post(f"{url}/cancel", data={"reason": ""}))
     assert any("Say why the session is cancelled" in m for _t, m in error_summary(body))
-    assert ledger.budget_balance(holder) == 8400
+    assert ledger.budget_balance(holder) == 3400
 
     response = client.post(f"{url}/cancel", data={"reason": "The instructor is ill"})
     assert response.status_code == 302
     assert "1 booking refunded in full" in text(client.get(response.location))
     db.session.refresh(booking)
     assert booking.status is BookingStatus.CANCELLED_BY_PROVIDER
-    assert ledger.budget_balance(holder) == 10000
+    assert ledger.budget_balance(holder) == 5000
     message = mailbox.to("asha@example.org")[0]
     assert "The instructor is ill" in mailbox.body(message)
     # Cancelling again is not offered, and is refused.
