@@ -2,7 +2,6 @@
 
 from datetime import UTC
 
-import icalendar
 from flask import current_app
 
 from coop import clock
@@ -23,6 +22,8 @@ def calendar_file(booking: Booking) -> bytes:
     """An iCalendar (.ics) file for the booking, for any calendar app."""
     session, listing = booking.session, booking.session.listing
     provider = listing.provider
+    import icalendar  # only when a calendar file is made: it is slow to import
+
     calendar = icalendar.Calendar()
     calendar.add("prodid", f"-//{current_app.config['SITE_NAME']}//Marketplace//EN")
     calendar.add("version", "2.0")
