@@ -22,19 +22,51 @@ def send_confirmation(member: Member) -> bool:
     )
 
 
-def send_password_reset(member: Member) -> bool:
+def _password_reset(member_id: int, bound_to: str, name: str) -> tuple[str, str]:
+    """The subject and body of a password reset email, with its signed single-use link."""
     token = tokens.make_token(
-        current_app.config["SECRET_KEY"], tokens.RESET_SALT, member.id, member.password_hash
+        current_app.config["SECRET_KEY"], tokens.RESET_SALT, member_id, bound_to
     )
     link = email.external_url("members.reset_password", token=token)
-    return email.send(
-        member.email,
+    return (
         "Reset your password",
-        f"Hello {member.name},\n\n"
+        f"Hello {name},\n\n"
         f"To choose a new password, open this link:\n\n{link}\n\n"
         "The link works for 2 hours and only once. If you did not ask to reset your password, "
         "you can ignore this email: your password has not changed.\n",
     )
+
+
+def send_password_reset(member: Member) -> bool:
+    subject, body = _password_reset(member.id, member.password_hash, member.name)
+    return email.send(member.email, subject, body)
+
+
+#: Stands in for a password hash when an address belongs to no one (never a real hash).
+_NOBODY = "nobody"
+
+
+def compose_password_reset_for_nobody() -> None:
+    """For an address with no account: make the same signed link and message as for a real
+    one, and send nothing, so both answers take the same work. (Once email goes through the
+    outbox, sending is a row written in the same way.)"""
+    _password_reset(0, _NOBODY, "")
+
+
+def send_registration_attempt(member: Member) -> bool:
+    """Someone applied with an address that already has an account: tell its owner, who may
+    simply have forgotten, how to sign in or reset the password. The form said nothing."""
+    body = (
+        f"Hello {member.name},\n\n"
+        "Someone has just tried to apply to join the co-op with this email address, which "
+        "already has an account with us. We have not made a second account.\n\n"
+        f"If it was you, sign in here:\n\n{email.external_url('members.login')}\n\n"
+        "If you have forgotten your password, choose a new one here:\n\n"
+        f"{email.external_url('members.reset_request')}\n\n"
+        "If it was not you, you can ignore this email: nothing about your account has "
+        "changed.\n"
+    )
+    return email.send(member.email, "Someone tried to join with your email address", body)
 
 
 def send_decision(member: Member) -> bool:

@@ -132,6 +132,25 @@ class Member(UserMixin, db.Model):
         order_by="StatusChange.changed_at",
     )
 
+    #: This browser's sign-in, "member id:token" (see members.sign_ins): set when the member
+    #: signs in or is loaded from a cookie. Not a column: the server keeps only the token's hash.
+    sign_in_key = None
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and remember cookies: this browser's sign-in,
+        never the bare member id, so a cookie stops working once its sign-in is ended."""
+        if self.sign_in_key is None:
+            raise RuntimeError("Start a sign-in with members.sign_ins.start before login_user")
+        return self.sign_in_key
+
+    def __eq__(self, other: object) -> bool:
+        # The same member whichever browser loaded them (UserMixin would compare sign-ins).
+        if isinstance(other, Member):
+            return self is other or (self.id is not None and self.id == other.id)
+        return NotImplemented
+
+    __hash__ = object.__hash__
+
     @property
     def display_name(self) -> str:
         """The name to show: the organisation for a provider, the person otherwise."""
@@ -182,6 +201,25 @@ class StatusChange(db.Model):
 
     member: Mapped[Member] = relationship(back_populates="status_changes", foreign_keys=[member_id])
     changed_by: Mapped[Member | None] = relationship(foreign_keys=[changed_by_id])
+
+
+class SignIn(db.Model):
+    """One browser's sign-in. Its cookies carry a random token; ending the sign-in (signing
+    out, or every sign-in of a member at once) makes those cookies useless."""
+
+    __tablename__ = "members_sign_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"), index=True)
+    #: SHA-256 of the token in the browser's cookies, so a copy of the database signs no one in.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    signed_in_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: No sign-in outlives the remember cookie (30 days), whether or not it was remembered.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: "Keep me signed in" was ticked, so the browser also holds a remember cookie.
+    remembered: Mapped[bool] = mapped_column(default=False)
+
+    member: Mapped[Member] = relationship()
 
 
 class Officer(db.Model):

@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from coop import clock
 from coop.extensions import db
-from coop.members import roles
+from coop.members import roles, sign_ins
 from coop.members.models import (
     Member,
     MemberClass,
@@ -206,6 +206,7 @@ def leave(member: Member, now: datetime | None = None) -> Member:
     for office in member.offices:
         if office.ended_on is None:
             office.ended_on = now.date()
+    sign_ins.end_all(member)
     db.session.flush()
     return member
 
@@ -242,9 +243,24 @@ def _dummy_hash(method: str) -> str:
 
 
 def set_password(member: Member, password: str) -> None:
+    """Change the password (by the member, or through a reset link) and end every sign-in,
+    so whoever knew the old password is signed out everywhere."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise MembershipError(f"Your password must be at least {MIN_PASSWORD_LENGTH} characters")
     member.password_hash = hash_password(password)
+    sign_ins.end_all(member)
+
+
+def sign_out_everywhere(member: Member) -> int:
+    """The member ends every sign-in of theirs, on every device; returns how many ended."""
+    return sign_ins.end_all(member)
+
+
+def sign_member_out(member: Member, by: Member) -> int:
+    """The secretary signs a member out on every device (a lost phone, a worried carer)."""
+    if not can_sign_members_out(by):
+        raise MembershipError("Only the secretary can sign a member out")
+    return sign_ins.end_all(member)
 
 
 def update_details(member: Member, **details: str) -> list[str]:
@@ -282,6 +298,11 @@ def update_details(member: Member, **details: str) -> list[str]:
 def can_manage_membership(actor: Member | None) -> bool:
     """Only the serving secretary approves, rejects and keeps the registers."""
     return roles.is_secretary(actor)
+
+
+def can_sign_members_out(actor: Member | None) -> bool:
+    """Only the serving secretary may end another member's sign-ins."""
+    return can_manage_membership(actor)
 
 
 def can_see_register(actor: Member | None) -> bool:

@@ -22,7 +22,7 @@ from coop import clock
 from coop.auth import allowed_only_if
 from coop.extensions import db, limiter, login_manager
 from coop.forms import ConfirmForm
-from coop.members import emails, service, tokens
+from coop.members import emails, service, sign_ins, tokens
 from coop.members.forms import (
     AppointForm,
     ChangePasswordForm,
@@ -49,8 +49,28 @@ def _auth_limit() -> str:
 
 
 @login_manager.user_loader
-def _load_member(member_id: str) -> Member | None:
-    return db.session.get(Member, int(member_id)) if member_id.isdigit() else None
+def _load_member(key: str) -> Member | None:
+    """Every request: the browser's sign-in must still be live, whichever cookie carried it."""
+    member = sign_ins.member_for(key)
+    if member is None:
+        session.pop("_user_id", None)
+        if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+            session["_remember"] = "clear"  # Flask-Login then deletes the dead cookie
+    return member
+
+
+def _sign_in(member: Member, remember: bool) -> None:
+    """Start a recorded sign-in for this browser, in a fresh session so that an old one
+    cannot be fixed on us; the caller commits."""
+    sign_ins.start(member, remember=remember)
+    session.clear()
+    login_user(member, remember=remember)
+
+
+def _sign_out() -> None:
+    """Forget the member in this browser: its session and its remember cookie."""
+    session.clear()
+    logout_user()
 
 
 #: Only the serving secretary may use these pages.
@@ -92,26 +112,30 @@ def register():
             member = service.apply(application)
             db.session.commit()
         except service.EmailTaken:
+            # Answered exactly as a new application is, so the form tells no one who is a
+            # member; the address's owner is told someone tried.
             db.session.rollback()
-            form.email.errors.append(
-                "An account with this email address already exists. Sign in, or reset your "
-                "password if you have forgotten it"
-            )
+            sent = emails.send_registration_attempt(service.find_by_email(application.email))
         except service.MembershipError as error:
             db.session.rollback()
             form.member_class.errors.append(str(error))
+            return render_template("members/register.html", form=form)
         else:
             sent = emails.send_confirmation(member)
-            session.clear()
-            login_user(member)
-            return redirect(url_for("members.register_done", sent=int(sent)))
+        session.clear()
+        session["applied_email"] = service.normalise_email(application.email)
+        return redirect(url_for("members.register_done", sent=int(sent)))
     return render_template("members/register.html", form=form)
 
 
 @bp.get("/register/check-your-email")
-@login_required
 def register_done():
-    return render_template("members/register_done.html", sent=request.args.get("sent") != "0")
+    email_address = session.get("applied_email")
+    if not email_address:
+        return redirect(url_for("members.register"))
+    return render_template(
+        "members/register_done.html", email=email_address, sent=request.args.get("sent") != "0"
+    )
 
 
 #: For each kind of emailed link: its salt, how long it lasts, and what it is bound to.
@@ -182,8 +206,8 @@ def login():
         member = service.find_by_email(form.email.data)
         if service.check_password(member, form.password.data):
             target = _safe_next(request.args.get("next"))
-            session.clear()  # a fresh session on sign-in, so an old one cannot be fixed on us
-            login_user(member, remember=form.remember.data)
+            _sign_in(member, remember=bool(form.remember.data))
+            db.session.commit()
             return redirect(target or url_for("members.account"))
         form.email.errors.append(
             "Your email address or password is not right. Check them and try again"
@@ -193,9 +217,23 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
-    session.clear()
+    """Sign out this browser: its sign-in ends on the server, so its old cookies are useless,
+    while the member's other devices stay signed in."""
+    if current_user.is_authenticated:
+        sign_ins.end(current_user.sign_in_key)
+        db.session.commit()
+    _sign_out()
     flash("You have signed out.", "success")
+    return redirect(url_for("pages.home"))
+
+
+@bp.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    service.sign_out_everywhere(current_user)
+    db.session.commit()
+    _sign_out()
+    flash("You have signed out on every device, this one included.", "success")
     return redirect(url_for("pages.home"))
 
 
@@ -207,6 +245,8 @@ def reset_request():
         member = service.find_by_email(form.email.data)
         if member is not None:
             emails.send_password_reset(member)
+        else:
+            emails.compose_password_reset_for_nobody()
         # The same answer whether or not the address is registered, so it reveals nothing.
         return render_template("members/reset_sent.html", email=form.email.data)
     return render_template("members/reset_request.html", form=form)
@@ -220,10 +260,9 @@ def reset_password(token: str):
         return problem
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        service.set_password(member, form.password.data)
+        service.set_password(member, form.password.data)  # and signs them out everywhere
         db.session.commit()
-        logout_user()
-        session.clear()
+        _sign_out()
         flash("Your password has been changed. Sign in with your new password.", "success")
         return redirect(url_for("members.login"))
     return render_template("members/reset_password.html", form=form)
@@ -282,9 +321,17 @@ def account_password():
         if not service.check_password(current_user, form.current_password.data):
             form.current_password.errors.append("Your current password is not right")
         else:
-            service.set_password(current_user, form.password.data)
+            member: Member = current_user
+            this_browser = sign_ins.find(member.sign_in_key)
+            remembered = this_browser is not None and this_browser.remembered
+            service.set_password(member, form.password.data)  # signs out every device
+            _sign_in(member, remember=remembered)  # then this browser again, afresh
             db.session.commit()
-            flash("Your password has been changed.", "success")
+            flash(
+                "Your password has been changed. Any other device you were signed in on has "
+                "been signed out.",
+                "success",
+            )
             return redirect(url_for("members.account"))
     return render_template("members/account_password.html", form=form)
 
@@ -305,10 +352,15 @@ def account_leave():
         return render_template("members/leave_not_possible.html", member=member)
     form = LeaveForm()
     if form.validate_on_submit():
-        service.leave(member)
+        service.leave(member)  # and signs them out everywhere
         db.session.commit()
-        flash("You have left the co-op. Thank you for being a member.", "success")
-        return redirect(url_for("members.account"))
+        _sign_out()
+        flash(
+            "You have left the co-op. Thank you for being a member. You can still sign in to "
+            "download your data.",
+            "success",
+        )
+        return redirect(url_for("pages.home"))
     return render_template("members/leave.html", form=form)
 
 
@@ -355,6 +407,32 @@ def secretary_application(member_id: int):
                 )
             return redirect(url_for("members.secretary_applications"))
     return render_template("members/secretary_application.html", member=member, form=form)
+
+
+@bp.route("/secretary/members/<int:member_id>/sign-out", methods=["GET", "POST"])
+@secretary_required
+def secretary_sign_out(member_id: int):
+    """The secretary signs a member out on every device, after confirming."""
+    member = db.get_or_404(Member, member_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        ended = service.sign_member_out(member, current_user)
+        db.session.commit()
+        current_app.logger.info(
+            "Secretary %s signed member %s out of %s sign-ins", current_user.id, member.id, ended
+        )
+        if member.id == current_user.id:
+            _sign_out()
+            flash("You have signed yourself out on every device.", "success")
+            return redirect(url_for("pages.home"))
+        flash(f"{member.name} has been signed out on every device.", "success")
+        return redirect(url_for("members.secretary_application", member_id=member.id))
+    return render_template(
+        "members/secretary_sign_out.html",
+        member=member,
+        form=form,
+        signed_in_on=sign_ins.count(member),
+    )
 
 
 def _register_members(form: SearchForm) -> list[Member]:

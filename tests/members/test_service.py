@@ -3,12 +3,14 @@
 from datetime import timedelta
 
 import pytest
+from flask import Flask
+from sqlalchemy import func, select
 
-from coop import create_app
+from coop import clock, create_app
 from coop.config import Config
 from coop.extensions import db as _db
-from coop.members import service, tokens
-from coop.members.models import MemberClass, MembershipStatus
+from coop.members import service, sign_ins, tokens
+from coop.members.models import MemberClass, MembershipStatus, SignIn
 from coop.postcodes import normalise_postcode
 
 S = MembershipStatus
@@ -120,10 +122,11 @@ def test_applying_stores_a_normalised_email_and_postcode_and_a_hashed_password(d
     assert not service.check_password(member, "wrong password!!")
 
 
-def test_production_hashes_passwords_with_full_strength_scrypt(monkeypatch):
+def test_production_hashes_passwords_with_full_strength_scrypt(monkeypatch, tmp_path):
     """The suite hashes cheaply (TestingConfig), so this checks what production does."""
     for name in ("COOP_ENV", "DATABASE_URL", "COOP_REDIS_URL"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(tmp_path))
     config = Config()
     config.SQLALCHEMY_DATABASE_URI = "sqlite://"
     app = create_app(config)
@@ -250,3 +253,78 @@ def test_register_csv_holds_what_the_law_requires_and_cannot_run_formulas(db, ma
         assert column in lines[0]
     assert "'=HYPERLINK" in lines[1]
     assert "£1.00" in lines[1]
+
+
+# --- Sign-ins --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "who, allowed",
+    [
+        ("secretary", True),
+        ("approved", False),
+        ("applied", False),
+        ("rejected", False),
+        ("left", False),
+        ("nobody", False),
+    ],
+)
+def test_only_the_secretary_may_sign_members_out(db, make_member, who, allowed):
+    target = db.session.merge(make_member(email="target@example.org"))
+    if who == "nobody":
+        actor = None
+    elif who == "secretary":
+        actor = db.session.merge(make_member(secretary=True))
+    else:
+        actor = db.session.merge(make_member(status=who))
+    assert service.can_sign_members_out(actor) is allowed
+    sign_ins.start(target, remember=True)
+    if allowed:
+        assert service.sign_member_out(target, actor) == 1
+    else:
+        with pytest.raises(service.MembershipError, match="secretary"):
+            service.sign_member_out(target, actor)
+    assert sign_ins.count(target) == (0 if allowed else 1)
+
+
+def test_a_sign_in_key_finds_its_member_until_it_ends(db, make_member):
+    member = db.session.merge(make_member())
+    key = sign_ins.start(member, remember=False)
+    other = sign_ins.start(member, remember=True)
+    assert key != other and key.startswith(f"{member.id}:")
+    assert sign_ins.member_for(key) is member and member.sign_in_key == key
+    assert sign_ins.end(key) is True
+    assert sign_ins.member_for(key) is None and sign_ins.end(key) is False
+    assert sign_ins.member_for(other) is member
+    for forged in ["", str(member.id), f"{member.id}:", f"x:{other.split(':')[1]}", "::"]:
+        assert sign_ins.member_for(forged) is None, forged
+    someone_else = db.session.merge(make_member())
+    assert sign_ins.member_for(f"{someone_else.id}:{other.split(':')[1]}") is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda member: service.set_password(member, "a new long password"),
+        lambda member: service.leave(member),
+        lambda member: service.sign_out_everywhere(member),
+    ],
+    ids=["password changed", "left the co-op", "signed out everywhere"],
+)
+def test_these_changes_end_every_sign_in_of_the_member_only(db, make_member, change):
+    member = db.session.merge(make_member())
+    other = db.session.merge(make_member())
+    keys = [sign_ins.start(member, remember=r) for r in (True, False)]
+    kept = sign_ins.start(other, remember=True)
+    change(member)
+    assert [sign_ins.member_for(key) for key in keys] == [None, None]
+    assert sign_ins.member_for(kept) is other
+
+
+def test_signing_in_clears_away_the_members_lapsed_sign_ins(db, make_member):
+    member = db.session.merge(make_member())
+    now = clock.now()
+    old = sign_ins.start(member, remember=True, now=now - timedelta(days=31))
+    assert sign_ins.member_for(old, now) is None
+    sign_ins.start(member, remember=False, now=now)
+    assert db.session.scalar(select(func.count(SignIn.id))) == 1

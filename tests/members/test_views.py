@@ -120,13 +120,45 @@ def test_a_provider_must_give_its_organisation_name(app, client):
     assert response.status_code == 302
 
 
-def test_registering_an_email_already_used_says_so_and_keeps_the_form(app, client, make_member):
-    make_member(email="dee@example.org")
-    response = client.post("/register", data=dict(GOOD, email="DEE@example.org"))
-    body = page(response)
-    assert "An account with this email address already exists" in body
-    assert 'value="Dee Carer"' in body and 'value="1 Friar Gate"' in body
+def _register_with_csrf(app, data: dict) -> tuple:
+    """Register in a new browser with CSRF on, as a person would: (the answer to the form,
+    the page it leads to), each with its CSRF token taken out."""
+    client = app.test_client()
+    form = page(client.get("/register"))
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)[1]
+    answer = client.post("/register", data=dict(data, csrf_token=token))
+    shown = client.get(answer.headers["Location"])
+    strip = re.compile(r'name="csrf_token"[^>]*value="[^"]*"')
+    return (
+        (answer.status_code, answer.headers["Location"], strip.sub("", page(answer))),
+        (shown.status_code, strip.sub("", page(shown))),
+    )
+
+
+def test_registering_an_address_already_taken_answers_as_a_new_application_does(
+    app, mailbox, monkeypatch
+):
+    """Nobody can learn from the form who is a member: the owner is emailed instead."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    new = _register_with_csrf(app, GOOD)
+    taken = _register_with_csrf(app, dict(GOOD, email="DEE@example.org", name="Someone Else"))
+    assert new == taken
+    assert new[0][0] == 302 and new[1][0] == 200
+    assert "We have sent an email to <strong>dee@example.org</strong>" in new[1][1]
     assert count_members(app) == 1
+    confirmation, warning = mailbox.to("dee@example.org")
+    assert confirmation["Subject"].startswith("Confirm your email address")
+    assert warning["Subject"].startswith("Someone tried to join with your email address")
+    body = mailbox.body(warning)
+    assert "Hello Dee Carer" in body and "We have not made a second account" in body
+    assert "/login" in body and "/reset-password" in body
+
+
+def test_registering_does_not_sign_in(client):
+    """Signing in is the one thing a taken address could not do the same, so neither does."""
+    client.post("/register", data=GOOD)
+    assert client.get("/account").status_code == 302
+    assert "Sign in" in page(client.get("/register/check-your-email?sent=1"))
 
 
 def test_an_expired_confirmation_link_says_it_expired(app, client, mailbox, monkeypatch):
@@ -186,7 +218,7 @@ def test_sign_in_starts_a_fresh_session(client, make_member):
     client.post("/login", data={"email": member.email, "password": PASSWORD})
     with client.session_transaction() as session:
         assert "planted" not in session
-        assert session["_user_id"] == str(member.id)
+        assert session["_user_id"].startswith(f"{member.id}:")  # this browser's sign-in
 
 
 def test_sign_in_follows_next_only_within_the_site(client, make_member):
@@ -367,6 +399,8 @@ def test_leaving_the_co_op(app, client, auth, make_member):
     auth.login(member.email)
     assert "Tick the box" in page(client.post("/account/leave", data={}))
     client.post("/account/leave", data={"confirm": "y"})
+    assert client.get("/account").status_code == 302  # leaving signs out everywhere
+    auth.login(member.email)
     assert "You left the co-op on" in page(client.get("/account"))
     from coop.extensions import db
 
@@ -511,3 +545,32 @@ def test_the_error_summary_follows_the_order_of_the_page(client):
         "Type your password again",
         "You must agree to the co-op's rules and privacy notice to join",
     ]
+
+
+def test_a_reset_for_a_real_and_an_unknown_address_is_answered_and_worked_alike(
+    app, client, mailbox, make_member, monkeypatch
+):
+    """The same page, and the same signed link made, whether or not the address has an
+    account; only a real account's email is sent."""
+    from coop.members import emails
+
+    make_member(email="asha@example.org")
+    made = []
+    real_make_token = emails.tokens.make_token
+
+    def counting_make_token(*args, **kwargs):
+        made.append(args[2])  # the member id signed into the link
+        return real_make_token(*args, **kwargs)
+
+    monkeypatch.setattr(emails.tokens, "make_token", counting_make_token)
+    answers = []
+    for address in ("asha@example.org", "nobody@example.org"):
+        response = client.post("/reset-password", data={"email": address})
+        answers.append((response.status_code, page(response).replace(address, "ADDRESS")))
+    assert answers[0] == answers[1]
+    assert (
+        answers[0][0] == 200
+        and "If <strong>ADDRESS</strong> belongs to an account" in (answers[0][1])
+    )
+    assert len(made) == 2 and made[1] == 0  # a link was signed for nobody too
+    assert [m["To"] for m in mailbox.messages] == ["asha@example.org"]
