@@ -39,6 +39,7 @@ coop/static/coop.css: coop/assets/coop.scss node_modules/.package-lock.json
 assets: coop/static/coop.css
 
 run: $(VENV)/.installed-run assets
+	$(BIN)/python -c 'from coop.config import instance_secret_key; instance_secret_key("instance")'
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load --if-empty
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)

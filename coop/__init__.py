@@ -35,9 +35,9 @@ def create_app(config=None) -> Flask:
     app.config.from_object(config or config_module.Config())
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{app.instance_path}/coop.db"
-    if not app.config.get("SECRET_KEY") and not app.config.get("PRODUCTION"):
-        app.config["SECRET_KEY"] = "dev-only-secret-key"
-    config_module.check(app.config)
+    config_module.check(app.config)  # production without SECRET_KEY stops here
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module.instance_secret_key(app.instance_path)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         import os
 

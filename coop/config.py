@@ -1,7 +1,15 @@
 """Configuration read from the environment, with safe development defaults."""
 
 import os
+import secrets
 from datetime import timedelta
+from urllib.parse import urlsplit
+
+#: The test suite's secret key: published in this file, so it signs nothing outside tests.
+TEST_SECRET_KEY = "test-secret-key-not-for-production"
+
+#: Where development keeps its random secret key, inside the app's instance folder.
+SECRET_KEY_FILE = "secret_key"
 
 
 def database_url(url: str) -> str:
@@ -24,8 +32,9 @@ class Config:
         self.SITE_NAME = env.get("COOP_SITE_NAME", "Together Co-op")
         #: Hours a place offered from a waiting list is held for the person it is offered to.
         self.WAITLIST_HOLD_HOURS = env.get("COOP_WAITLIST_HOLD_HOURS", "12")
-        #: Where links in emails point; in development the request's own host is used.
-        self.SERVER_URL = env.get("COOP_SERVER_URL", "")
+        #: Where links in emails point, e.g. https://coop.example.org: required in production,
+        #: never taken from a request's Host header when set.
+        self.SERVER_URL = env.get("COOP_SERVER_URL", "").rstrip("/")
         self.REDIS_URL = env.get("COOP_REDIS_URL", "")
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_AUTH = env.get("COOP_RATELIMIT_AUTH", "10 per minute; 100 per hour")
@@ -61,7 +70,7 @@ class TestingConfig(Config):
     def __init__(self, database_uri: str = "sqlite://") -> None:
         super().__init__()
         self.TESTING = True
-        self.SECRET_KEY = "test-secret-key-not-for-production"
+        self.SECRET_KEY = TEST_SECRET_KEY
         self.SQLALCHEMY_DATABASE_URI = database_url(database_uri)
         self.SERVER_URL = ""
         self.RATELIMIT_STORAGE_URI = "memory://"
@@ -85,9 +94,21 @@ def check(config) -> None:
         raise ConfigError(
             "COOP_WAITLIST_HOLD_HOURS must be a number of hours more than 0 and at most 336."
         )
+    server_url = config.get("SERVER_URL") or ""
+    if server_url:
+        parts = urlsplit(server_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(
+                "COOP_SERVER_URL must be the site's public address, like https://coop.example.org"
+            )
+    key = config.get("SECRET_KEY") or ""
+    if key == TEST_SECRET_KEY and not config.get("TESTING"):
+        raise ConfigError(
+            "SECRET_KEY is the test suite's published key. Unset it in development (a random "
+            "key is kept in the instance folder) or set a long random value."
+        )
     if not config.get("PRODUCTION"):
         return
-    key = config.get("SECRET_KEY") or ""
     if len(key) < 32 or key.startswith("dev"):
         raise ConfigError(
             "COOP_ENV=production needs SECRET_KEY set to a long random value "
@@ -95,3 +116,36 @@ def check(config) -> None:
         )
     if not os.environ.get("DATABASE_URL"):
         raise ConfigError("COOP_ENV=production needs DATABASE_URL (a PostgreSQL URL).")
+    if not server_url.startswith("https://"):
+        raise ConfigError(
+            "COOP_ENV=production needs COOP_SERVER_URL, the site's public https:// address "
+            "(for example https://coop.example.org): every emailed link points there, never "
+            "to whatever Host a request claims."
+        )
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Development's secret key: random, made the first time into the instance folder (mode
+    0600) and read from there ever after, so no key anyone can read in the source signs a
+    development server's sessions. `make run` calls this; so does create_app when no
+    SECRET_KEY is set outside production."""
+    path = os.path.join(instance_path, SECRET_KEY_FILE)
+    if not os.path.exists(path):
+        os.makedirs(instance_path, exist_ok=True)
+        # Written whole under a private name, then linked into place: two processes starting
+        # at once both end up reading the one key that won, never a half-written file.
+        temporary = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    with open(path) as file:
+        key = file.read().strip()
+    if len(key) < 32:
+        raise ConfigError(f"{path} holds no usable secret key: delete it and a new one is made.")
+    return key

@@ -1,14 +1,23 @@
 """The app as a whole: configuration, health check, security headers, error pages."""
 
 import os
+import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import click
+import flask
 import pytest
 
 from coop import create_app
-from coop.config import Config, ConfigError, TestingConfig
+from coop.config import (
+    TEST_SECRET_KEY,
+    Config,
+    ConfigError,
+    TestingConfig,
+    instance_secret_key,
+)
 
 
 def test_home_register_and_login_pages_are_served(client):
@@ -30,6 +39,7 @@ def test_health_check_reports_the_database(client):
 
 def test_health_check_fails_when_the_database_is_unreachable(monkeypatch, tmp_path):
     monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setattr(flask.Flask, "auto_find_instance_path", lambda self: str(tmp_path))
     config = Config()
     config.SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://nobody@127.0.0.1:1/none"
     app = create_app(config)
@@ -112,6 +122,7 @@ class TestProductionConfig:
         monkeypatch.setenv("COOP_ENV", "production")
         monkeypatch.setenv("SECRET_KEY", "k" * 64)
         monkeypatch.setenv("DATABASE_URL", "postgresql://db/coop")
+        monkeypatch.setenv("COOP_SERVER_URL", "https://coop.example.org")
         app = create_app()
         assert app.config["SESSION_COOKIE_SECURE"] is True
         assert app.config["REMEMBER_COOKIE_SECURE"] is True
@@ -211,6 +222,7 @@ def test_flask_db_migrates_a_new_database_to_the_latest_migration(tmp_path):
     """In a process of its own, so that nothing has set Flask-Migrate up before `flask db`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COOP_", "FLASK_"))}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'coop.db'}"
+    env["SECRET_KEY"] = "k" * 64  # so that no key is made in the checkout's instance folder
 
     def flask_db(*args: str) -> str:
         command = [sys.executable, "-m", "flask", "--app", "coop", "db", *args]
@@ -222,3 +234,88 @@ def test_flask_db_migrates_a_new_database_to_the_latest_migration(tmp_path):
     assert flask_db("current").split() == []
     flask_db("upgrade")
     assert flask_db("current").split() == [head, "(head)"]
+
+
+class TestServerURL:
+    def test_production_refuses_to_start_without_it(self, monkeypatch):
+        monkeypatch.setenv("COOP_ENV", "production")
+        monkeypatch.setenv("SECRET_KEY", "k" * 64)
+        monkeypatch.setenv("DATABASE_URL", "postgresql://db/coop")
+        monkeypatch.delenv("COOP_SERVER_URL", raising=False)
+        with pytest.raises(ConfigError, match="COOP_ENV=production needs COOP_SERVER_URL"):
+            create_app()
+        monkeypatch.setenv("COOP_SERVER_URL", "http://coop.example.org")
+        with pytest.raises(ConfigError, match="https://"):
+            create_app()
+
+    @pytest.mark.parametrize("url", ["coop.example.org", "ftp://coop.example.org", "https://"])
+    def test_refuses_an_address_that_is_not_one(self, monkeypatch, url):
+        monkeypatch.setenv("COOP_SERVER_URL", url)
+        with pytest.raises(ConfigError, match="COOP_SERVER_URL"):
+            create_app()
+
+    def test_emailed_links_use_it_whatever_host_a_request_claims(
+        self, app, client, mailbox, make_member, monkeypatch
+    ):
+        make_member(email="asha@example.org")
+        monkeypatch.setitem(app.config, "SERVER_URL", "https://coop.example.org")
+        client.post(
+            "/reset-password", data={"email": "asha@example.org"}, headers={"Host": "evil.example"}
+        )
+        [message] = mailbox.to("asha@example.org")
+        body = mailbox.body(message)
+        assert "https://coop.example.org/reset-password/" in body
+        assert "evil.example" not in body
+
+    def test_development_without_it_uses_the_requests_own_host(
+        self, app, client, mailbox, make_member
+    ):
+        assert not app.config["SERVER_URL"]
+        make_member(email="asha@example.org")
+        client.post(
+            "/reset-password", data={"email": "asha@example.org"}, headers={"Host": "dev.local"}
+        )
+        assert "http://dev.local/reset-password/" in mailbox.body(mailbox.to("asha@example.org")[0])
+
+
+class TestInstanceSecretKey:
+    def test_is_made_once_random_and_private(self, tmp_path):
+        first = instance_secret_key(str(tmp_path / "one"))
+        path = tmp_path / "one" / "secret_key"
+        assert path.read_text().strip() == first and len(first) == 64
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert instance_secret_key(str(tmp_path / "one")) == first  # kept, not made again
+        assert instance_secret_key(str(tmp_path / "two")) != first
+        assert list((tmp_path / "one").iterdir()) == [path]  # no half-written files left
+
+    def test_development_signs_sessions_with_it(self, monkeypatch, tmp_path):
+        for name in ("COOP_ENV", "SECRET_KEY", "DATABASE_URL"):
+            monkeypatch.delenv(name, raising=False)
+        keys = []
+        for folder in ("a", "b"):
+            monkeypatch.setattr(
+                flask.Flask, "auto_find_instance_path", lambda self, f=folder: str(tmp_path / f)
+            )
+            app = create_app(Config())
+            assert app.instance_path == str(tmp_path / folder)
+            assert (
+                app.config["SECRET_KEY"] == (tmp_path / folder / "secret_key").read_text().strip()
+            )
+            keys.append(app.config["SECRET_KEY"])
+        assert keys[0] != keys[1] and TEST_SECRET_KEY not in keys
+
+    def test_the_test_suites_key_is_refused_outside_tests(self, monkeypatch):
+        monkeypatch.delenv("COOP_ENV", raising=False)
+        monkeypatch.setenv("SECRET_KEY", TEST_SECRET_KEY)
+        with pytest.raises(ConfigError, match="published"):
+            create_app()
+
+    def test_make_run_makes_it_before_starting(self):
+        root = Path(__file__).resolve().parent.parent
+        result = subprocess.run(
+            ["make", "-n", "-B", "run"], cwd=root, capture_output=True, text=True, check=True
+        )
+        lines = result.stdout.splitlines()
+        made = next(i for i, line in enumerate(lines) if "instance_secret_key(" in line)
+        served = next(i for i, line in enumerate(lines) if "flask run" in line)
+        assert made < served
