@@ -38,6 +38,11 @@ def create_app(config=None) -> Flask:
     config_module.check(app.config)  # production without SECRET_KEY stops here
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.instance_secret_key(app.instance_path)
+    if proxies := int(app.config.get("TRUSTED_PROXIES") or 0):
+        # Only then is X-Forwarded-For believed, and only the hops those proxies added.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         import os
 

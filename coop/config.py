@@ -35,9 +35,15 @@ class Config:
         #: Where links in emails point, e.g. https://coop.example.org: required in production,
         #: never taken from a request's Host header when set.
         self.SERVER_URL = env.get("COOP_SERVER_URL", "").rstrip("/")
+        #: How many reverse proxies in front of the app add X-Forwarded-For (and -Proto);
+        #: 0 trusts no such header, so no one can choose the address rate limits count.
+        self.TRUSTED_PROXIES = env.get("COOP_TRUSTED_PROXIES", "0")
         self.REDIS_URL = env.get("COOP_REDIS_URL", "")
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_AUTH = env.get("COOP_RATELIMIT_AUTH", "10 per minute; 100 per hour")
+        #: Per account (the email address typed), whatever address the attempts come from:
+        #: failed sign-ins, password reset requests and registrations.
+        self.RATELIMIT_ACCOUNT = env.get("COOP_RATELIMIT_ACCOUNT", "10 per minute; 50 per hour")
         self.RATELIMIT_HEADERS_ENABLED = True
         self.MAIL_SERVER = env.get("MAIL_SERVER", "")
         self.MAIL_PORT = int(env.get("MAIL_PORT", "25"))
@@ -93,6 +99,12 @@ def check(config) -> None:
     if not 0 < hold <= 24 * 14:
         raise ConfigError(
             "COOP_WAITLIST_HOLD_HOURS must be a number of hours more than 0 and at most 336."
+        )
+    proxies = str(config.get("TRUSTED_PROXIES") or "0").strip()
+    if not (proxies.isascii() and proxies.isdigit() and int(proxies) <= 10):
+        raise ConfigError(
+            "COOP_TRUSTED_PROXIES must be the number of reverse proxies in front of the app "
+            "(0 when there are none, 1 behind one nginx or load balancer)."
         )
     server_url = config.get("SERVER_URL") or ""
     if server_url:

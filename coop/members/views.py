@@ -48,6 +48,42 @@ def _auth_limit() -> str:
     return current_app.config["RATELIMIT_AUTH"]
 
 
+def _account_limit() -> str:
+    return current_app.config["RATELIMIT_ACCOUNT"]
+
+
+def _account_typed() -> str:
+    return service.normalise_email(request.form.get("email", ""))
+
+
+def _account_key() -> str:
+    """Attempts at one account count together, from whatever address they come."""
+    return f"account:{_account_typed()}"
+
+
+def _no_account_typed() -> bool:
+    return not _account_typed()
+
+
+def _sign_in_failed(response) -> bool:
+    # Only failed sign-ins count towards an account's limit: its owner signing in does not.
+    return response.status_code != 302
+
+
+#: Per account, as well as per address (the blueprint's limit): the address alone lets one
+#: person try every account, and behind a proxy it would put every member in one bucket.
+per_account_limit = limiter.limit(
+    _account_limit, key_func=_account_key, methods=["POST"], exempt_when=_no_account_typed
+)
+per_account_sign_in_limit = limiter.limit(
+    _account_limit,
+    key_func=_account_key,
+    methods=["POST"],
+    exempt_when=_no_account_typed,
+    deduct_when=_sign_in_failed,
+)
+
+
 @login_manager.user_loader
 def _load_member(key: str) -> Member | None:
     """Every request: the browser's sign-in must still be live, whichever cookie carried it."""
@@ -92,6 +128,7 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_auth_limit, methods=["POST"])
+@per_account_limit
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("members.account"))
@@ -198,6 +235,7 @@ def account_resend():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_auth_limit, methods=["POST"])
+@per_account_sign_in_limit
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("members.account"))
@@ -239,6 +277,7 @@ def sign_out_everywhere():
 
 @bp.route("/reset-password", methods=["GET", "POST"])
 @limiter.limit(_auth_limit, methods=["POST"])
+@per_account_limit
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
