@@ -1,10 +1,11 @@
 """Booking a session and paying from a budget; My bookings; cancelling; waiting lists; reviews."""
 
+from functools import wraps
+
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from coop import clock
-from coop.auth import allowed_only_if
 from coop.extensions import db
 from coop.forms import show_error
 from coop.marketplace import bookings, cancellation, emails
@@ -16,8 +17,29 @@ from coop.members.roles import is_budget_holder
 from coop.payments import ledger
 from coop.payments.signals import Description, describe_transactions
 
-#: Booking pages are for approved budget holders; anyone else gets a page saying so.
-budget_holder_required = allowed_only_if(is_budget_holder)
+
+def bookers_only(view):
+    """Booking pages are for approved budget holders: sign in first, and anyone else who
+    cannot book gets a page (403) saying why and what they can do instead."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(session_id: int, **kwargs):
+        cannot = bookings.why_cannot_book(current_user)
+        if cannot is not None:
+            session = _session_or_404(session_id)
+            return (
+                render_template(
+                    "marketplace/bookings/cannot_book.html",
+                    session=session,
+                    listing=session.listing,
+                    cannot=cannot,
+                ),
+                403,
+            )
+        return view(session_id, **kwargs)
+
+    return wrapped
 
 
 def _session_or_404(session_id: int) -> Session:
@@ -93,7 +115,7 @@ def _book_page(session: Session, form: BookForm, status: int = 200):
 
 
 @bp.route("/sessions/<int:session_id>/book", methods=["GET", "POST"])
-@budget_holder_required
+@bookers_only
 def book(session_id: int):
     """Check the price, the policy and the budget, then book and pay in one go."""
     session = _session_or_404(session_id)
@@ -203,7 +225,7 @@ def cancel_booking(booking_id: int):
 
 
 @bp.post("/sessions/<int:session_id>/waitlist")
-@budget_holder_required
+@bookers_only
 def join_waitlist(session_id: int):
     session = _session_or_404(session_id)
     if ConfirmForm().validate_on_submit():

@@ -32,7 +32,7 @@ from coop.marketplace.service import (
     is_staff_of,
     price_for,
 )
-from coop.members.models import Member
+from coop.members.models import Member, MemberClass
 from coop.members.roles import is_budget_holder
 from coop.money import format_pence
 from coop.payments import ledger, postings
@@ -96,6 +96,84 @@ def new_reference() -> str:
 def offer_hold() -> timedelta:
     hours = current_app.config.get("WAITLIST_HOLD_HOURS")
     return timedelta(hours=float(hours)) if hours else DEFAULT_OFFER_HOLD
+
+
+# --- Who can book ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CannotBook:
+    """Why someone cannot book at all, and what they can do instead, in plain English.
+
+    ``who`` names the kind of person (``signed_out``, ``applicant``, ``not_accepted``,
+    ``left``, ``carer``, ``pa``, ``provider``), so a page can add the links that fit.
+    """
+
+    who: str
+    reason: str
+    instead: str
+
+
+#: Carers and PAs cannot pay from a budget; card payments will let them book.
+_NOT_A_BUDGET_HOLDER = (
+    "Booking is for budget holders paying from their own personal budget for now. "
+    "Card payments are coming, and then you will be able to book and pay by card."
+)
+
+
+def why_cannot_book(member: Member | None) -> CannotBook | None:
+    """Why this person cannot book any session, and what they can do instead; None if they can.
+
+    Only approved budget holders book, because for now every booking is paid from a budget.
+    Pages use this to explain instead of offering a Book button that would be refused.
+    """
+    if is_budget_holder(member):
+        return None
+    if member is None or not member.is_authenticated:
+        return CannotBook(
+            "signed_out",
+            "You need to be a member of the co-op, and signed in, to book.",
+            "Sign in if you are a member, or join the co-op. Budget holders book and pay "
+            "from their personal budget.",
+        )
+    if member.is_applicant:
+        after = (
+            "Once you are approved you can book and pay from your budget."
+            if member.member_class is MemberClass.BUDGET_HOLDER
+            else _NOT_A_BUDGET_HOLDER
+        )
+        return CannotBook(
+            "applicant",
+            "Your application to join is waiting for the secretary to approve it, so you "
+            "cannot book yet.",
+            f"{after} We will email you when the secretary has decided. If you have not "
+            "confirmed your email address yet, use the link we emailed you.",
+        )
+    if member.is_rejected:
+        return CannotBook(
+            "not_accepted",
+            "Your application to join was not accepted, so you cannot book.",
+            "If you think this is wrong, contact the co-op's secretary.",
+        )
+    if member.has_left:
+        return CannotBook(
+            "left",
+            "You have left the co-op, so you cannot book.",
+            "If you want to rejoin, contact the co-op's secretary.",
+        )
+    if member.member_class is MemberClass.PROVIDER:
+        return CannotBook(
+            "provider",
+            "Provider accounts cannot book: booking is for budget holders paying from their "
+            "own personal budget.",
+            "You can offer your own sessions from your provider pages.",
+        )
+    return CannotBook(
+        member.member_class.value,
+        _NOT_A_BUDGET_HOLDER,
+        "The budget holder you support can book from their own account, and you can help "
+        "them do it.",
+    )
 
 
 # --- What a booking would cost -----------------------------------------------------------

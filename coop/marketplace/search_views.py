@@ -7,7 +7,7 @@ from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
 from coop import clock
-from coop.marketplace import cancellation, schedule, search, service
+from coop.marketplace import bookings, cancellation, schedule, search, service
 from coop.marketplace.models import Category
 from coop.marketplace.search_forms import MOST_DAYS_AHEAD, SearchForm
 from coop.marketplace.views import bp
@@ -87,6 +87,7 @@ def search_page():
         results=results,
         pagination=_pagination(results) if results else None,
         describe_start=clock.format_start,
+        cannot_book=bookings.why_cannot_book(current_user),
     )
 
 
@@ -111,4 +112,5 @@ def listing(listing_id: int):
         rating=search.ratings_for([found.id]).get(found.id),
         reviews=search.reviews_of(found),
         describe_start=clock.format_start,
+        cannot_book=bookings.why_cannot_book(current_user),
     )

@@ -27,6 +27,10 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 #: No page here has anywhere near this many focusable elements; more Tabs means a focus trap
 #: or an element that cannot be reached by keyboard.
 MAX_TABS = 200
+#: WCAG 1.4.10 Reflow: every page is read at 320 CSS pixels wide without scrolling sideways.
+REFLOW_WIDTH = 320
+#: The width journeys run at; each page is also checked at REFLOW_WIDTH, then put back.
+DESKTOP = {"width": 1280, "height": 900}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 _REPORTS = pytest.StashKey[dict]()
@@ -152,6 +156,35 @@ def describe_violations(url: str, title: str, violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+#: How wide the page is, and the innermost elements that reach past `width`, for a failure message.
+_TOO_WIDE = """
+(width) => {
+  const wide = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.right > width + 1 && box.width > 1 && ![...el.children].some(
+        (child) => child.getBoundingClientRect().right > width + 1)) {
+      const text = (el.innerText || el.value || '').trim().replace(/\\s+/g, ' ').slice(0, 50);
+      wide.push(el.tagName.toLowerCase() + (el.className ? '.' + [...el.classList].join('.') : '')
+        + ' "' + text + '" reaches ' + Math.round(box.right) + 'px');
+    }
+  }
+  return { scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 8) };
+}
+"""
+
+
+def reflow_problem(page, width: int = REFLOW_WIDTH) -> str | None:
+    """Why the page, as the browser now shows it, scrolls sideways at `width`; None if not."""
+    found = page.evaluate(_TOO_WIDE, width)
+    if found["scrollWidth"] <= width:
+        return None
+    return (
+        f"{page.url} ({page.title()!r}) is {found['scrollWidth']}px wide at {width} CSS pixels, "
+        "so it scrolls sideways (WCAG 1.4.10 Reflow). Too wide: " + "; ".join(found["wide"])
+    )
+
+
 #: Where focus rests between the last element on a page and the first, as Tab goes round.
 _PAGE_ITSELF = "(the page itself)"
 #: What has focus, in words, for a failure message.
@@ -201,13 +234,33 @@ class KeyboardUser:
     # --- Pages ---------------------------------------------------------------------------
 
     def check_accessibility(self) -> None:
-        """Fail, listing each problem, if axe-core finds a WCAG 2.2 A or AA violation here."""
-        self.page.wait_for_load_state("load")
-        violations = axe_violations(self.page)
+        """Fail, listing each problem, if axe-core finds a WCAG 2.2 A or AA violation here, or
+        if the page scrolls sideways at 320 CSS pixels (WCAG 1.4.10).
+
+        The same page, as loaded, is narrowed to 320 pixels (as on a small phone, or zoomed to
+        400%), measured and checked by axe-core again there, then widened back, so a page
+        that answered a form is checked too and the journey carries on as it was.
+        """
+        page = self.page
+        page.wait_for_load_state("load")
+        violations = axe_violations(page)
         if violations:
-            pytest.fail(
-                describe_violations(self.page.url, self.page.title(), violations), pytrace=False
-            )
+            pytest.fail(describe_violations(page.url, page.title(), violations), pytrace=False)
+        viewport = page.viewport_size
+        page.set_viewport_size({"width": REFLOW_WIDTH, "height": viewport["height"]})
+        try:
+            problem = reflow_problem(page)
+            if problem:
+                pytest.fail(problem, pytrace=False)
+            violations = axe_violations(page)
+            if violations:
+                pytest.fail(
+                    f"At {REFLOW_WIDTH} CSS pixels wide: "
+                    + describe_violations(page.url, page.title(), violations),
+                    pytrace=False,
+                )
+        finally:
+            page.set_viewport_size(viewport)
         self.unchecked.clear()
 
     def open(self, path: str) -> None:
@@ -319,7 +372,7 @@ class KeyboardUser:
 @pytest.fixture
 def keyboard_user(browser, live_server, request):
     """A fresh browser tab on the live server, used by keyboard alone and checked by axe-core."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
     context.set_default_timeout(10_000)
     page = context.new_page()
     user = KeyboardUser(page, live_server)

@@ -6,7 +6,9 @@ import pytest
 
 from tests.browser.journeys import expect, main_menu_link, sign_in, sign_out, summary_value
 
-NEWCOMER_EMAIL = "ada@example.org"
+#: Long, so that the pages showing it (the application sent, the account, the secretary's
+#: pages) are seen to wrap it at 320 CSS pixels rather than scroll sideways.
+NEWCOMER_EMAIL = "ada.lovelace-byron.analytical-engine@friar-gate-community-day-centre.example.org"
 NEWCOMER_PASSWORD = "four unrelated words here"
 SECRETARY_EMAIL = "secretary@example.org"
 SECRETARY_PASSWORD = "the secretary's long password"

@@ -308,3 +308,35 @@ def test_the_demo_budget_holder_finds_past_bookings_reviews_and_ratings_by_keybo
     expect(summary_value(page, "Closures")).to_contain_text("(Christmas Day)")
     expect(page.locator("main")).to_contain_text("Rated 5 out of 5")
     expect(page.locator("main")).to_contain_text("Reply from Riverside Community Gym")
+
+
+def test_a_carer_is_told_why_they_cannot_book_and_is_offered_no_book_button_by_keyboard(
+    keyboard_user, app, make_member
+):
+    user, page = keyboard_user, keyboard_user.page
+    make_member("carer", name="Dev Carer", email="dev@example.org", password=PASSWORD)
+    staff = make_member("provider", name="Harry Dixon", organisation_name=GYM)
+    gym = put_gym(app, staff, day=weekday_ahead(3))
+
+    user.open("/")
+    sign_in(user, "dev@example.org")
+    user.activate(main_menu_link(page, "Marketplace"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Find services to book")
+    notice = page.locator(".coop-cannot-book")
+    expect(notice).to_contain_text("Booking is for budget holders paying from their own")
+    expect(notice).to_contain_text("The budget holder you support can book")
+    expect(page.locator("main ul.govuk-list > li")).to_have_count(3)
+    expect(page.get_by_role("button", name=re.compile(r"^Book"))).to_have_count(0)
+
+    # The listing shows its sessions and prices, and says why again, with nothing to book.
+    user.activate(page.get_by_role("link", name="Gym session", exact=True).first)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Gym session")
+    expect(page.locator(".coop-cannot-book")).to_contain_text("Card payments are coming")
+    expect(page.get_by_role("table")).to_contain_text(clock.format_start(gym.off_peak_starts_at))
+    expect(page.get_by_role("link", name=re.compile(r"^(Book|Full)"))).to_have_count(0)
+
+    # An old link to a booking page explains too, rather than a bare refusal.
+    user.open(f"/marketplace/sessions/{gym.off_peak_session_id}/book")
+    expect(page.get_by_role("heading", level=1)).to_have_text("You cannot book Gym session")
+    expect(page.locator(".coop-cannot-book")).to_contain_text("Card payments are coming")
+    expect(page.get_by_role("button", name=re.compile(r"^Book"))).to_have_count(0)

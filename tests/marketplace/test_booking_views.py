@@ -1,5 +1,7 @@
 """The booking pages: what a budget holder sees, and that bad input changes nothing."""
 
+import html
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -174,6 +176,104 @@ def test_only_budget_holders_may_book(client, db, make_member, auth, gym_session
     auth.login("carer@example.org")
     assert client.get(f"/marketplace/sessions/{gym_session.id}/book").status_code == 403
     assert _post(client, gym_session.id).status_code == 403
+
+
+#: Each kind of person who cannot book: (member class, status), what the page says is the
+#: reason, and what it says they can do instead.
+CANNOT_BOOK = {
+    "carer": (
+        ("carer", "approved"),
+        "Booking is for budget holders paying from their own personal budget for now. "
+        "Card payments are coming",
+        "The budget holder you support can book from their own account",
+    ),
+    "PA": (
+        ("pa", "approved"),
+        "Booking is for budget holders paying from their own personal budget for now. "
+        "Card payments are coming",
+        "The budget holder you support can book from their own account",
+    ),
+    "provider": (
+        ("provider", "approved"),
+        "Provider accounts cannot book",
+        "You can offer your own sessions from your provider pages.",
+    ),
+    "budget holder applicant": (
+        ("budget_holder", "applied"),
+        "Your application to join is waiting for the secretary to approve it",
+        "Once you are approved you can book and pay from your budget.",
+    ),
+    "carer applicant": (
+        ("carer", "applied"),
+        "Your application to join is waiting for the secretary to approve it",
+        "Card payments are coming",
+    ),
+    "applicant not accepted": (
+        ("budget_holder", "rejected"),
+        "Your application to join was not accepted, so you cannot book.",
+        "contact the co-op's secretary",
+    ),
+    "member who left": (
+        ("budget_holder", "left"),
+        "You have left the co-op, so you cannot book.",
+        "contact the co-op's secretary",
+    ),
+}
+
+
+@pytest.mark.parametrize("who", CANNOT_BOOK)
+def test_why_cannot_book_says_why_and_what_to_do_for_each_kind_of_person(db, make_member, who):
+    (member_class, status), reason, instead = CANNOT_BOOK[who]
+    cannot = bookings.why_cannot_book(make_member(member_class, status))
+    assert reason in cannot.reason
+    assert instead in cannot.instead
+
+
+def test_only_approved_budget_holders_can_book(db, make_member):
+    from flask_login import AnonymousUserMixin
+
+    assert bookings.why_cannot_book(make_member("budget_holder")) is None
+    # Holding an office changes nothing: a secretary books only as a budget holder.
+    assert bookings.why_cannot_book(make_member("budget_holder", secretary=True)) is None
+    assert bookings.why_cannot_book(make_member("carer", secretary=True)).who == "carer"
+    for nobody in (None, AnonymousUserMixin()):
+        cannot = bookings.why_cannot_book(nobody)
+        assert cannot.who == "signed_out"
+        assert "member of the co-op, and signed in, to book" in cannot.reason
+
+
+@pytest.mark.parametrize("who", CANNOT_BOOK)
+def test_a_direct_visit_to_the_booking_page_explains_instead_of_a_bare_refusal(
+    client, db, make_member, auth, gym_session, make_listing, make_session, who
+):
+    (member_class, status), reason, instead = CANNOT_BOOK[who]
+    make_member(member_class, status, email="someone@example.org")
+    auth.login("someone@example.org")
+    full = make_session(make_listing(title="Full class", places=1), starts_at=FUTURE, booked=1)
+    before = _state(db, gym_session.id)
+    replies = {
+        "the booking page": client.get(f"/marketplace/sessions/{gym_session.id}/book"),
+        "sending the booking form": _post(client, gym_session.id),
+        "joining a waiting list": client.post(f"/marketplace/sessions/{full.id}/waitlist"),
+    }
+    for what, reply in replies.items():
+        page = " ".join(html.unescape(reply.get_data(as_text=True)).split())
+        assert reply.status_code == 403, what
+        assert "You cannot book" in page, what
+        assert reason in page and instead in page, what
+        assert "You do not have permission" not in page, what
+        assert "Book and pay from my budget" not in page, what
+        assert not re.search(r'href="[^"]*/(book|waitlist)"', page), what
+    assert _state(db, gym_session.id) == before
+    assert db.session.scalar(select(func.count()).select_from(WaitlistEntry)) == 0
+
+
+def test_the_explaining_page_is_404_for_a_session_that_does_not_exist(
+    client, db, make_member, auth
+):
+    make_member("carer", email="carer@example.org")
+    auth.login("carer@example.org")
+    assert client.get("/marketplace/sessions/999999/book").status_code == 404
 
 
 def test_signed_out_people_are_asked_to_sign_in(client, gym_session):

@@ -83,8 +83,9 @@ def add_review(db, session, member, rating, comment="", reply=None, days_ago=1):
 
 
 def test_search_page_shows_each_session_and_how_to_book_it(
-    db, client, make_provider, make_listing, make_session
+    db, client, auth, make_member, make_provider, make_listing, make_session
 ):
+    auth.login(make_member("budget_holder", email="asha@example.org").email)
     provider = make_provider(name="Derby Community Gym")
     gym = make_listing(provider, title="Gym session", price_pence=1000, step_free=True)
     coaching = make_listing(
@@ -116,6 +117,77 @@ def test_search_page_shows_each_session_and_how_to_book_it(
     # Soonest first.
     results = words.split("Showing", 1)[1]
     assert results.index("Gym session") < results.index("Life coaching")
+
+
+#: Each kind of signed-in person who cannot book, and words of what they are told.
+NOT_BOOKERS = {
+    "carer": (("carer", "approved"), "Card payments are coming"),
+    "PA": (("pa", "approved"), "The budget holder you support can book"),
+    "provider": (("provider", "approved"), "Provider accounts cannot book"),
+    "applicant": (("budget_holder", "applied"), "waiting for the secretary to approve it"),
+    "applicant not accepted": (("carer", "rejected"), "was not accepted"),
+    "member who left": (("budget_holder", "left"), "You have left the co-op"),
+}
+
+
+def _book_links(response) -> list[str]:
+    return [href for href in links(response).values() if href.endswith(("/book", "/waitlist"))]
+
+
+@pytest.mark.parametrize("who", NOT_BOOKERS)
+def test_people_who_cannot_book_are_told_why_and_offered_no_book_button(
+    db, client, auth, make_member, make_listing, make_session, who
+):
+    (member_class, status), told = NOT_BOOKERS[who]
+    gym = make_listing(title="Gym session", places=1)
+    make_session(gym, starts_at=on_day(2, 10))
+    make_session(gym, starts_at=on_day(3, 10), booked=1)  # full: no waiting list link either
+    auth.login(make_member(member_class, status, email="someone@example.org").email)
+    for response in (client.get("/marketplace/"), client.get(f"/marketplace/listings/{gym.id}")):
+        assert response.status_code == 200
+        words = text(response)
+        assert "You cannot book sessions" in words and told in words
+        assert _book_links(response) == []
+        assert "Sign in to book" not in words
+    assert "Showing 1 to 1 of 1 session" in text(client.get("/marketplace/"))
+
+
+def test_signed_out_people_are_asked_to_sign_in_or_join_and_offered_no_book_button(
+    db, client, make_listing, make_session
+):
+    gym = make_listing(title="Gym session")
+    session = make_session(gym, starts_at=on_day(2, 10))
+    for path in ("/marketplace/?q=gym", f"/marketplace/listings/{gym.id}"):
+        response = client.get(path)
+        words = text(response)
+        assert "You need to be a member of the co-op, and signed in, to book." in words
+        assert "Sign in if you are a member, or join the co-op." in words
+        found = links(response)
+        sign_in = urlsplit(found["Sign in to book"])
+        assert (sign_in.path, parse_qs(sign_in.query)) == ("/login", {"next": [path]})
+        assert found["Join the co-op"] == "/register"
+        assert _book_links(response) == []
+    # The listing still shows each session, its price and the places left.
+    words = text(client.get(f"/marketplace/listings/{gym.id}"))
+    assert f"{clock.format_start(session.starts_at)} £10.00 10" in words
+
+
+def test_a_budget_holder_is_offered_book_buttons_and_no_explanation(
+    db, client, auth, make_member, make_listing, make_session
+):
+    gym = make_listing(title="Gym session", places=1)
+    free = make_session(gym, starts_at=on_day(2, 10))
+    full = make_session(gym, starts_at=on_day(3, 10), booked=1)
+    auth.login(make_member("budget_holder", email="asha@example.org").email)
+    listing = client.get(f"/marketplace/listings/{gym.id}")
+    assert _book_links(listing) == [
+        f"/marketplace/sessions/{free.id}/book",
+        f"/marketplace/sessions/{full.id}/book",
+    ]
+    assert "You cannot book" not in text(listing)
+    search = client.get("/marketplace/")
+    assert _book_links(search) == [f"/marketplace/sessions/{free.id}/book"]
+    assert "You cannot book" not in text(search) and "Who can book" not in text(search)
 
 
 def test_members_see_the_off_peak_price_that_applies_to_them(
@@ -299,7 +371,10 @@ def test_no_sessions_match_says_what_to_try(db, client, make_listing, make_sessi
     assert "Showing" not in words
 
 
-def test_results_are_paged_and_the_search_is_kept(db, client, make_listing, make_session):
+def test_results_are_paged_and_the_search_is_kept(
+    db, client, auth, make_member, make_listing, make_session
+):
+    auth.login(make_member("budget_holder", email="asha@example.org").email)
     listing = make_listing(title="Pottery class", places=4)
     starts = [on_day(1 + n // 3, 10 + n % 3) for n in range(25)]
     for starts_at in starts:

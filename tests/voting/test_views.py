@@ -728,9 +728,9 @@ def test_results_are_not_published_before_voting_closes(client, make_motion, mak
 def result_rows(body: str) -> list[tuple[str, str, str]]:
     """(receipt code, member class, vote) for each row of the published list."""
     rows = re.findall(
-        r'<td class="govuk-table__cell coop-nowrap">([^<]+)</td>\s*'
-        r'<td class="govuk-table__cell">([^<]+)</td>\s*'
-        r'<td class="govuk-table__cell">([^<]+)</td>',
+        r'<td class="govuk-table__cell coop-nowrap"[^>]*>([^<]+)</td>\s*'
+        r'<td class="govuk-table__cell"[^>]*>([^<]+)</td>\s*'
+        r'<td class="govuk-table__cell"[^>]*>([^<]+)</td>',
         body,
     )
     return [tuple(html.unescape(cell) for cell in row) for row in rows]
