@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from aiosmtpd.controller import Controller
-from flask import has_app_context
+from flask import current_app, has_app_context
 from hypothesis import settings
 from sqlalchemy import create_engine, make_url, text
 
@@ -44,14 +44,31 @@ def _free_port() -> int:
 
 @dataclass
 class Mailbox:
-    """What the test SMTP server has received."""
+    """What the test SMTP server has received.
 
-    messages: list = field(default_factory=list)
+    Emails go into the outbox and the worker sends them. Reading ``messages`` (or ``to``,
+    ``link``) first runs the worker over the whole outbox, as if it had run since; ``received``
+    is what has arrived without running it.
+    """
+
+    received: list = field(default_factory=list)
+    #: Sends the outbox; set by the `mailbox` fixture for the test's app.
+    deliver: object = None
+    #: When set, the server refuses each message with this SMTP reply, e.g. "554 No thanks".
+    refuse_with: str | None = None
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        if self.refuse_with:
+            return self.refuse_with
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append(message)
+        self.received.append(message)
         return "250 OK"
+
+    @property
+    def messages(self) -> list:
+        if self.deliver is not None:
+            self.deliver()
+        return self.received
 
     def to(self, address: str) -> list:
         return [m for m in self.messages if address in m["To"]]
@@ -70,6 +87,17 @@ class Mailbox:
         raise AssertionError(f"No email to {address} with a link containing {path_fragment}")
 
 
+def deliver_outbox(app, *, everything: bool = True):
+    """Run the worker's sending over the outbox once: every unsent message, or (with
+    ``everything=False``) those due now. In the app context already open, if it is this app's
+    (its session's work is committed first, as the end of a request would), else in a new one."""
+    from coop import outbox
+
+    here = has_app_context() and current_app._get_current_object() is app
+    with nullcontext() if here else app.app_context():
+        return outbox.deliver_due(everything=everything)
+
+
 @pytest.fixture(scope="session")
 def mailbox_server():
     handler = Mailbox()
@@ -80,10 +108,12 @@ def mailbox_server():
 
 
 @pytest.fixture
-def mailbox(mailbox_server) -> Mailbox:
+def mailbox(mailbox_server, app) -> Mailbox:
     handler = mailbox_server.handler
-    handler.messages.clear()
-    return handler
+    handler.received.clear()
+    handler.deliver = functools.partial(deliver_outbox, app)
+    yield handler
+    handler.deliver = None
 
 
 @functools.cache

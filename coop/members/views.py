@@ -90,6 +90,7 @@ def register():
         )
         try:
             member = service.apply(application)
+            sent = emails.send_confirmation(member)
             db.session.commit()
         except service.EmailTaken:
             db.session.rollback()
@@ -101,7 +102,6 @@ def register():
             db.session.rollback()
             form.member_class.errors.append(str(error))
         else:
-            sent = emails.send_confirmation(member)
             session.clear()
             login_user(member)
             return redirect(url_for("members.register_done", sent=int(sent)))
@@ -162,10 +162,10 @@ def confirm_email(token: str):
 def account_resend():
     if current_user.email_confirmed_at is not None:
         flash("Your email address is already confirmed.", "success")
-    elif emails.send_confirmation(current_user):
-        flash(f"We have sent a new link to {current_user.email}.", "success")
     else:
-        flash("We could not send the email just now. Try again in a few minutes.", "info")
+        emails.send_confirmation(current_user)
+        db.session.commit()
+        flash(f"We have sent a new link to {current_user.email}.", "success")
     return redirect(url_for("members.account"))
 
 
@@ -207,6 +207,7 @@ def reset_request():
         member = service.find_by_email(form.email.data)
         if member is not None:
             emails.send_password_reset(member)
+            db.session.commit()
         # The same answer whether or not the address is registered, so it reveals nothing.
         return render_template("members/reset_sent.html", email=form.email.data)
     return render_template("members/reset_request.html", form=form)
@@ -254,6 +255,8 @@ def account_edit():
             details["organisation_name"] = form.organisation_name.data or ""
         try:
             changed = service.update_details(member, **details)
+            if "email" in changed:
+                emails.send_confirmation(member)
             db.session.commit()
         except service.EmailTaken as error:
             db.session.rollback()
@@ -263,7 +266,6 @@ def account_edit():
             form.email.errors.append("Another account already uses this email address")
         else:
             if "email" in changed:
-                emails.send_confirmation(member)
                 flash(
                     f"Your details are saved. We have sent a link to {member.email} to confirm it.",
                     "success",
@@ -335,6 +337,7 @@ def secretary_application(member_id: int):
                 service.approve(member, current_user)
             else:
                 service.reject(member, current_user, form.reason.data)
+            emails.send_decision(member)
             db.session.commit()
         except service.MembershipError as error:
             db.session.rollback()
@@ -345,7 +348,6 @@ def secretary_application(member_id: int):
                 "Someone else changed the register at the same moment. Try again"
             )
         else:
-            emails.send_decision(member)
             if member.is_approved:
                 flash(f"{member.name} is now member number {member.member_number}.", "success")
             else:
