@@ -43,17 +43,10 @@ def _free_port() -> int:
 
 
 @dataclass
-class Mailbox:
-    """What the test SMTP server has received.
-
-    Emails go into the outbox and the worker sends them. Reading ``messages`` (or ``to``,
-    ``link``) first runs the worker over the whole outbox, as if it had run since; ``received``
-    is what has arrived without running it.
-    """
+class SmtpHandler:
+    """The test SMTP server's handler: what it has received, and whether it refuses mail."""
 
     received: list = field(default_factory=list)
-    #: Sends the outbox; set by the `mailbox` fixture for the test's app.
-    deliver: object = None
     #: When set, the server refuses each message with this SMTP reply, e.g. "554 No thanks".
     refuse_with: str | None = None
 
@@ -64,11 +57,29 @@ class Mailbox:
         self.received.append(message)
         return "250 OK"
 
+
+@dataclass
+class Mailbox:
+    """What the test SMTP server has received.
+
+    Emails go into the outbox and the worker sends them. Reading ``messages`` (or ``to``,
+    ``link``) first runs the worker over the whole outbox, as if it had run since; ``received``
+    is what has arrived without running it.
+    """
+
+    server: SmtpHandler
+    #: Sends the outbox for the test's app.
+    deliver: object = None
+
+    @property
+    def received(self) -> list:
+        return self.server.received
+
     @property
     def messages(self) -> list:
         if self.deliver is not None:
             self.deliver()
-        return self.received
+        return self.server.received
 
     def to(self, address: str) -> list:
         return [m for m in self.messages if address in m["To"]]
@@ -100,8 +111,7 @@ def deliver_outbox(app, *, everything: bool = True):
 
 @pytest.fixture(scope="session")
 def mailbox_server():
-    handler = Mailbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(SmtpHandler(), hostname="127.0.0.1", port=_free_port())
     controller.start()
     yield controller
     controller.stop()
@@ -109,11 +119,9 @@ def mailbox_server():
 
 @pytest.fixture
 def mailbox(mailbox_server, app) -> Mailbox:
-    handler = mailbox_server.handler
-    handler.received.clear()
-    handler.deliver = functools.partial(deliver_outbox, app)
-    yield handler
-    handler.deliver = None
+    mailbox_server.handler.received.clear()
+    mailbox_server.handler.refuse_with = None
+    return Mailbox(mailbox_server.handler, functools.partial(deliver_outbox, app))
 
 
 @functools.cache

@@ -67,7 +67,7 @@ def test_a_provider_that_cannot_be_emailed_is_tried_again(
         insurance_expires_on=clock.london_today() - timedelta(days=3),
     )
     # The mail server refuses everything: the notice is kept in the outbox, not lost.
-    monkeypatch.setattr(mailbox, "refuse_with", "451 Try again later")
+    monkeypatch.setattr(mailbox.server, "refuse_with", "451 Try again later")
     result = runner.invoke(args=["marketplace", "check-insurance"])
     assert "Told 1 provider" in result.output
     assert runner.invoke(args=["worker", "--once"]).exit_code == 0
@@ -76,7 +76,7 @@ def test_a_provider_that_cannot_be_emailed_is_tried_again(
     assert db.session.get(Provider, lapsed.id).insurance_lapse_notified_for is not None
     # Checking again does not tell them twice; once the server takes mail, it arrives once.
     assert "Told 0 providers" in runner.invoke(args=["marketplace", "check-insurance"]).output
-    monkeypatch.setattr(mailbox, "refuse_with", None)
+    monkeypatch.setattr(mailbox.server, "refuse_with", None)
     assert len(mailbox.to("hello@riverside.example")) == 1
     assert len(mailbox.to("hello@riverside.example")) == 1
 
