@@ -1,6 +1,5 @@
 """The outbox: emails stored with their change, sent by the worker, never lost, sent once."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -11,20 +10,12 @@ from werkzeug.datastructures import MultiDict
 from coop import clock, email, outbox
 from coop.outbox import OutboxMessage
 from tests.conftest import SmtpHandler, _free_port, deliver_outbox
+from tests.members.test_views import GOOD
 from tests.pages import error_summary, page
+from tests.races import _in_parallel
 
-APPLICANT = {
-    "member_class": "carer",
-    "name": "Dee Carer",
-    "email": "dee@example.org",
-    "address_line_1": "1 Friar Gate",
-    "address_line_2": "",
-    "town": "Derby",
-    "postcode": "DE1 1DA",
-    "password": "a long enough password",
-    "password_confirm": "a long enough password",
-    "agree": "y",
-}
+#: A good application to join (the members tests' own).
+APPLICANT = GOOD
 
 
 def stored(db) -> list[OutboxMessage]:
@@ -155,22 +146,12 @@ def test_two_workers_at_once_send_each_email_once(app, db, mailbox):
         email.send(f"member{n}@example.org", f"Notice {n}", "Hello")
     db.session.commit()
     db.session.close()
-    barrier = threading.Barrier(4)
-    results, errors = [], []
 
-    def worker():
-        try:
-            barrier.wait()
-            results.append(deliver_outbox(app, everything=False))
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
+    def worker(_i, barrier):
+        barrier.wait()
+        return deliver_outbox(app, everything=False)
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = _in_parallel(4, worker)
     assert sum(result.sent for result in results) == 40
     subjects = sorted(m["Subject"] for m in mailbox.received)
     assert subjects == sorted(f"Notice {n} – Together Co-op" for n in range(40))

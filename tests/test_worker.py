@@ -2,7 +2,6 @@
 
 import re
 import secrets
-import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from sqlalchemy import select
 from coop import clock, create_app, email, worker
 from coop.extensions import db as _db
 from coop.outbox import OutboxMessage, ScheduledJob
+from tests.races import _in_parallel
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -165,23 +165,14 @@ def test_workers_at_once_start_a_job_once(app, db):
     job = worker.Job("once", timedelta(minutes=5), lambda: runs.append(1) or "ran")
     now = clock.now()
     db.session.close()
-    barrier = threading.Barrier(4)
-    errors = []
 
-    def one_worker():
-        try:
-            with app.app_context():
-                barrier.wait()
-                worker.run_due_jobs(now, (job,))
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
+    def one_worker(_i, barrier):
+        with app.app_context():
+            barrier.wait()
+            return worker.run_due_jobs(now, (job,))
 
-    threads = [threading.Thread(target=one_worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == [] and runs == [1]
+    _in_parallel(4, one_worker)
+    assert runs == [1]
 
 
 def test_make_run_starts_the_worker_beside_the_server():
