@@ -281,7 +281,7 @@ def _connect() -> smtplib.SMTP:
 
 
 def _send_one(connection: smtplib.SMTP, message: Outgoing) -> None:
-    from flask_mail import Message
+    from flask_mail import Message, email_dispatched
 
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
     mail = Message(subject=message.subject, recipients=[message.recipient], body=message.body)
@@ -292,6 +292,7 @@ def _send_one(connection: smtplib.SMTP, message: Outgoing) -> None:
     if mail.has_bad_headers():
         raise ValueError("a header holds a line break")
     connection.sendmail(sender, [message.recipient], mail.as_bytes())
+    email_dispatched.send(current_app._get_current_object(), message=mail)
 
 
 def _print(message: Outgoing) -> None:
