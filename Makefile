@@ -38,11 +38,14 @@ coop/static/coop.css: coop/assets/coop.scss node_modules/.package-lock.json
 
 assets: coop/static/coop.css
 
+# The worker (emails and scheduled jobs) runs in the background beside the server, and stops
+# with it. With no MAIL_SERVER it prints each email; http://127.0.0.1:$(PORT)/dev/mail lists them.
 run: $(VENV)/.installed-run assets
 	$(BIN)/python -c 'from coop.config import instance_secret_key; instance_secret_key("instance")'
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load --if-empty
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	$(BIN)/flask worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
+		$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.installed-dev assets
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS); status=$$?; \

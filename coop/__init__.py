@@ -16,7 +16,7 @@ def create_app(config=None) -> Flask:
     from govuk_frontend_wtf.main import WTFormsHelpers
     from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
-    from coop import cli, database, errors, pages, security, templating
+    from coop import cli, database, dev_mail, errors, pages, security, templating
     from coop import config as config_module
     from coop.extensions import csrf, db, limiter, login_manager, mail, migrate
     from coop.marketplace import (  # noqa: F401 - each adds its routes to the blueprint
@@ -73,6 +73,7 @@ def create_app(config=None) -> Flask:
     errors.init_app(app)
 
     app.register_blueprint(pages.bp)
+    app.register_blueprint(dev_mail.bp)  # a 404 in production
     app.register_blueprint(members_bp)
     app.register_blueprint(voting_bp)
     app.register_blueprint(marketplace_bp)

@@ -3,6 +3,7 @@
 from importlib import import_module
 
 import click
+from flask.cli import with_appcontext
 
 #: Each `flask` command group: where it is defined, and the help `flask --help` shows for it
 #: (a test checks that this help is the group's own).
@@ -46,7 +47,30 @@ class LazyGroup(click.Group):
         return self.load().get_command(ctx, cmd_name)
 
 
+@click.command("worker")
+@click.option(
+    "--once", is_flag=True, help="Run the jobs that are due and send the outbox once, then stop."
+)
+@with_appcontext
+def worker(once: bool) -> None:
+    """Send the email outbox, retrying what fails, and run the scheduled jobs.
+
+    One process in place of cron lines: voting notices, waiting-list offers, insurance checks
+    and new sessions. Run one or several (they share the work safely).
+    """
+    from coop import worker as the_worker
+
+    if not once:
+        the_worker.run_forever(click.echo)
+        return
+    delivery, reports = the_worker.run_once()
+    for report in reports:
+        click.echo(report)
+    click.echo(the_worker.describe(delivery))
+
+
 def init_app(app) -> None:
     """Add every command group to the app's `flask` command, unimported until it is used."""
     for name, (target, help) in GROUPS.items():
         app.cli.add_command(LazyGroup(name, target, help))
+    app.cli.add_command(worker)

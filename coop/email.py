@@ -1,9 +1,8 @@
-"""Sending email: through SMTP when MAIL_SERVER is set, otherwise written to the log."""
+"""Sending email: each message goes into the outbox with the change that causes it."""
 
 from flask import current_app, has_request_context, url_for
-from flask_mail import Message
 
-from coop.extensions import mail
+from coop import outbox
 
 #: Where links point when neither COOP_SERVER_URL nor a web request says (a command at the
 #: server's shell in development).
@@ -24,21 +23,13 @@ def external_url(endpoint: str, **values) -> str:
 
 
 def send(to: str, subject: str, body: str, attachments: tuple = ()) -> bool:
-    """Send a plain-text email; return False (and log why) if it could not be sent.
+    """Put a plain-text email in the outbox, in the caller's transaction; return True.
 
+    The message exists only if the caller commits, so a change that is rolled back sends
+    nothing; the worker (`flask worker`) sends it, retrying until the mail server takes it.
     ``attachments`` are (filename, content type, bytes), e.g. a booking's calendar file.
     Nothing about a person's needs belongs in an email body: keep to what happened and a link.
     """
     site = current_app.config["SITE_NAME"]
-    if not current_app.config.get("MAIL_SERVER"):
-        current_app.logger.info("Email to %s: %s\n%s", to, subject, body)
-        return True
-    message = Message(subject=f"{subject} – {site}", recipients=[to], body=body)
-    for filename, content_type, data in attachments:
-        message.attach(filename, content_type, data)
-    try:
-        mail.send(message)
-    except Exception:  # noqa: BLE001 - any SMTP failure is reported the same way
-        current_app.logger.exception("Could not send email %r", subject)
-        return False
+    outbox.enqueue(to, f"{subject} – {site}", body, attachments)
     return True

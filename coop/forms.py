@@ -40,15 +40,30 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+class OneLine:
+    """A WTForms validator: no line breaks in a one-line answer. A title or a name goes into
+    email subjects and calendar files, where a line break would spoil the message."""
+
+    def __init__(self, label: str) -> None:
+        self.message = f"{label} must be on one line: remove the line break"
+
+    def __call__(self, _form, field):
+        if isinstance(field.data, str) and any(c in field.data for c in "\r\n"):
+            raise ValidationError(self.message)
+
+
 def text_field(label, required_message=None, max_length=100, *, widget=None, multiline=False):
     """A trimmed text field: required (spaces alone do not count) or optional, with a limit.
 
-    The limit's message names the field: "Full name must be 100 characters or fewer".
+    The limit's message names the field: "Full name must be 100 characters or fewer". A
+    one-line field (not ``multiline``) refuses line breaks.
     """
     validators = [DataRequired(message=required_message)] if required_message else [Optional()]
     validators.append(
         Length(max=max_length, message=f"{label} must be {max_length:,} characters or fewer")
     )
+    if not multiline:
+        validators.append(OneLine(label))
     field = TextAreaField if multiline else StringField
     default_widget = GovTextArea() if multiline else GovTextInput()
     return field(label, validators=validators, filters=[strip], widget=widget or default_widget)

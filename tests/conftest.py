@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from aiosmtpd.controller import Controller
-from flask import has_app_context
+from flask import current_app, has_app_context
 from hypothesis import settings
 from sqlalchemy import create_engine, make_url, text
 
@@ -43,15 +43,43 @@ def _free_port() -> int:
 
 
 @dataclass
-class Mailbox:
-    """What the test SMTP server has received."""
+class SmtpHandler:
+    """The test SMTP server's handler: what it has received, and whether it refuses mail."""
 
-    messages: list = field(default_factory=list)
+    received: list = field(default_factory=list)
+    #: When set, the server refuses each message with this SMTP reply, e.g. "554 No thanks".
+    refuse_with: str | None = None
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        if self.refuse_with:
+            return self.refuse_with
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append(message)
+        self.received.append(message)
         return "250 OK"
+
+
+@dataclass
+class Mailbox:
+    """What the test SMTP server has received.
+
+    Emails go into the outbox and the worker sends them. Reading ``messages`` (or ``to``,
+    ``link``) first runs the worker over the whole outbox, as if it had run since; ``received``
+    is what has arrived without running it.
+    """
+
+    server: SmtpHandler
+    #: Sends the outbox for the test's app.
+    deliver: object = None
+
+    @property
+    def received(self) -> list:
+        return self.server.received
+
+    @property
+    def messages(self) -> list:
+        if self.deliver is not None:
+            self.deliver()
+        return self.server.received
 
     def to(self, address: str) -> list:
         return [m for m in self.messages if address in m["To"]]
@@ -70,20 +98,30 @@ class Mailbox:
         raise AssertionError(f"No email to {address} with a link containing {path_fragment}")
 
 
+def deliver_outbox(app, *, everything: bool = True):
+    """Run the worker's sending over the outbox once: every unsent message, or (with
+    ``everything=False``) those due now. In the app context already open, if it is this app's
+    (its session's work is committed first, as the end of a request would), else in a new one."""
+    from coop import outbox
+
+    here = has_app_context() and current_app._get_current_object() is app
+    with nullcontext() if here else app.app_context():
+        return outbox.deliver_due(everything=everything)
+
+
 @pytest.fixture(scope="session")
 def mailbox_server():
-    handler = Mailbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(SmtpHandler(), hostname="127.0.0.1", port=_free_port())
     controller.start()
     yield controller
     controller.stop()
 
 
 @pytest.fixture
-def mailbox(mailbox_server) -> Mailbox:
-    handler = mailbox_server.handler
-    handler.messages.clear()
-    return handler
+def mailbox(mailbox_server, app) -> Mailbox:
+    mailbox_server.handler.received.clear()
+    mailbox_server.handler.refuse_with = None
+    return Mailbox(mailbox_server.handler, functools.partial(deliver_outbox, app))
 
 
 @functools.cache

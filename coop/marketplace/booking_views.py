@@ -140,9 +140,9 @@ def book(session_id: int):
         show_error(form, error, "places")
         status = 409 if isinstance(error, bookings.SessionFull | bookings.NotEnoughMoney) else 400
         return _book_page(session, form, status)
-    db.session.commit()
     emails.send_booking_confirmed(booking)
     _send_offers(offers)
+    db.session.commit()
     flash("booked", "panel")
     return redirect(url_for("marketplace.booking", booking_id=booking.id))
 
@@ -207,9 +207,9 @@ def cancel_booking(booking_id: int):
             db.session.rollback()
             flash(error.message, "error")
             return redirect(url_for("marketplace.booking", booking_id=booking_id))
-        db.session.commit()
         emails.send_booking_cancelled(cancelled.booking)
         _send_offers(cancelled.offers)
+        db.session.commit()
         flash("cancelled", "panel")
         return redirect(url_for("marketplace.booking", booking_id=booking_id))
     if not bookings.can_cancel(booking, clock.now()):
@@ -236,8 +236,8 @@ def join_waitlist(session_id: int):
             db.session.rollback()
             flash(error.message, "error")
         else:
-            db.session.commit()
             _send_offers(offers)
+            db.session.commit()
             flash(
                 "You are on the waiting list. If a place comes free we will hold it for you "
                 "and email you.",
@@ -259,8 +259,8 @@ def leave_waitlist(entry_id: int):
             db.session.rollback()
             flash(error.message, "error")
         else:
-            db.session.commit()
             _send_offers(offers)
+            db.session.commit()
             flash("You have left the waiting list.", "success")
     return redirect(url_for("marketplace.my_bookings"))
 

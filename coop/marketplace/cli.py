@@ -1,4 +1,4 @@
-"""Command-line jobs for the marketplace, run daily from cron: `flask marketplace ...`."""
+"""Marketplace jobs, run on a schedule by the worker or by hand: `flask marketplace ...`."""
 
 import click
 from flask.cli import AppGroup
@@ -6,52 +6,72 @@ from flask.cli import AppGroup
 marketplace_cli = AppGroup("marketplace", help="Marketplace jobs: insurance checks and sessions.")
 
 
-@marketplace_cli.command("check-insurance")
-def check_insurance() -> None:
-    """Tell providers whose insurance has run out that their listings are hidden.
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
 
-    Each provider is told once for each lapse: giving a new expiry date and letting that one
-    run out too tells them again. Run it daily.
+
+def check_insurance_now() -> str:
+    """Tell providers whose insurance has run out that their listings are hidden; say how many.
+
+    Each provider is told once for each lapse: the notice is claimed (the provider's row
+    locked) and its emails put in the outbox in one transaction, so two runs at once tell a
+    provider once, and an email the mail server cannot take yet is kept and sent later.
     """
     from coop.extensions import db
     from coop.marketplace import providers
 
     told = 0
     for provider in providers.lapsed_providers():
-        claimed = providers.claim_lapse_notice(provider)
-        db.session.commit()
-        if not claimed:
-            continue
-        if providers.send_insurance_lapsed(provider):
+        if providers.claim_lapse_notice(provider):
+            providers.send_insurance_lapsed(provider)
             told += 1
-        else:
-            providers.forget_lapse_notice(provider)
-            db.session.commit()
-            click.echo(f"Could not email {provider.name}; it will be tried again.", err=True)
-    click.echo(f"Told {told} provider{'s' if told != 1 else ''} their insurance has run out.")
+        db.session.commit()
+    return f"Told {_plural(told, 'provider')} their insurance has run out."
 
 
-@marketplace_cli.command("generate-sessions")
-def generate_sessions() -> None:
-    """Make bookable sessions for every published listing for the next 8 weeks. Run it daily."""
+def generate_sessions_now() -> str:
+    """Make bookable sessions for every published listing for the next 8 weeks."""
     from coop.extensions import db
     from coop.marketplace import listings
 
     made = listings.top_up_sessions()
     db.session.commit()
-    click.echo(f"Made {made} new session{'s' if made != 1 else ''}.")
+    return f"Made {_plural(made, 'new session')}."
 
 
-@marketplace_cli.command("process-waitlist")
-def process_waitlist() -> None:
-    """Pass places whose waiting-list offer ran out to the next person. Run it every few minutes.
-
-    Pages showing a session do this too; the job makes sure nobody waits for a page view.
-    """
+def process_waitlist_now() -> str:
+    """Pass places whose waiting-list offer ran out to the next person, and email them."""
     from coop.extensions import db
     from coop.marketplace import bookings, emails
 
     offers = bookings.expire_offers()
-    db.session.commit()
     sent = emails.send_offers(offers)
-    click.echo(f"Offered {len(offers)} place{'s' if len(offers) != 1 else ''}; emailed {sent}.")
+    db.session.commit()
+    return f"Offered {_plural(len(offers), 'place')}; emailed {sent}."
+
+
+@marketplace_cli.command("check-insurance")
+def check_insurance() -> None:
+    """Tell providers whose insurance has run out that their listings are hidden.
+
+    Each provider is told once for each lapse: giving a new expiry date and letting that one
+    run out too tells them again. The worker runs it every hour.
+    """
+    click.echo(check_insurance_now())
+
+
+@marketplace_cli.command("generate-sessions")
+def generate_sessions() -> None:
+    """Make bookable sessions for every published listing for the next 8 weeks.
+
+    The worker runs it every six hours."""
+    click.echo(generate_sessions_now())
+
+
+@marketplace_cli.command("process-waitlist")
+def process_waitlist() -> None:
+    """Pass places whose waiting-list offer ran out to the next person.
+
+    The worker runs it every five minutes; pages treat a lapsed offer as lapsed meanwhile.
+    """
+    click.echo(process_waitlist_now())

@@ -1,4 +1,4 @@
-"""Emails about bookings, with a calendar file; sent after the change is committed."""
+"""Emails about bookings, with a calendar file; put in the outbox with the change they tell of."""
 
 from datetime import UTC
 

@@ -391,12 +391,12 @@ def provider_cancel_session(provider, session):
     if form.validate_on_submit():
         try:
             cancelled = bookings.cancel_session(session, current_user, form.reason.data)
+            bookings.send_session_cancelled(session, cancelled)
             db.session.commit()
         except bookings.BookingError as error:
             db.session.rollback()
             show_error(form, error, "reason")
         else:
-            bookings.send_session_cancelled(session, cancelled)
             flash(
                 "The session is cancelled. "
                 + (

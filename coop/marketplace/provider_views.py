@@ -329,12 +329,12 @@ def secretary_provider(provider_id: int):
                 providers.approve_provider(provider, current_user)
             else:
                 providers.reject_provider(provider, current_user, form.reason.data)
+            providers.send_decision(provider)
             db.session.commit()
         except providers.ProviderError as error:
             db.session.rollback()
             show_error(form, error, "decision")
         else:
-            providers.send_decision(provider)
             if provider.is_approved:
                 flash(f"{provider.name} is approved. They have been emailed.", "success")
             else:

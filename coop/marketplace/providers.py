@@ -259,7 +259,7 @@ def _recipients(provider: Provider) -> list[str]:
 
 
 def send_decision(provider: Provider) -> int:
-    """Email the provider's contact (and staff) the secretary's decision; call after commit."""
+    """Email the provider's contact (and staff) the secretary's decision, with it."""
     if provider.status is ProviderStatus.APPROVED:
         subject = f"{provider.name} is approved"
         body = (
@@ -415,7 +415,8 @@ def claim_lapse_notice(provider: Provider) -> bool:
     """Record that the provider is being told its insurance has lapsed; False if it was told.
 
     The provider's row is locked first, so two runs at once cannot both claim it. The caller
-    commits before sending, and calls :func:`forget_lapse_notice` if nothing could be sent.
+    puts the emails in the outbox before committing, so the claim and the emails are kept or
+    lost together.
     """
     locked = db.session.scalars(
         select(Provider)
@@ -428,12 +429,6 @@ def claim_lapse_notice(provider: Provider) -> bool:
     locked.insurance_lapse_notified_for = locked.insurance_expires_on
     db.session.flush()
     return True
-
-
-def forget_lapse_notice(provider: Provider) -> None:
-    """Undo :func:`claim_lapse_notice` when no email could be sent, so the next run retries."""
-    provider.insurance_lapse_notified_for = None
-    db.session.flush()
 
 
 # --- Finding a provider's own things (anything else is None, so a 404) --------------------

@@ -147,18 +147,18 @@ def register():
         )
         try:
             member = service.apply(application)
+            sent = emails.send_confirmation(member)
             db.session.commit()
         except service.EmailTaken:
             # Answered exactly as a new application is, so the form tells no one who is a
             # member; the address's owner is told someone tried.
             db.session.rollback()
             sent = emails.send_registration_attempt(service.find_by_email(application.email))
+            db.session.commit()
         except service.MembershipError as error:
             db.session.rollback()
             form.member_class.errors.append(str(error))
             return render_template("members/register.html", form=form)
-        else:
-            sent = emails.send_confirmation(member)
         session.clear()
         session["applied_email"] = service.normalise_email(application.email)
         return redirect(url_for("members.register_done", sent=int(sent)))
@@ -223,10 +223,10 @@ def confirm_email(token: str):
 def account_resend():
     if current_user.email_confirmed_at is not None:
         flash("Your email address is already confirmed.", "success")
-    elif emails.send_confirmation(current_user):
-        flash(f"We have sent a new link to {current_user.email}.", "success")
     else:
-        flash("We could not send the email just now. Try again in a few minutes.", "info")
+        emails.send_confirmation(current_user)
+        db.session.commit()
+        flash(f"We have sent a new link to {current_user.email}.", "success")
     return redirect(url_for("members.account"))
 
 
@@ -286,6 +286,7 @@ def reset_request():
             emails.send_password_reset(member)
         else:
             emails.compose_password_reset_for_nobody()
+        db.session.commit()
         # The same answer whether or not the address is registered, so it reveals nothing.
         return render_template("members/reset_sent.html", email=form.email.data)
     return render_template("members/reset_request.html", form=form)
@@ -332,6 +333,8 @@ def account_edit():
             details["organisation_name"] = form.organisation_name.data or ""
         try:
             changed = service.update_details(member, **details)
+            if "email" in changed:
+                emails.send_confirmation(member)
             db.session.commit()
         except service.EmailTaken as error:
             db.session.rollback()
@@ -341,7 +344,6 @@ def account_edit():
             form.email.errors.append("Another account already uses this email address")
         else:
             if "email" in changed:
-                emails.send_confirmation(member)
                 flash(
                     f"Your details are saved. We have sent a link to {member.email} to confirm it.",
                     "success",
@@ -426,6 +428,7 @@ def secretary_application(member_id: int):
                 service.approve(member, current_user)
             else:
                 service.reject(member, current_user, form.reason.data)
+            emails.send_decision(member)
             db.session.commit()
         except service.MembershipError as error:
             db.session.rollback()
@@ -436,7 +439,6 @@ def secretary_application(member_id: int):
                 "Someone else changed the register at the same moment. Try again"
             )
         else:
-            emails.send_decision(member)
             if member.is_approved:
                 flash(f"{member.name} is now member number {member.member_number}.", "success")
             else:

@@ -59,18 +59,24 @@ def export_pb(ballot_id: int, output: Path | None) -> None:
         )
 
 
-@voting_cli.command("send-notices")
-def send_notices() -> None:
-    """Email members about motions that opened, close within a day, or have closed.
-
-    Run it every few minutes from cron or a systemd timer; each email goes only once.
-    """
+def send_notices_now() -> str:
+    """Email members about motions that opened, close within a day, or have closed; say how
+    many. The emails go into the outbox in the transaction that marks each notice sent."""
     from coop.extensions import db
     from coop.voting import emails
 
     sent = emails.send_due_notices()
     db.session.commit()
-    click.echo(
+    return (
         f"Sent {sent['opening']} opening, {sent['reminder']} reminder and "
         f"{sent['result']} result emails."
     )
+
+
+@voting_cli.command("send-notices")
+def send_notices() -> None:
+    """Email members about motions that opened, close within a day, or have closed.
+
+    The worker runs it every five minutes; each email goes only once.
+    """
+    click.echo(send_notices_now())

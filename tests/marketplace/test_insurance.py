@@ -60,14 +60,25 @@ def test_the_daily_check_tells_each_lapsed_provider_once(
 
 
 def test_a_provider_that_cannot_be_emailed_is_tried_again(
-    app, db, runner, make_provider, monkeypatch
+    app, db, runner, mailbox, make_provider, monkeypatch
 ):
-    lapsed = make_provider(insurance_expires_on=clock.london_today() - timedelta(days=3))
-    monkeypatch.setattr("coop.email.send", lambda *args, **kwargs: False)
+    lapsed = make_provider(
+        email="hello@riverside.example",
+        insurance_expires_on=clock.london_today() - timedelta(days=3),
+    )
+    # The mail server refuses everything: the notice is kept in the outbox, not lost.
+    monkeypatch.setattr(mailbox.server, "refuse_with", "451 Try again later")
     result = runner.invoke(args=["marketplace", "check-insurance"])
-    assert "it will be tried again" in result.output
+    assert "Told 1 provider" in result.output
+    assert runner.invoke(args=["worker", "--once"]).exit_code == 0
+    assert mailbox.received == []
     db.session.expire_all()
-    assert db.session.get(Provider, lapsed.id).insurance_lapse_notified_for is None
+    assert db.session.get(Provider, lapsed.id).insurance_lapse_notified_for is not None
+    # Checking again does not tell them twice; once the server takes mail, it arrives once.
+    assert "Told 0 providers" in runner.invoke(args=["marketplace", "check-insurance"]).output
+    monkeypatch.setattr(mailbox.server, "refuse_with", None)
+    assert len(mailbox.to("hello@riverside.example")) == 1
+    assert len(mailbox.to("hello@riverside.example")) == 1
 
 
 def test_the_dashboard_warns_before_and_after_insurance_runs_out(
