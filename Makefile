@@ -10,6 +10,7 @@ PORT ?= 5000
 PYTEST_WORKERS ?= auto
 export FLASK_APP := coop
 
+.DELETE_ON_ERROR:
 .PHONY: run test assets lint bench clean
 
 $(BIN)/python:
