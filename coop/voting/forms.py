@@ -240,6 +240,14 @@ class RulesForm(FlaskForm):
         widget=GovTextInput(),
     )
     seconder_required = BooleanField("Every motion needs a seconder", widget=GovCheckboxInput())
+    min_class_voters = WholeNumberField(
+        "Fewest voters for a class's votes to be shown on their own",
+        invalid_value_message="The fewest voters must be a whole number, like 5",
+        validators=[
+            Optional(),  # left empty, the rule stays as it is
+            NumberRange(min=1, max=1000, message="Enter a number from 1 to 1,000"),
+        ],
+    )
     commission_percent = BasisPointsField("Commission on marketplace bookings")
     submit = SubmitField("Save the new rules", widget=GovSubmitInput())
 

@@ -164,8 +164,16 @@ def results(motion_id: int):
     if service.state(motion) != "closed":
         return render_template("voting/results_not_yet.html", motion=motion), 404
     result = service.count(motion)
+    merged = service.merged_classes_of(motion)
     return render_template(
-        "voting/results.html", motion=motion, result=result, receipts=service.receipts(motion)
+        "voting/results.html",
+        motion=motion,
+        result=result,
+        groups=service.published_groups(result, merged),
+        summary=service.published_summary(result, merged),
+        merged=merged,
+        fewest=service.rules_in_force(motion.opens_at).min_class_voters,
+        receipts=service.receipts(motion),
     )
 
 
@@ -318,6 +326,7 @@ def rules():
                 max_proxies=form.max_proxies.data,
                 seconder_required=form.seconder_required.data,
                 commission_basis_points=form.commission_percent.data,
+                min_class_voters=form.min_class_voters.data,
             )
             db.session.commit()
         except service.VotingError as error:
