@@ -28,6 +28,7 @@ def create_app(config=None) -> Flask:
     from coop.marketplace.views import bp as marketplace_bp
     from coop.members.views import bp as members_bp
     from coop.payments.views import bp as payments_bp
+    from coop.urls import IdConverter
     from coop.voting import surplus_views  # noqa: F401 - adds its routes to the voting blueprint
     from coop.voting.views import bp as voting_bp
 
@@ -72,6 +73,7 @@ def create_app(config=None) -> Flask:
     templating.init_app(app)
     errors.init_app(app)
 
+    app.url_map.converters["int"] = IdConverter  # ids bounded to the columns: before blueprints
     app.register_blueprint(pages.bp)
     app.register_blueprint(dev_mail.bp)  # a 404 in production
     app.register_blueprint(members_bp)

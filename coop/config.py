@@ -54,6 +54,8 @@ class Config:
         self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER", "secretary@coop.example")
         self.EMAIL_CONFIRM_MAX_AGE = timedelta(days=7)
         self.PASSWORD_RESET_MAX_AGE = timedelta(hours=2)
+        #: The largest request accepted, in bytes (1 MB): more gets the "too large" page.
+        self.MAX_CONTENT_LENGTH = int(env.get("COOP_MAX_REQUEST_BYTES", str(1024 * 1024)))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.PRODUCTION

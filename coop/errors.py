@@ -4,6 +4,8 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from coop.extensions import db
+
 #: What each error means to a person, and what they can do next.
 MESSAGES = {
     400: (
@@ -34,8 +36,19 @@ MESSAGES = {
 }
 
 
+def _roll_back() -> None:
+    """End a failed transaction first: the page reads the signed-in member from the database,
+    and on PostgreSQL every query in an aborted transaction fails, so the error page would too.
+    """
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - a broken connection must not stop the error page
+        db.session.remove()
+
+
 def render_error(code: int, title: str | None = None, advice: str | None = None):
-    """Render the error page for an HTTP status code."""
+    """Render the error page for an HTTP status code, after rolling back any failed work."""
+    _roll_back()
     default_title, default_advice = MESSAGES.get(code, MESSAGES[500])
     return (
         render_template(

@@ -8,8 +8,11 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import DateField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from coop.money import TOO_MUCH_MESSAGE, parse_pounds, too_much
+from coop.urls import MAX_ID, parse_id
 
 
 class DayMonthYearField(DateField):
@@ -33,6 +36,49 @@ class DayMonthYearField(DateField):
             self.data = None
             return
         super().process_formdata([" ".join(value.strip() for value in valuelist)])
+
+
+class WholeNumberField(IntegerField):
+    """The project's integer field: ASCII digits only (WTForms' own takes '١٢' as 12), an
+    optional minus sign, and nothing beyond what an INTEGER column holds.
+
+    Anything else is refused with the field's `invalid_value_message`.
+    """
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("widget", GovTextInput())
+        kwargs.setdefault("invalid_value_message", f"{label} must be a whole number")
+        super().__init__(label, validators, **kwargs)
+        self.invalid_value_message = kwargs["invalid_value_message"]
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = valuelist[0].strip()
+        if not text:
+            self.data = None
+            return
+        number = parse_id(text.removeprefix("-"), maximum=MAX_ID)
+        if number is None:
+            self.data = None
+            raise ValueError(self.invalid_value_message)
+        self.data = -number if text.startswith("-") else number
+
+
+def within_money_limit(_form, field):
+    """A validator for amounts typed in pounds: no more than the money columns hold."""
+    if too_much(parse_pounds(field.data)):
+        raise ValidationError(TOO_MUCH_MESSAGE)
+
+
+def whole_number_text(message: str):
+    """A validator for numbers kept as text (member numbers): ASCII digits, within range."""
+
+    def check(_form, field):
+        if field.data and parse_id(field.data) is None:
+            raise ValidationError(message)
+
+    return check
 
 
 def strip(value):

@@ -1,6 +1,7 @@
 """Security headers and cookie policy, through Flask-Talisman."""
 
-from flask import Flask
+from flask import Flask, request
+from flask_login import current_user
 
 from coop.extensions import talisman
 
@@ -34,3 +35,23 @@ def init_app(app: Flask) -> None:
         session_cookie_samesite="Lax",
         permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
     )
+    app.after_request(_cache_policy)
+
+
+def _cache_policy(response):
+    """No page shown to a signed-in member is stored by a browser or proxy: `no-store`.
+
+    Every signed-in page carries something personal (at least the member's name in the
+    header; the account, data export, budget statement, bookings, calendar files, the register
+    and ledger CSVs much more), so the rule is "signed in means no-store" rather than a list
+    that a new page could be left off. Static files and public pages seen signed out stay
+    cacheable; those vary by the session cookie, so a shared cache never serves one member's
+    page to another.
+    """
+    if request.endpoint == "static":
+        return response
+    response.vary.add("Cookie")
+    if current_user.is_authenticated:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("Expires", None)
+    return response

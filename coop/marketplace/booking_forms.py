@@ -5,31 +5,21 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovRadioInput,
     GovSubmitInput,
-    GovTextInput,
 )
-from wtforms import HiddenField, IntegerField, RadioField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from coop.forms import (
     ConfirmForm,  # noqa: F401 - the booking pages' button form
+    WholeNumberField,
     strip,
 )
 
 
-class PlacesField(IntegerField):
-    """A whole number of places, with a plain-English message for anything else."""
-
-    def process_formdata(self, valuelist):
-        if valuelist and valuelist[0].strip() and not valuelist[0].strip().isdigit():
-            self.data = None
-            raise ValueError("Enter how many places you want as a number, such as 1")
-        super().process_formdata(valuelist)
-
-
 class BookForm(FlaskForm):
-    places = PlacesField(
+    places = WholeNumberField(
         "How many places?",
-        widget=GovTextInput(),
+        invalid_value_message="Enter how many places you want as a number, such as 1",
         default=1,
         validators=[
             InputRequired(message="Enter how many places you want, such as 1"),

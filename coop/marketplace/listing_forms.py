@@ -13,7 +13,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -23,7 +22,13 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from coop import clock
-from coop.forms import DayMonthYearField, strip, text_field
+from coop.forms import (
+    DayMonthYearField,
+    WholeNumberField,
+    strip,
+    text_field,
+    within_money_limit,
+)
 from coop.marketplace.models import ACCESSIBILITY_FEATURES, Category
 from coop.marketplace.schedule import DAY_NAMES
 from coop.money import parse_pounds
@@ -47,7 +52,7 @@ def time_field(label: str, what: str):
 
 
 def whole_number_field(label: str, low: int, high: int, required_message: str | None, example):
-    return IntegerField(
+    return WholeNumberField(
         label,
         invalid_value_message=f"{label} must be a whole number, like {example}",
         validators=[
@@ -83,6 +88,7 @@ class ListingForm(FlaskForm):
         validators=[
             InputRequired(message="Enter the price of one place, or 0 if it is free"),
             Length(max=20, message="Enter the price in pounds, like 8 or 7.50"),
+            within_money_limit,
         ],
         filters=[strip],
         widget=GovTextInput(),

@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 
 from coop import clock
-from coop.forms import DayMonthYearField, strip, text_field
+from coop.forms import DayMonthYearField, strip, text_field, within_money_limit
 from coop.marketplace.models import ACCESSIBILITY_FEATURES, Category
 from coop.marketplace.schedule import format_date
 from coop.marketplace.search import TimeOfDay
@@ -55,7 +55,10 @@ class SearchForm(FlaskForm):
     )
     max_price = StringField(
         "Most you want to pay for a place",
-        validators=[Length(max=20, message="Enter the most you want to pay, like 10 or 7.50")],
+        validators=[
+            Length(max=20, message="Enter the most you want to pay, like 10 or 7.50"),
+            within_money_limit,
+        ],
         filters=[strip],
         widget=GovTextInput(),
     )

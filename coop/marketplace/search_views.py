@@ -11,6 +11,7 @@ from coop.marketplace import bookings, cancellation, schedule, search, service
 from coop.marketplace.models import Category
 from coop.marketplace.search_forms import MOST_DAYS_AHEAD, SearchForm
 from coop.marketplace.views import bp
+from coop.urls import parse_id
 
 
 def _search_form() -> SearchForm:
@@ -79,7 +80,7 @@ def search_page():
     results = None
     if form.validate():
         results = search.search(
-            _criteria(form), current_user, page=request.args.get("page", 1, type=int)
+            _criteria(form), current_user, page=parse_id(request.args.get("page")) or 1
         )
     return render_template(
         "marketplace/search.html",

@@ -21,6 +21,7 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, 
 
 from coop.forms import DecisionForm, strip, text_field  # noqa: F401 - DecisionForm for views
 from coop.postcodes import normalise_postcode
+from coop.urls import parse_id
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 200
@@ -220,5 +221,5 @@ class AppointForm(FlaskForm):
     submit = SubmitField("Appoint", widget=GovSubmitInput())
 
     def validate_member_number(self, field):
-        if not field.data.isdigit():
+        if parse_id(field.data) is None:
             raise ValidationError("Enter a member number using digits only, like 12")

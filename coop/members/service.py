@@ -25,6 +25,7 @@ from coop.members.models import (
 from coop.money import format_pence
 from coop.postcodes import normalise_postcode
 from coop.spreadsheet import safe_cell
+from coop.urls import parse_id
 
 #: Each member holds one £1 share, paid on approval.
 SHARE_VALUE_PENCE = 100
@@ -362,16 +363,20 @@ def register_query(search: str = "", member_class: MemberClass | None = None):
     if member_class is not None:
         query = query.where(Member.member_class == member_class)
     search = (search or "").strip()
-    if search.isdigit():
-        query = query.where(Member.member_number == int(search))
+    number = parse_id(search)
+    if number is not None:
+        query = query.where(Member.member_number == number)
     elif search:
-        like = f"%{search.lower()}%"
+        # autoescape: a % or _ typed is looked for as itself, not as a wildcard.
+        text = search.lower()
         query = query.where(
             or_(
-                func.lower(Member.name).like(like),
-                func.lower(Member.email).like(like),
-                func.lower(func.coalesce(Member.organisation_name, "")).like(like),
-                func.lower(Member.postcode).like(like),
+                func.lower(Member.name).contains(text, autoescape=True),
+                func.lower(Member.email).contains(text, autoescape=True),
+                func.lower(func.coalesce(Member.organisation_name, "")).contains(
+                    text, autoescape=True
+                ),
+                func.lower(Member.postcode).contains(text, autoescape=True),
             )
         )
     return query.order_by(Member.member_number)

@@ -477,7 +477,8 @@ def secretary_sign_out(member_id: int):
 
 
 def _register_members(form: SearchForm) -> list[Member]:
-    member_class = MemberClass(form.member_class.data) if form.member_class.data else None
+    known = {c.value: c for c in MemberClass}  # a class not in the list filters nothing
+    member_class = known.get(form.member_class.data or "")
     return db.session.scalars(service.register_query(form.q.data or "", member_class)).all()
 
 

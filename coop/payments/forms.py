@@ -5,7 +5,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, Go
 from wtforms import RadioField, StringField, SubmitField
 from wtforms.validators import InputRequired, ValidationError
 
-from coop.forms import DayMonthYearField, strip, text_field
+from coop.forms import DayMonthYearField, strip, text_field, within_money_limit
 from coop.money import parse_pounds
 
 
@@ -20,7 +20,7 @@ class BudgetSearchForm(FlaskForm):
 class FundingForm(FlaskForm):
     amount = StringField(
         "Amount received",
-        validators=[InputRequired(message="Enter the amount received")],
+        validators=[InputRequired(message="Enter the amount received"), within_money_limit],
         filters=[strip],
         widget=GovTextInput(),
     )

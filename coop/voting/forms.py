@@ -1,5 +1,6 @@
 """The shape of what members and the secretary type about motions, votes and proxies."""
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
@@ -13,7 +14,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -30,7 +30,8 @@ from wtforms.validators import (
 )
 
 from coop import clock
-from coop.forms import DayMonthYearField, strip, text_field
+from coop.forms import DayMonthYearField, WholeNumberField, strip, text_field
+from coop.urls import parse_id
 
 
 def _time_of_day(_form, field):
@@ -69,7 +70,7 @@ def voting_window_fields():
 
 
 def percent_field(label, required=True):
-    return IntegerField(
+    return WholeNumberField(
         label,
         invalid_value_message=f"{label} must be a whole number, like 25",
         validators=[
@@ -113,6 +114,10 @@ class BasisPointsField(StringField):
         if not text:
             return
         name = self.label.text
+        if not re.fullmatch(
+            r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)", text
+        ):  # ASCII digits: Decimal takes '١٢'
+            raise ValueError(f"{name} must be a number, like 8 or 7.5")
         try:
             percent = Decimal(text)
         except InvalidOperation:
@@ -168,11 +173,11 @@ class MotionForm(FlaskForm):
     submit = SubmitField("Put the motion to members", widget=GovSubmitInput())
 
     def validate_proposer(self, field):
-        if field.data and not field.data.isdigit():
+        if field.data and parse_id(field.data) is None:
             raise ValidationError("Enter the proposer's member number using digits only")
 
     def validate_seconder(self, field):
-        if field.data and not field.data.isdigit():
+        if field.data and parse_id(field.data) is None:
             raise ValidationError("Enter the seconder's member number using digits only")
 
 
@@ -213,7 +218,7 @@ class ProxyForm(FlaskForm):
                 if field.data is None and not field.errors:
                     field.errors = [*field.errors, f"Enter the {name} date"]
                     valid = False
-        if self.proxy.data and not self.proxy.data.isdigit():
+        if self.proxy.data and parse_id(self.proxy.data) is None:
             self.proxy.errors = [*self.proxy.errors, "Enter a member number using digits only"]
             valid = False
         return valid
@@ -225,7 +230,7 @@ class RulesForm(FlaskForm):
     share_pa = percent_field("Personal assistants' share")
     share_provider = percent_field("Providers' share")
     quorum_percent = percent_field("Quorum")
-    max_proxies = IntegerField(
+    max_proxies = WholeNumberField(
         "The most proxies one member may hold",
         invalid_value_message="The most proxies one member may hold must be a whole number, like 3",
         validators=[
@@ -235,6 +240,14 @@ class RulesForm(FlaskForm):
         widget=GovTextInput(),
     )
     seconder_required = BooleanField("Every motion needs a seconder", widget=GovCheckboxInput())
+    min_class_voters = WholeNumberField(
+        "Fewest voters for a class's votes to be shown on their own",
+        invalid_value_message="The fewest voters must be a whole number, like 5",
+        validators=[
+            Optional(),  # left empty, the rule stays as it is
+            NumberRange(min=1, max=1000, message="Enter a number from 1 to 1,000"),
+        ],
+    )
     commission_percent = BasisPointsField("Commission on marketplace bookings")
     submit = SubmitField("Save the new rules", widget=GovSubmitInput())
 

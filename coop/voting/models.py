@@ -31,6 +31,7 @@ class VotingRules(db.Model):
         CheckConstraint(
             "commission_basis_points BETWEEN 0 AND 9999", name="commission_below_100_percent"
         ),
+        CheckConstraint("min_class_voters BETWEEN 1 AND 1000", name="min_class_voters_at_least_1"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,6 +47,9 @@ class VotingRules(db.Model):
     seconder_required: Mapped[bool] = mapped_column(default=True)
     #: The co-op's commission on each paid marketplace booking, in basis points (800 is 8%).
     commission_basis_points: Mapped[int] = mapped_column(default=800, server_default="800")
+    #: Ballot secrecy: a class's votes are published apart only when at least this many of
+    #: its members voted; smaller classes are published merged (see service.merged_classes).
+    min_class_voters: Mapped[int] = mapped_column(default=5, server_default="5")
     made_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     #: Empty for the defaults the co-op started with.
     made_by_id: Mapped[int | None] = mapped_column(ForeignKey("members_members.id"))

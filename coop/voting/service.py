@@ -3,6 +3,7 @@
 import csv
 import io
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
@@ -39,7 +40,11 @@ DEFAULT_RULES = dict(
     max_proxies=3,
     seconder_required=True,
     commission_basis_points=800,
+    min_class_voters=5,
 )
+
+#: The most the secretary may set the fewest voters a class needs to be published apart.
+MOST_MIN_CLASS_VOTERS = 1000
 
 
 class VotingError(Exception):
@@ -96,6 +101,7 @@ def change_rules(
     max_proxies: int,
     seconder_required: bool,
     commission_basis_points: int | None = None,
+    min_class_voters: int | None = None,
     now: datetime | None = None,
 ) -> VotingRules:
     """The secretary changes the rules; the change is kept with its date and who made it."""
@@ -116,7 +122,15 @@ def change_rules(
         raise VotingError(
             "The commission must be at least 0% and less than 100%", field="commission_percent"
         )
+    if min_class_voters is None:
+        min_class_voters = rules_in_force(now).min_class_voters
+    if not 1 <= min_class_voters <= MOST_MIN_CLASS_VOTERS:
+        raise VotingError(
+            f"The fewest voters must be between 1 and {MOST_MIN_CLASS_VOTERS:,}",
+            field="min_class_voters",
+        )
     rules = VotingRules(
+        min_class_voters=min_class_voters,
         commission_basis_points=commission_basis_points,
         share_budget_holder=shares["budget_holder"],
         share_carer=shares["carer"],
@@ -522,12 +536,97 @@ def receipts(motion: Motion) -> list[CastVote]:
 
 
 def receipts_csv(motion: Motion) -> str:
+    """Every vote by receipt code, with its class only where that class is published apart."""
+    merged = merged_classes_of(motion)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["Receipt code", "Member class", "Choice"])
     for vote in receipts(motion):
-        writer.writerow([vote.receipt_code, vote.member_class, vote.choice.value])
+        shown = OTHER_CLASSES if vote.member_class in merged else vote.member_class
+        writer.writerow([vote.receipt_code, shown, vote.choice.value])
     return out.getvalue()
+
+
+# --- Ballot secrecy in small classes -----------------------------------------------------
+
+#: How a published result or receipt names the classes shown only together.
+OTHER_CLASSES = "other"
+
+
+def merged_classes(voters_by_class: Mapping[str, int], minimum: int) -> frozenset[str]:
+    """The classes whose votes are published only together, so no published group of votes
+    (a class, or the merged "other classes") comes from fewer than `minimum` voters.
+
+    Every class with some voters but fewer than `minimum` is merged. If the merged voters are
+    still fewer than `minimum`, the next smallest classes join them until they are not (or
+    every class that voted has joined). Classes nobody in which voted have nothing to hide.
+    """
+    voting = {c: n for c, n in voters_by_class.items() if n > 0}
+    merged = {c for c, n in voting.items() if n < minimum}
+    if merged:
+        rest = sorted((n, c) for c, n in voting.items() if c not in merged)
+        while rest and sum(voting[c] for c in merged) < minimum:
+            merged.add(rest.pop(0)[1])
+    return frozenset(merged)
+
+
+def voters_by_class(motion: Motion) -> dict[str, int]:
+    """How many of each class voted on a motion (abstentions included)."""
+    return {c: sum(choices.values()) for c, choices in votes_by_class(motion).items()}
+
+
+def merged_classes_of(motion: Motion) -> frozenset[str]:
+    """The classes published only together for this motion, under the rules it opened under."""
+    return merged_classes(voters_by_class(motion), rules_in_force(motion.opens_at).min_class_voters)
+
+
+@dataclass(frozen=True)
+class PublishedGroup:
+    """One row of a published result: a class, or the classes merged for secrecy."""
+
+    member_class: str
+    classes: tuple[str, ...]
+    share_percent: Fraction
+    effective_share_percent: Fraction
+    eligible: int
+    voted: int
+    votes_for: int
+    votes_against: int
+    abstentions: int
+    weighted_for_percent: Fraction
+    weighted_against_percent: Fraction
+
+    @property
+    def merged(self) -> bool:
+        return self.member_class == OTHER_CLASSES
+
+
+def published_groups(
+    result: weighted_count.MotionResult, merged: frozenset[str]
+) -> list[PublishedGroup]:
+    """The result's rows as they may be published: each class with enough voters on its own,
+    then one row for the merged classes (if any)."""
+
+    def group(name: str, rows) -> PublishedGroup:
+        return PublishedGroup(
+            member_class=name,
+            classes=tuple(c.member_class for c in rows),
+            share_percent=sum((c.share_percent for c in rows), Fraction(0)),
+            effective_share_percent=sum((c.effective_share_percent for c in rows), Fraction(0)),
+            eligible=sum(c.eligible for c in rows),
+            voted=sum(c.voted for c in rows),
+            votes_for=sum(c.votes_for for c in rows),
+            votes_against=sum(c.votes_against for c in rows),
+            abstentions=sum(c.abstentions for c in rows),
+            weighted_for_percent=sum((c.weighted_for_percent for c in rows), Fraction(0)),
+            weighted_against_percent=sum((c.weighted_against_percent for c in rows), Fraction(0)),
+        )
+
+    groups = [group(c.member_class, [c]) for c in result.classes if c.member_class not in merged]
+    hidden = [c for c in result.classes if c.member_class in merged]
+    if hidden:
+        groups.append(group(OTHER_CLASSES, hidden))
+    return groups
 
 
 # --- Telling members ---------------------------------------------------------------------
@@ -590,3 +689,12 @@ def votes_cast_for(member: Member) -> list[Participation]:
             .order_by(Participation.voted_at.desc())
         )
     )
+
+
+def published_summary(result: weighted_count.MotionResult, merged: frozenset[str]) -> list[str]:
+    """The result's explanation without the sentences that would say how a merged class voted
+    (that none of its members voted For or Against)."""
+    hidden = tuple(
+        f"No {weighted_count.CLASS_NAMES[c][1]} voted For or Against" for c in sorted(merged)
+    )
+    return [line for line in result.summary if not line.startswith(hidden)]

@@ -22,10 +22,12 @@ from coop.voting.models import (
     SurplusVote,
 )
 from coop.voting.service import (
+    OTHER_CLASSES,
     AlreadyVoted,
     VotingError,
     can_manage_voting,
     is_eligible,
+    merged_classes,
     new_receipt_code,
     rules_in_force,
     state,
@@ -218,6 +220,8 @@ class Count:
     weights: dict[str, Fraction]
     proposals: list[SurplusProposal]
     votes: list[SurplusVote]
+    #: Classes published (and weighted) only together, for ballot secrecy.
+    merged: frozenset[str] = frozenset()
 
     def proposal_result(self, proposal: SurplusProposal) -> tally.ProposalResult:
         return self.result.proposal(str(proposal.id))
@@ -231,30 +235,58 @@ class Count:
         return tally.explain_share(self.result, code, format_pence, names)
 
 
+def secret_weights(
+    class_shares: dict[str, int], per_class: dict[str, int], minimum: int
+) -> tuple[dict[str, Fraction], frozenset[str]]:
+    """Each class's weight, with classes too small to publish apart weighted as one group.
+
+    A class with a say but fewer than `minimum` voters would be recognisable by its weight in
+    the published ballots, so the classes `merged_classes` merges (small ones, made up to
+    `minimum` voters with the next smallest) share their combined share equally among all their
+    voters. Classes with no say keep weight 0; the export leaves out small ones' ballots. The
+    co-op's count uses these same weights, so a recount of the export is exact.
+    """
+    with_say = {c: n for c, n in per_class.items() if class_shares.get(c, 0) > 0}
+    merged = merged_classes(with_say, minimum)
+    group = {c: OTHER_CLASSES if c in merged else c for c in class_shares}
+    group_shares: dict[str, Fraction] = {}
+    for name, share in class_shares.items():
+        group_shares[group[name]] = group_shares.get(group[name], Fraction(0)) + Fraction(share)
+    group_voters: dict[str, int] = {}
+    for name, count in per_class.items():
+        group_voters[group[name]] = group_voters.get(group[name], 0) + count
+    weights = tally.class_weights(group_shares, group_voters)
+    without_say = {c for c, n in per_class.items() if c not in with_say and 0 < n < minimum}
+    return {c: weights[group[c]] for c in class_shares}, merged | without_say
+
+
 def weighted_ballots(ballot: SurplusBallot, cast: list[SurplusVote]):
-    """Each vote as a tally ballot weighted by its class, under the rules when voting opened."""
+    """Each vote as a tally ballot weighted by its class (small classes merged for secrecy),
+    under the rules when voting opened; also the classes published only together."""
     rules = rules_in_force(ballot.opens_at)
     per_class: dict[str, int] = {}
     for vote in cast:
         per_class[vote.member_class] = per_class.get(vote.member_class, 0) + 1
-    weights = tally.class_weights(
-        {k: Fraction(v) for k, v in rules.class_shares.items()}, per_class
+    weights, merged = secret_weights(rules.class_shares, per_class, rules.min_class_voters)
+    return (
+        weights,
+        merged,
+        [
+            tally.Ballot(
+                voter=vote.receipt_code,
+                approved=frozenset(str(a.proposal_id) for a in vote.approvals),
+                weight=weights[vote.member_class],
+            )
+            for vote in cast
+        ],
     )
-    return weights, [
-        tally.Ballot(
-            voter=vote.receipt_code,
-            approved=frozenset(str(a.proposal_id) for a in vote.approvals),
-            weight=weights[vote.member_class],
-        )
-        for vote in cast
-    ]
 
 
 def count(ballot: SurplusBallot) -> Count:
     """Share out the surplus by the Method of Equal Shares (with completion and comparison)."""
     proposals = on_ballot(ballot)
     cast = votes(ballot)
-    weights, weighted = weighted_ballots(ballot, cast)
+    weights, merged, weighted = weighted_ballots(ballot, cast)
     result = tally.tally(
         [tally.Proposal(str(p.id), p.cost_pence) for p in proposals],
         weighted,
@@ -262,7 +294,9 @@ def count(ballot: SurplusBallot) -> Count:
         unit=UNIT_PENCE,
     )
     names = {str(p.id): p.title for p in proposals}
-    return Count(result, tally.explain(result, format_pence, names), weights, proposals, cast)
+    return Count(
+        result, tally.explain(result, format_pence, names), weights, proposals, cast, merged
+    )
 
 
 def voters_by_class(ballot: SurplusBallot) -> dict[str, int]:
@@ -285,7 +319,11 @@ def export_pb(ballot: SurplusBallot) -> pabulib.PbElection:
         raise VotingError("A ballot can be exported once voting has closed")
     proposals = on_ballot(ballot)
     cast = votes(ballot)
-    _weights, weighted = weighted_ballots(ballot, cast)
+    _weights, merged, weighted = weighted_ballots(ballot, cast)
+    # A small class with no say would be recognisable by its weight of 0; its ballots count
+    # for nothing, so leaving them out changes no recount.
+    classes = {v.receipt_code: v.member_class for v in cast}
+    weighted = [b for b in weighted if b.weight or classes[b.voter] not in merged]
     return pabulib.PbElection(
         meta={
             "description": f"Surplus ballot {ballot.financial_year}",
@@ -293,7 +331,7 @@ def export_pb(ballot: SurplusBallot) -> pabulib.PbElection:
             "unit": "co-op",
             "instance": ballot.financial_year,
             "num_projects": str(len(proposals)),
-            "num_votes": str(len(cast)),
+            "num_votes": str(len(weighted)),
             "budget": f"{ballot.amount_pence // 100}.{ballot.amount_pence % 100:02d}",
             "vote_type": "approval",
             "rule": pabulib.rule_name("mes", completion=True, comparison=True),

@@ -12,7 +12,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from coop.forms import strip, text_field
+from coop.forms import strip, text_field, within_money_limit
 from coop.money import parse_pounds
 from coop.voting.forms import date_field, voting_window_fields
 
@@ -31,6 +31,7 @@ def pounds_field(label: str, required_message: str) -> StringField:
             InputRequired(message=required_message),
             Length(max=20, message=f"Enter {label.lower()} in pounds, like 2500"),
             _pounds,
+            within_money_limit,
         ],
         filters=[strip],
         widget=GovTextInput(),

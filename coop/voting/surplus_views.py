@@ -181,6 +181,7 @@ def surplus_results(ballot_id: int):
         receipt=receipt,
         my_share=my_share,
         by_id={str(p.id): p for p in counted.proposals},
+        fewest=service.rules_in_force(ballot.opens_at).min_class_voters,
     )
 
 

@@ -9,6 +9,7 @@ from coop.auth import allowed_only_if
 from coop.extensions import db
 from coop.forms import show_error
 from coop.members.models import Member, MembershipStatus
+from coop.urls import parse_id
 from coop.voting import service, surplus, weighted_count
 from coop.voting.forms import (
     ConfirmVoteForm,
@@ -47,9 +48,10 @@ def _motion_or_404(motion_id: int) -> Motion:
 
 
 def _member_by_number(number: str | None) -> Member | None:
-    if not number or not number.isdigit():
+    number = parse_id(number)
+    if number is None:
         return None
-    return db.session.scalar(select(Member).where(Member.member_number == int(number)))
+    return db.session.scalar(select(Member).where(Member.member_number == number))
 
 
 @bp.get("/")
@@ -88,7 +90,7 @@ def _voter(motion: Motion) -> Member:
     Anyone who has not made the signed-in member their proxy for this motion is a 404. A
     principal who has already voted is not: the proxy is told the vote has been cast.
     """
-    for_id = request.values.get("for", type=int)
+    for_id = parse_id(request.values.get("for"))
     if for_id is None or for_id == current_user.id:
         return current_user
     member = db.session.get(Member, for_id)
@@ -162,8 +164,16 @@ def results(motion_id: int):
     if service.state(motion) != "closed":
         return render_template("voting/results_not_yet.html", motion=motion), 404
     result = service.count(motion)
+    merged = service.merged_classes_of(motion)
     return render_template(
-        "voting/results.html", motion=motion, result=result, receipts=service.receipts(motion)
+        "voting/results.html",
+        motion=motion,
+        result=result,
+        groups=service.published_groups(result, merged),
+        summary=service.published_summary(result, merged),
+        merged=merged,
+        fewest=service.rules_in_force(motion.opens_at).min_class_voters,
+        receipts=service.receipts(motion),
     )
 
 
@@ -316,6 +326,7 @@ def rules():
                 max_proxies=form.max_proxies.data,
                 seconder_required=form.seconder_required.data,
                 commission_basis_points=form.commission_percent.data,
+                min_class_voters=form.min_class_voters.data,
             )
             db.session.commit()
         except service.VotingError as error:
