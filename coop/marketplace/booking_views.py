@@ -58,6 +58,7 @@ def _describe_booking_payments(_sender, transactions, viewer=None):
 def _send_offers(offers) -> None:
     if offers:
         emails.send_offers(offers)
+        db.session.commit()  # letters to members without email are recorded by the sends
 
 
 def _book_page(session: Session, form: BookForm, status: int = 200):
@@ -120,6 +121,7 @@ def book(session_id: int):
         return _book_page(session, form, status)
     db.session.commit()
     emails.send_booking_confirmed(booking)
+    db.session.commit()  # a member without email is sent a letter, recorded by the send
     _send_offers(offers)
     flash("booked", "panel")
     return redirect(url_for("marketplace.booking", booking_id=booking.id))
@@ -187,6 +189,7 @@ def cancel_booking(booking_id: int):
             return redirect(url_for("marketplace.booking", booking_id=booking_id))
         db.session.commit()
         emails.send_booking_cancelled(cancelled.booking)
+        db.session.commit()  # a member without email is sent a letter, recorded by the send
         _send_offers(cancelled.offers)
         flash("cancelled", "panel")
         return redirect(url_for("marketplace.booking", booking_id=booking_id))

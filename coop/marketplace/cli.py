@@ -54,4 +54,5 @@ def process_waitlist() -> None:
     offers = bookings.expire_offers()
     db.session.commit()
     sent = emails.send_offers(offers)
+    db.session.commit()  # letters to members without email are recorded by the sends
     click.echo(f"Offered {len(offers)} place{'s' if len(offers) != 1 else ''}; emailed {sent}.")

@@ -397,6 +397,7 @@ def provider_cancel_session(provider, session):
             show_error(form, error, "reason")
         else:
             bookings.send_session_cancelled(session, cancelled)
+            db.session.commit()  # members without email are sent letters, recorded by the send
             flash(
                 "The session is cancelled. "
                 + (
