@@ -56,6 +56,10 @@ def send_decision(member: Member) -> bool:
     body = (
         f"Hello {member.name},\n\nThe secretary could not accept your application. "
         f"The reason given was:\n\n{member.rejection_reason}\n\n"
-        "If you have questions, reply to this email.\n"
+        + (
+            "If you have questions, reply to this email.\n"
+            if member.email
+            else "If you have questions, write to or phone the co-op's secretary.\n"
+        )
     )
     return notify(member, "About your application", body)

@@ -278,7 +278,9 @@ def test_the_secretary_sends_a_listing_back_with_a_reason(
     response = client.post(
         f"{base(provider)}/listings/{listing.id}/status", data={"action": "publish"}
     )
-    assert "Waiting for review" in text(client.get(response.location))
+    words = text(client.get(response.location))
+    assert "Waiting for review" in words and "The listing is published" not in words
+    assert "The listing is sent to the co-op's secretary" in words
 
     as_(client, make_member(secretary=True, email="sec@example.org"))
     url = f"/marketplace/secretary/listings/{listing.id}"

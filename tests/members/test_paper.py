@@ -341,3 +341,18 @@ def test_an_address_given_on_paper_waits_for_confirmation(db, secretary, make_me
         paper.confirm_added_email(member, "a long enough password")
     db.session.rollback()
     assert db.session.get(Member, member.id).email is None
+
+
+def test_a_paper_applicant_who_is_not_accepted_is_told_by_letter(client, db, secretary, mailbox):
+    member = paper_member(secretary, approve=False)
+    sign_in(client, secretary)
+    response = client.post(
+        f"/secretary/applications/{member.id}",
+        data={"decision": "reject", "reason": "You live outside the area we serve"},
+    )
+    assert response.status_code == 302
+    [letter] = letters.letters_for(db.session.get(Member, member.id))
+    assert letter.subject == "About your application"
+    assert "You live outside the area we serve" in letter.body
+    assert "write to or phone the co-op's secretary" in letter.body
+    assert mailbox.messages == []
