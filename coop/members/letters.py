@@ -71,7 +71,7 @@ def letters_posted(limit: int = POSTED_SHOWN) -> list[Letter]:
 
 
 def letters_for(member: Member) -> list[Letter]:
-    """Every letter written to a member, newest first (for their data download and the tests)."""
+    """Every letter written to a member, newest first."""
     return list(
         db.session.scalars(
             select(Letter)
