@@ -26,6 +26,7 @@ def create_app(config=None) -> Flask:
         search_views,
     )
     from coop.marketplace.views import bp as marketplace_bp
+    from coop.members import paper_views  # noqa: F401 - adds its routes to the members blueprint
     from coop.members.views import bp as members_bp
     from coop.payments.views import bp as payments_bp
     from coop.urls import IdConverter

@@ -101,7 +101,8 @@ def _book_page(session: Session, form: BookForm, status: int = 200):
             form=form,
             balance=balance,
             policy=cancellation.policy(session.listing.cancellation_notice_hours),
-            why_not=bookings.why_not_bookable(session, now),
+            why_not=bookings.why_not_bookable(session, now)
+            or bookings.why_member_cannot_book(current_user, session),
             places_left=bookings.places_left(session, now),
             lapsed=lapsed,
             existing=bookings.live_booking(session, current_user),
@@ -134,6 +135,9 @@ def book(session_id: int):
         )
     except bookings.BookingError as error:
         db.session.rollback()
+        if isinstance(error, bookings.OwnProviderBooking):
+            bookings.record_refused_own_booking(error)  # for the secretary to see
+            db.session.commit()
         session = _session_or_404(session_id)
         if isinstance(error, bookings.PriceChanged):
             form.price_pence.data = str(error.price_pence)

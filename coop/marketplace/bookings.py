@@ -32,6 +32,7 @@ from coop.marketplace.service import (
     is_staff_of,
     price_for,
 )
+from coop.marketplace.staff_models import RefusedOwnBooking
 from coop.members.models import Member, MemberClass
 from coop.members.roles import is_budget_holder
 from coop.money import format_pence
@@ -66,6 +67,16 @@ class NotEnoughMoney(BookingError):
     def __init__(self, message: str, shortfall_pence: int):
         super().__init__(message, field="places")
         self.shortfall_pence = shortfall_pence
+
+
+class OwnProviderBooking(BookingError):
+    """The member is one of the provider's staff, so may not pay it from their budget."""
+
+    def __init__(self, message: str, member: Member, session: Session, total_pence: int):
+        super().__init__(message)
+        self.member = member
+        self.session = session
+        self.total_pence = total_pence
 
 
 class PriceChanged(BookingError):
@@ -262,6 +273,8 @@ def book(
             "Budgets cannot be spent on this listing, because the provider says direct "
             "payments may not pay for it. Ask the provider how else to pay."
         )
+    if total and is_staff_of(member, listing.provider):
+        raise OwnProviderBooking(own_provider_reason(listing.provider), member, session, total)
     if live_booking(session, member) is not None:
         raise BookingError("You have already booked this session. See My bookings.")
 
@@ -312,6 +325,55 @@ def book(
         except postings.InsufficientFunds as short:
             raise _short(short.available_pence, total) from None
     return booking
+
+
+def own_provider_reason(provider) -> str:
+    """Why a provider's own staff cannot pay it from their budget, in plain English."""
+    return (
+        f"You are one of {provider.name}'s staff, so you cannot pay for its sessions from "
+        "your budget: a budget must never pay its holder's own business. Nothing has been "
+        "booked. If you think this is wrong, ask the co-op's secretary."
+    )
+
+
+def why_member_cannot_book(member: Member, session: Session) -> str | None:
+    """Why this member in particular may not book this session from their budget; None if
+    nothing about them stands in the way. Pages use it to say so instead of offering a button."""
+    listing = session.listing
+    price = price_for(listing, session.starts_at, member).price_pence
+    if price and is_staff_of(member, listing.provider):
+        return own_provider_reason(listing.provider)
+    return None
+
+
+def record_refused_own_booking(
+    refused: OwnProviderBooking, now: datetime | None = None
+) -> RefusedOwnBooking:
+    """Keep a refused attempt to book one's own provider for the secretary to see.
+
+    Called after the failed booking's transaction is rolled back, in a transaction of its own.
+    """
+    attempt = RefusedOwnBooking(
+        member_id=refused.member.id,
+        provider_id=refused.session.listing.provider_id,
+        session_id=refused.session.id,
+        total_pence=refused.total_pence,
+        attempted_at=now or clock.now(),
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+def refused_own_bookings(limit: int = 200) -> list[RefusedOwnBooking]:
+    """Refused attempts by providers' staff to pay their own provider, newest first."""
+    return list(
+        db.session.scalars(
+            select(RefusedOwnBooking)
+            .order_by(RefusedOwnBooking.attempted_at.desc(), RefusedOwnBooking.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def _short(available: int, total: int) -> NotEnoughMoney:
@@ -514,7 +576,7 @@ def join_waitlist(member: Member, session: Session, now: datetime | None = None)
     now = now or clock.now()
     if not is_budget_holder(member):
         raise BookingError("Only approved budget holders can join a waiting list.")
-    reason = why_not_bookable(session, now)
+    reason = why_not_bookable(session, now) or why_member_cannot_book(member, session)
     if reason:
         raise BookingError(reason)
     if live_booking(session, member) is not None:

@@ -291,6 +291,7 @@ def _provider(
         applied_at=applied,
         approved_at=applied + timedelta(days=2),
         decided_by_id=secretary.id,
+        first_listing_approved_at=applied + timedelta(days=3),
     )
     provider.staff.append(ProviderStaff(member=staff, added_at=applied))
     db.session.add(provider)

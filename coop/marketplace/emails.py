@@ -1,13 +1,15 @@
-"""Emails about bookings, with a calendar file; put in the outbox with the change they tell of."""
+"""Emails about bookings, with a calendar file; put in the outbox with the change they tell of
+(a member without email is sent a letter instead, in the same transaction)."""
 
 from datetime import UTC
 
 from flask import current_app
 
 from coop import clock
-from coop.email import external_url, send
+from coop.email import external_url
 from coop.marketplace import cancellation
 from coop.marketplace.models import Booking, Session, WaitlistEntry
+from coop.members.letters import notify
 from coop.money import format_pence
 
 
@@ -69,7 +71,7 @@ def send_booking_confirmed(booking: Booking) -> bool:
         "The calendar file attached adds the session to your calendar.\n"
         f"See or cancel the booking: {external_url('marketplace.booking', booking_id=booking.id)}\n"
     )
-    return send(booking.member.email, f"Booked: {listing.title}", body, _ics(booking))
+    return notify(booking.member, f"Booked: {listing.title}", body, _ics(booking))
 
 
 def send_booking_cancelled(booking: Booking) -> bool:
@@ -87,7 +89,7 @@ def send_booking_cancelled(booking: Booking) -> bool:
         f"{clock.format_moment(booking.session.starts_at)} is cancelled.\n\n{refund}\n\n"
         f"Your bookings: {external_url('marketplace.my_bookings')}\n"
     )
-    return send(booking.member.email, f"Cancelled: {listing.title}", body, _ics(booking))
+    return notify(booking.member, f"Cancelled: {listing.title}", body, _ics(booking))
 
 
 def send_session_cancelled(session: Session, bookings: list[Booking]) -> int:
@@ -107,7 +109,7 @@ def send_session_cancelled(session: Session, bookings: list[Booking]) -> int:
             f"Their reason: {session.cancel_reason}\n\n{refund}\n\n"
             f"Find another session: {external_url('marketplace.listing', listing_id=listing.id)}\n"
         )
-        if send(booking.member.email, f"Session cancelled: {listing.title}", body, _ics(booking)):
+        if notify(booking.member, f"Session cancelled: {listing.title}", body, _ics(booking)):
             sent += 1
     return sent
 
@@ -125,6 +127,6 @@ def send_offers(offers: list[WaitlistEntry]) -> int:
             f"Book it here: {external_url('marketplace.book', session_id=session.id)}\n\n"
             "If you do not book it by then, it will be offered to the next person waiting.\n"
         )
-        if send(entry.member.email, f"A place is held for you: {session.listing.title}", body):
+        if notify(entry.member, f"A place is held for you: {session.listing.title}", body):
             sent += 1
     return sent

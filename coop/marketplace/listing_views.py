@@ -193,6 +193,11 @@ def provider_listing_status(provider, listing):
     else:
         if listing.is_published:
             message += f" {_count(len(result), 'session')} made for the next 8 weeks."
+        elif listing.is_in_review:
+            message = (
+                "The listing is sent to the co-op's secretary, who checks each provider's first "
+                "listing. Members can see it once they approve it, and we will tell you."
+            )
         flash(message, "success")
     return redirect(_listing_url(listing))
 

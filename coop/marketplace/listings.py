@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from coop import clock
+from coop import clock, email
 from coop.extensions import db
 from coop.marketplace import pricing, schedule
 from coop.marketplace.models import (
@@ -33,6 +33,8 @@ from coop.marketplace.models import (
 )
 from coop.marketplace.providers import ProviderError, require_staff
 from coop.marketplace.service import weekly_schedule
+from coop.members import roles
+from coop.members.letters import notify
 from coop.members.models import Member
 
 #: How far ahead sessions are made, unless a caller says otherwise.
@@ -45,7 +47,11 @@ MAX_NOTICE_HOURS = 24 * 28
 LISTING_MOVES: frozenset[tuple[ListingStatus, ListingStatus]] = frozenset(
     {
         (ListingStatus.DRAFT, ListingStatus.PUBLISHED),
+        (ListingStatus.DRAFT, ListingStatus.IN_REVIEW),
         (ListingStatus.DRAFT, ListingStatus.ARCHIVED),
+        (ListingStatus.IN_REVIEW, ListingStatus.PUBLISHED),
+        (ListingStatus.IN_REVIEW, ListingStatus.DRAFT),
+        (ListingStatus.IN_REVIEW, ListingStatus.ARCHIVED),
         (ListingStatus.PUBLISHED, ListingStatus.DRAFT),
         (ListingStatus.PUBLISHED, ListingStatus.ARCHIVED),
         (ListingStatus.ARCHIVED, ListingStatus.DRAFT),
@@ -192,11 +198,27 @@ def publish_listing(listing: Listing, by: Member, now: datetime | None = None) -
     """Publish a listing and make its sessions for the weeks ahead; returns the new sessions.
 
     Only an approved, insured provider can publish, and only a listing with at least one
-    day and start time.
+    day and start time. Until the secretary has approved one of the provider's listings, a
+    listing goes to them for review instead, and nothing is made (see :func:`approve_listing`).
     """
     now = now or clock.now()
     provider = listing.provider
     require_staff(by, provider)
+    _check_publishable(listing, now)
+    if provider.first_listing_approved_at is None:
+        _move_listing(listing, ListingStatus.IN_REVIEW)
+        listing.review_requested_at = now
+        listing.review_note = None
+        db.session.flush()
+        return []
+    _move_listing(listing, ListingStatus.PUBLISHED)
+    db.session.flush()
+    return generate_sessions(listing, now=now)
+
+
+def _check_publishable(listing: Listing, now: datetime) -> None:
+    """ProviderError unless the provider is approved and insured and the listing has a schedule."""
+    provider = listing.provider
     if provider.status is not ProviderStatus.APPROVED:
         raise ProviderError(
             "You can publish listings once the secretary has approved your provider. "
@@ -213,9 +235,80 @@ def publish_listing(listing: Listing, by: Member, now: datetime | None = None) -
         raise ProviderError(
             "Add at least one day and start time to the weekly schedule before publishing."
         )
+
+
+# --- The secretary's review of a provider's first listing ---------------------------------
+
+
+def can_review_listings(actor: Member | None) -> bool:
+    """The secretary reviews each provider's first listing before anyone can see it."""
+    return roles.is_secretary(actor)
+
+
+def listings_waiting_for_review() -> list[Listing]:
+    """Listings waiting for the secretary, the longest waiting first."""
+    return list(
+        db.session.scalars(
+            select(Listing)
+            .where(Listing.status == ListingStatus.IN_REVIEW)
+            .order_by(Listing.review_requested_at, Listing.id)
+        )
+    )
+
+
+def approve_listing(listing: Listing, by: Member, now: datetime | None = None) -> list[Session]:
+    """The secretary approves a listing waiting for review: it is published, its sessions are
+    made, and the provider's later listings publish without review. Returns the sessions."""
+    now = now or clock.now()
+    if not can_review_listings(by):
+        raise ProviderError("Only the secretary can review listings.")
+    if listing.status is not ListingStatus.IN_REVIEW:
+        raise ProviderError("This listing is not waiting for review.")
+    _check_publishable(listing, now)
     _move_listing(listing, ListingStatus.PUBLISHED)
+    listing.review_note = None
+    provider = listing.provider
+    if provider.first_listing_approved_at is None:
+        provider.first_listing_approved_at = now
     db.session.flush()
     return generate_sessions(listing, now=now)
+
+
+def return_listing(listing: Listing, by: Member, reason: str, now: datetime | None = None):
+    """The secretary sends a listing back to draft, saying what to put right."""
+    if not can_review_listings(by):
+        raise ProviderError("Only the secretary can review listings.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ProviderError("Say what the provider needs to change", "reason")
+    if listing.status is not ListingStatus.IN_REVIEW:
+        raise ProviderError("This listing is not waiting for review.")
+    _move_listing(listing, ListingStatus.DRAFT)
+    listing.review_note = reason
+    db.session.flush()
+    return listing
+
+
+def send_review_decision(listing: Listing) -> int:
+    """Tell the provider's staff what the secretary decided about their listing (after commit)."""
+    provider = listing.provider
+    link = email.external_url(
+        "marketplace.provider_listing", provider_id=provider.id, listing_id=listing.id
+    )
+    if listing.is_published:
+        subject = f"{listing.title} is published"
+        body = (
+            f"The co-op's secretary has approved {listing.title}. It is published, members can "
+            "book it, and your later listings will publish straight away.\n\n"
+            f"See it here: {link}\n"
+        )
+    else:
+        subject = f"{listing.title} needs changes"
+        body = (
+            f"The co-op's secretary has sent {listing.title} back to draft. What to change:"
+            f"\n\n{listing.review_note}\n\nChange it and publish it again here: {link}\n"
+        )
+    return sum(1 for staff in provider.staff if notify(staff.member, subject, body))
 
 
 def archive_listing(listing: Listing, by: Member, now: datetime | None = None) -> Listing:

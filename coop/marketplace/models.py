@@ -83,12 +83,14 @@ class ListingStatus(enum.Enum):
     """Whether members can see a listing; the moves are in marketplace.listings."""
 
     DRAFT = "draft"
+    #: A provider's first listing waits here for the secretary before anyone can see it.
+    IN_REVIEW = "in_review"
     PUBLISHED = "published"
     ARCHIVED = "archived"
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return "Waiting for review" if self is ListingStatus.IN_REVIEW else self.value.capitalize()
 
 
 class BookingStatus(enum.Enum):
@@ -166,6 +168,9 @@ class Provider(db.Model):
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     #: The expiry date we last told the provider about, so they are told once per lapse.
     insurance_lapse_notified_for: Mapped[date | None]
+    #: When the secretary approved the provider's first listing; until then every listing it
+    #: publishes waits for review, and after it they publish at once.
+    first_listing_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     staff: Mapped[list["ProviderStaff"]] = relationship(
         back_populates="provider", order_by="ProviderStaff.id"
@@ -258,6 +263,10 @@ class Listing(db.Model):
         enum_column(ListingStatus, "listing_status"), default=ListingStatus.DRAFT, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When the provider last asked the secretary to review it (a first listing).
+    review_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Why the secretary sent it back to draft, for the provider to put right.
+    review_note: Mapped[str | None] = mapped_column(Text)
 
     provider: Mapped[Provider] = relationship(back_populates="listings")
     schedule_times: Mapped[list["ScheduleTime"]] = relationship(
@@ -283,6 +292,11 @@ class Listing(db.Model):
     @property
     def is_draft(self) -> bool:
         return self.status is ListingStatus.DRAFT
+
+    @property
+    def is_in_review(self) -> bool:
+        """Waiting for the secretary to review it (a provider's first listing)."""
+        return self.status is ListingStatus.IN_REVIEW
 
     @property
     def is_published(self) -> bool:

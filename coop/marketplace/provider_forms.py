@@ -78,9 +78,19 @@ class ProviderDecisionForm(DecisionForm):
     missing_reason = "Enter the reason the provider is not accepted"
 
 
+class ListingReviewForm(DecisionForm):
+    who = "the provider"
+    missing_reason = "Say what the provider needs to change"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.decision.choices = [("approve", "Approve and publish"), ("reject", "Send it back")]
+        self.reason.label.text = "What they need to change (needed if you send it back)"
+
+
 class StaffForm(FlaskForm):
     email = email_field("Their email address")
-    submit = SubmitField("Add to staff", widget=GovSubmitInput())
+    submit = SubmitField("Send an invitation", widget=GovSubmitInput())
 
 
 class ReplyForm(FlaskForm):

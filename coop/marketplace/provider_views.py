@@ -16,7 +16,7 @@ from coop import clock
 from coop.auth import allowed_only_if
 from coop.extensions import db
 from coop.forms import show_error
-from coop.marketplace import bookings, listings, providers
+from coop.marketplace import bookings, listings, providers, schedule
 from coop.marketplace.models import (
     Booking,
     Closure,
@@ -31,17 +31,22 @@ from coop.marketplace.models import (
 )
 from coop.marketplace.provider_forms import (
     ActionForm,
+    ListingReviewForm,
     ProviderDecisionForm,
     ProviderForm,
     ReplyForm,
     StaffForm,
 )
-from coop.marketplace.service import providers_of
+from coop.marketplace.service import providers_of, weekly_schedule
+from coop.marketplace.staff_models import StaffInvitation
 from coop.marketplace.views import bp
 from coop.payments import ledger
 
 #: The secretary's provider approvals.
 secretary_required = allowed_only_if(providers.can_decide_providers)
+
+#: The secretary reviews each provider's first listing.
+review_required = allowed_only_if(listings.can_review_listings)
 
 #: Registering a provider is for approved provider members.
 provider_member_required = allowed_only_if(providers.can_register_provider)
@@ -55,6 +60,7 @@ URL_OBJECTS = (
     ("listing_id", "listing", Listing, None),
     ("session_id", "session", Session, None),
     ("staff_id", "staff", ProviderStaff, None),
+    ("invitation_id", "invitation", StaffInvitation, None),
     ("review_id", "review", Review, None),
     ("time_id", "schedule_time", ScheduleTime, "listing"),
     ("closure_id", "closure", Closure, "listing"),
@@ -210,17 +216,94 @@ def provider_staff(provider):
     form = StaffForm()
     if form.validate_on_submit():
         try:
-            added = providers.add_staff(provider, form.email.data, current_user)
+            invitation = providers.invite_staff(provider, form.email.data, current_user)
+            providers.send_invitation(invitation)  # in the outbox, with the invitation
             db.session.commit()
         except providers.ProviderError as error:
             db.session.rollback()
             show_error(form, error, "email")
         else:
-            flash(f"{added.member.name} can now manage {provider.name}.", "success")
+            flash(
+                f"We have invited {invitation.member.name} to join {provider.name}'s staff. "
+                "They can manage it once they accept, within 14 days.",
+                "success",
+            )
             return redirect(url_for("marketplace.provider_staff", provider_id=provider.id))
     return render_template(
-        "marketplace/provider/staff.html", provider=provider, form=form, action_form=ActionForm()
+        "marketplace/provider/staff.html",
+        provider=provider,
+        form=form,
+        action_form=ActionForm(),
+        invitations=providers.open_invitations_of(provider),
     )
+
+
+@bp.post("/provider/<int:provider_id>/staff/invitations/<int:invitation_id>/withdraw")
+@provider_page
+def provider_withdraw_invitation(provider, invitation):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        providers.withdraw_invitation(invitation, current_user)
+        db.session.commit()
+    except providers.ProviderError as error:
+        db.session.rollback()
+        flash(error.message, "info")
+    else:
+        flash(f"The invitation to {invitation.member.name} is withdrawn.", "success")
+    return redirect(url_for("marketplace.provider_staff", provider_id=provider.id))
+
+
+# --- Invitations, as the invited member sees them -------------------------------------------
+
+
+@bp.app_context_processor
+def _staff_invitations():
+    """Lets the account page list the member's open invitations to join a provider's staff,
+    without the members package knowing about providers. Queried only when a page asks."""
+    return {"staff_invitations_for": providers.open_invitations_for}
+
+
+def _own_invitation_or_404(invitation_id: int):
+    invitation = providers.invitation_of(current_user, invitation_id)
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+@bp.post("/invitations/<int:invitation_id>/accept")
+@login_required
+def accept_invitation(invitation_id: int):
+    invitation = _own_invitation_or_404(invitation_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    name = invitation.provider.name
+    try:
+        providers.accept_invitation(invitation, current_user)
+        db.session.commit()
+    except providers.ProviderError as error:
+        db.session.rollback()
+        flash(error.message, "info")
+        return redirect(url_for("members.account"))
+    flash(f"You are now one of {name}'s staff.", "success")
+    return redirect(url_for("marketplace.provider_dashboard", provider_id=invitation.provider_id))
+
+
+@bp.post("/invitations/<int:invitation_id>/decline")
+@login_required
+def decline_invitation(invitation_id: int):
+    invitation = _own_invitation_or_404(invitation_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        providers.decline_invitation(invitation, current_user)
+        db.session.commit()
+    except providers.ProviderError as error:
+        db.session.rollback()
+        flash(error.message, "info")
+    else:
+        flash(f"You have declined the invitation from {invitation.provider.name}.", "success")
+    return redirect(url_for("members.account"))
 
 
 @bp.post("/provider/<int:provider_id>/staff/<int:staff_id>/remove")
@@ -307,6 +390,24 @@ def provider_reply(provider, review):
 # --- The secretary -----------------------------------------------------------------------
 
 
+def _decided(form, approve, reject, tell) -> bool:
+    """Carry out the secretary's decision form (approve, or reject with the reason given),
+    put the message telling of it in the outbox (``tell``) and commit both together; False,
+    with the refusal shown beside the form, if the rules say no."""
+    try:
+        if form.decision.data == "approve":
+            approve(current_user)
+        else:
+            reject(current_user, form.reason.data)
+        tell()
+        db.session.commit()
+    except providers.ProviderError as error:
+        db.session.rollback()
+        show_error(form, error, "decision")
+        return False
+    return True
+
+
 @bp.get("/secretary/providers")
 @secretary_required
 def secretary_providers():
@@ -345,4 +446,45 @@ def secretary_provider(provider_id: int):
         provider=provider,
         form=form,
         today=clock.london_today(),
+    )
+
+
+@bp.get("/secretary/listings")
+@review_required
+def secretary_listings():
+    """Listings waiting for review, and refused attempts by staff to pay their own provider."""
+    return render_template(
+        "marketplace/secretary/listings.html",
+        waiting=listings.listings_waiting_for_review(),
+        refused=bookings.refused_own_bookings(),
+    )
+
+
+@bp.route("/secretary/listings/<int:listing_id>", methods=["GET", "POST"])
+@review_required
+def secretary_listing(listing_id: int):
+    listing = db.get_or_404(Listing, listing_id)
+    form = ListingReviewForm()
+    if (
+        listing.is_in_review
+        and form.validate_on_submit()
+        and _decided(
+            form,
+            lambda by: listings.approve_listing(listing, by),
+            lambda by, reason: listings.return_listing(listing, by, reason),
+            lambda: listings.send_review_decision(listing),
+        )
+    ):
+        if listing.is_published:
+            flash(f"{listing.title} is published. {listing.provider.name} is told.", "success")
+        else:
+            flash(f"{listing.title} is back to draft. They have been told why.", "success")
+        return redirect(url_for("marketplace.secretary_listings"))
+    return render_template(
+        "marketplace/secretary/listing.html",
+        listing=listing,
+        provider=listing.provider,
+        form=form,
+        schedule_text=schedule.describe_schedule(weekly_schedule(listing)),
+        duration_text=schedule.describe_duration(listing.duration_minutes),
     )

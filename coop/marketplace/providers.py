@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import or_, select
@@ -32,7 +32,9 @@ from coop.marketplace.models import (
     Session,
 )
 from coop.marketplace.service import MarketplaceError, is_staff_of
+from coop.marketplace.staff_models import InvitationStatus, StaffInvitation
 from coop.members import roles
+from coop.members.letters import notify
 from coop.members.models import Member, MemberClass, MembershipStatus
 from coop.members.service import normalise_email
 from coop.money import format_pence
@@ -285,10 +287,19 @@ def send_decision(provider: Provider) -> int:
 # --- Staff -------------------------------------------------------------------------------
 
 
-def add_staff(
+#: How long a member has to accept an invitation to join a provider's staff.
+INVITATION_LASTS = timedelta(days=14)
+
+
+def invite_staff(
     provider: Provider, email_address: str, by: Member, now: datetime | None = None
-) -> ProviderStaff:
-    """A provider's staff add another approved member (found by email) as staff."""
+) -> StaffInvitation:
+    """A provider's staff invite another approved member (found by email) to join them.
+
+    Nobody becomes staff without agreeing: the member is emailed, sees the invitation on their
+    account page, and is staff only once they accept it, within 14 days. Inviting someone
+    again replaces an invitation still waiting (and sends a new email).
+    """
     now = now or clock.now()
     require_staff(by, provider)
     member = db.session.scalar(select(Member).where(Member.email == normalise_email(email_address)))
@@ -300,14 +311,164 @@ def add_staff(
         )
     if any(staff.member_id == member.id for staff in provider.staff):
         raise ProviderError(f"{member.name} is already one of your staff", "email")
+    for earlier in db.session.scalars(
+        select(StaffInvitation).where(
+            StaffInvitation.provider_id == provider.id,
+            StaffInvitation.member_id == member.id,
+            StaffInvitation.status == InvitationStatus.PENDING,
+        )
+    ):
+        earlier.status = (
+            InvitationStatus.EXPIRED if earlier.expires_at <= now else InvitationStatus.WITHDRAWN
+        )
+        earlier.answered_at = now
+    try:
+        with db.session.begin_nested():
+            invitation = StaffInvitation(
+                provider_id=provider.id,
+                member_id=member.id,
+                invited_by_id=by.id,
+                invited_at=now,
+                expires_at=now + INVITATION_LASTS,
+                status=InvitationStatus.PENDING,
+            )
+            db.session.add(invitation)
+    except IntegrityError:
+        raise ProviderError(
+            f"{member.name} has just been invited by someone else. Refresh the page", "email"
+        ) from None
+    return invitation
+
+
+def send_invitation(invitation: StaffInvitation) -> bool:
+    """Email the invited member (call after commit); a member without email gets a letter."""
+    provider = invitation.provider
+    body = (
+        f"Hello {invitation.member.name},\n\n"
+        f"{invitation.invited_by.name} has invited you to join {provider.name}'s staff on the "
+        "co-op's marketplace. Staff can change its listings, see its bookings and cancel its "
+        "sessions.\n\n"
+        "You are not one of its staff unless you accept. You can accept or decline on your "
+        f"account page until {clock.format_moment(invitation.expires_at)}:\n"
+        f"{email.external_url('members.account')}\n\n"
+        "Staff cannot pay for their own provider's sessions from a budget.\n"
+        "If you were not expecting this, decline it or ignore it.\n"
+    )
+    return notify(invitation.member, f"Invitation to join {provider.name}'s staff", body)
+
+
+def _open_invitations(where, now: datetime | None, *order) -> list[StaffInvitation]:
+    """Invitations still waiting for an answer (pending, not expired) that match ``where``."""
+    return list(
+        db.session.scalars(
+            select(StaffInvitation)
+            .where(
+                where,
+                StaffInvitation.status == InvitationStatus.PENDING,
+                StaffInvitation.expires_at > (now or clock.now()),
+            )
+            .order_by(*order)
+        )
+    )
+
+
+def open_invitations_for(member: Member, now: datetime | None = None) -> list[StaffInvitation]:
+    """Invitations the member can still accept or decline, newest first."""
+    if member is None or not getattr(member, "is_authenticated", False):
+        return []
+    return _open_invitations(
+        StaffInvitation.member_id == member.id,
+        now,
+        StaffInvitation.invited_at.desc(),
+        StaffInvitation.id.desc(),
+    )
+
+
+def open_invitations_of(provider: Provider, now: datetime | None = None) -> list[StaffInvitation]:
+    """The provider's invitations still waiting for an answer, for its staff page."""
+    return _open_invitations(
+        StaffInvitation.provider_id == provider.id,
+        now,
+        StaffInvitation.invited_at,
+        StaffInvitation.id,
+    )
+
+
+def invitation_of(member: Member, invitation_id: int) -> StaffInvitation | None:
+    """The member's own invitation with this id; anyone else's is None, whatever its id."""
+    return db.session.scalar(
+        select(StaffInvitation).where(
+            StaffInvitation.id == invitation_id, StaffInvitation.member_id == member.id
+        )
+    )
+
+
+def _answerable(invitation: StaffInvitation, member: Member, now: datetime) -> StaffInvitation:
+    """The invitation, locked, if this member may still answer it; else ProviderError."""
+    if invitation.member_id != member.id:
+        raise ProviderError("That invitation is not yours.")
+    locked = db.session.scalars(
+        select(StaffInvitation)
+        .where(StaffInvitation.id == invitation.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if locked.status is not InvitationStatus.PENDING:
+        raise ProviderError(f"This invitation was already {locked.status.label.lower()}.")
+    if locked.expires_at <= now:
+        raise ProviderError(
+            "This invitation has expired. Ask the provider's staff to invite you again."
+        )
+    return locked
+
+
+def accept_invitation(
+    invitation: StaffInvitation, member: Member, now: datetime | None = None
+) -> ProviderStaff:
+    """The invited member agrees to join the provider's staff; only now are they staff."""
+    now = now or clock.now()
+    if not roles.is_member(member):
+        raise ProviderError("Only approved members can join a provider's staff.")
+    invitation = _answerable(invitation, member, now)
+    provider = invitation.provider
+    invitation.status = InvitationStatus.ACCEPTED
+    invitation.answered_at = now
+    if any(staff.member_id == member.id for staff in provider.staff):
+        raise ProviderError(f"You are already one of {provider.name}'s staff.")
     try:
         with db.session.begin_nested():
             added = ProviderStaff(provider=provider, member_id=member.id, added_at=now)
             db.session.add(added)
     except IntegrityError:
-        raise ProviderError(f"{member.name} is already one of your staff", "email") from None
+        raise ProviderError(f"You are already one of {provider.name}'s staff.") from None
     db.session.refresh(provider, ["staff"])
     return added
+
+
+def decline_invitation(
+    invitation: StaffInvitation, member: Member, now: datetime | None = None
+) -> StaffInvitation:
+    """The invited member says no; the provider's staff see it is no longer waiting."""
+    now = now or clock.now()
+    invitation = _answerable(invitation, member, now)
+    invitation.status = InvitationStatus.DECLINED
+    invitation.answered_at = now
+    db.session.flush()
+    return invitation
+
+
+def withdraw_invitation(
+    invitation: StaffInvitation, by: Member, now: datetime | None = None
+) -> StaffInvitation:
+    """The provider's staff take back an invitation that has not been answered."""
+    now = now or clock.now()
+    require_staff(by, invitation.provider)
+    if not invitation.is_open(now):
+        raise ProviderError("That invitation is no longer waiting for an answer.")
+    invitation.status = InvitationStatus.WITHDRAWN
+    invitation.answered_at = now
+    db.session.flush()
+    return invitation
 
 
 def remove_staff(
@@ -447,6 +608,7 @@ def provider_for(actor: Member, provider_id: int) -> Provider | None:
 #: relationships joined on the way, then that column. Nothing else loads as a provider's own.
 OWNER_PATHS: dict[type, tuple[tuple[Any, ...], Any]] = {
     ProviderStaff: ((), ProviderStaff.provider_id),
+    StaffInvitation: ((), StaffInvitation.provider_id),
     Listing: ((), Listing.provider_id),
     ScheduleTime: ((ScheduleTime.listing,), Listing.provider_id),
     Closure: ((Closure.listing,), Listing.provider_id),

@@ -3,8 +3,9 @@
 from datetime import datetime, timedelta
 
 from coop import clock
-from coop.members import service
+from coop.members import paper, service
 from coop.members.models import Member, MemberClass
+from coop.members.paper_models import ReceivedBy
 
 #: Every demo account signs in with this password.
 DEMO_PASSWORD = "demo-password-2026"
@@ -170,4 +171,24 @@ def load(now: datetime | None = None) -> dict[str, Member]:
         elif approved:
             service.approve(member, secretary, start + timedelta(days=i + 1))
         members[email] = member
+    _paper_applicant(secretary, start + timedelta(days=len(PEOPLE)))
     return members
+
+
+def _paper_applicant(secretary: Member, now: datetime) -> Member:
+    """Kath Boyle applied by phone and has no email address: her application waits for the
+    secretary to confirm her identity in person, and she will be sent letters."""
+    member, _record = paper.record_application(
+        paper.PaperDetails(
+            member_class=MemberClass.BUDGET_HOLDER,
+            name="Kath Boyle",
+            address_line_1="7 Chapel Street",
+            town="Belper",
+            postcode="DE56 1AR",
+            received_by=ReceivedBy.PHONE,
+            received_on=clock.london_today(now),
+        ),
+        secretary,
+        now,
+    )
+    return member

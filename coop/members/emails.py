@@ -4,6 +4,7 @@ from flask import current_app
 
 from coop import email
 from coop.members import tokens
+from coop.members.letters import notify
 from coop.members.models import Member
 
 
@@ -70,16 +71,27 @@ def send_registration_attempt(member: Member) -> bool:
 
 
 def send_decision(member: Member) -> bool:
+    """Tell the applicant the secretary's decision: by email, or by letter if they have none."""
     if member.is_approved:
+        if member.email:
+            how = f"You can sign in at {email.external_url('members.login')}\n"
+        else:
+            how = (
+                "We will write to you by post. If you would like to use the website, ask the "
+                "secretary to add your email address.\n"
+            )
         body = (
             f"Hello {member.name},\n\nWelcome: your application has been approved. "
-            f"Your member number is {member.member_number}, and you hold one £1 share.\n\n"
-            f"You can sign in at {email.external_url('members.login')}\n"
+            f"Your member number is {member.member_number}, and you hold one £1 share.\n\n{how}"
         )
-        return email.send(member.email, "You are now a member", body)
+        return notify(member, "You are now a member", body)
     body = (
         f"Hello {member.name},\n\nThe secretary could not accept your application. "
         f"The reason given was:\n\n{member.rejection_reason}\n\n"
-        "If you have questions, reply to this email.\n"
+        + (
+            "If you have questions, reply to this email.\n"
+            if member.email
+            else "If you have questions, write to or phone the co-op's secretary.\n"
+        )
     )
-    return email.send(member.email, "About your application", body)
+    return notify(member, "About your application", body)

@@ -102,7 +102,24 @@ def address_fields():
     )
 
 
-class RegisterForm(FlaskForm):
+class OrganisationForProviders:
+    """A form with ``member_class`` and ``organisation_name``: a provider must name its
+    organisation. Checked here, not inline: the field's Optional() would stop an inline check."""
+
+    organisation_missing = "Enter the name of your organisation"
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if self.member_class.data == "provider" and not self.organisation_name.data:
+            self.organisation_name.errors = [
+                *self.organisation_name.errors,
+                self.organisation_missing,
+            ]
+            valid = False
+        return valid
+
+
+class RegisterForm(OrganisationForProviders, FlaskForm):
     member_class = RadioField(
         "How will you take part in the co-op?",
         choices=MEMBER_CLASS_CHOICES,
@@ -122,17 +139,6 @@ class RegisterForm(FlaskForm):
         widget=GovCheckboxInput(),
     )
     submit = SubmitField("Apply to join", widget=GovSubmitInput())
-
-    def validate(self, extra_validators=None):
-        valid = super().validate(extra_validators)
-        if self.member_class.data == "provider" and not self.organisation_name.data:
-            # Checked here, not inline: the field's Optional() would stop an inline check.
-            self.organisation_name.errors = [
-                *self.organisation_name.errors,
-                "Enter the name of your organisation",
-            ]
-            valid = False
-        return valid
 
 
 class LoginForm(FlaskForm):

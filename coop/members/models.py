@@ -91,8 +91,9 @@ class Member(UserMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: Stored lower-cased, so the same address cannot register twice in another case.
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    #: Stored lower-cased, so the same address cannot register twice in another case. Empty
+    #: for a member who applied on paper or by phone without one: they are sent letters.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_hash: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(100))
@@ -162,6 +163,11 @@ class Member(UserMixin, db.Model):
     def postal_address(self) -> str:
         parts = [self.address_line_1, self.address_line_2, self.town, self.postcode]
         return ", ".join(p for p in parts if p)
+
+    @property
+    def contact_preference(self) -> str:
+        """How the co-op reaches the member: by email, or by letters when they have none."""
+        return "Email" if self.email else "Letters to their postal address"
 
     @property
     def is_approved(self) -> bool:

@@ -22,6 +22,7 @@ from coop.members.models import (
     Officer,
     StatusChange,
 )
+from coop.members.paper_models import PaperApplication
 from coop.money import format_pence
 from coop.postcodes import normalise_postcode
 from coop.spreadsheet import safe_cell
@@ -146,11 +147,32 @@ def approve(member: Member, by: Member, now: datetime | None = None) -> Member:
     """The secretary admits an applicant whose email address is confirmed."""
     if not can_manage_membership(by):
         raise MembershipError("Only the secretary can approve applications")
-    if member.status is MembershipStatus.APPLIED and member.email_confirmed_at is None:
+    if (
+        member.status is MembershipStatus.APPLIED
+        and member.email_confirmed_at is None
+        and not identity_confirmed_in_person(member)
+    ):
+        if not member.email:
+            raise MembershipError(
+                "Confirm the applicant's identity in person before approving the application"
+            )
         raise MembershipError(
             "The applicant has not confirmed their email address yet, so it cannot be approved"
         )
     return admit(member, now or clock.now(), by)
+
+
+def identity_confirmed_in_person(member: Member) -> bool:
+    """True when the secretary met or spoke to the applicant and confirmed who they are,
+    which stands in for an emailed confirmation (see members.paper)."""
+    return (
+        db.session.scalar(
+            select(PaperApplication.identity_confirmed_at).where(
+                PaperApplication.member_id == member.id
+            )
+        )
+        is not None
+    )
 
 
 def admit(member: Member, now: datetime, by: Member | None, reason: str = "") -> Member:
@@ -394,6 +416,7 @@ REGISTER_COLUMNS = [
     "Organisation",
     "Postal address",
     "Email address",
+    "Contact preference",
     "Member class",
     "Shares held",
     "Amount paid on shares",
@@ -424,7 +447,8 @@ def register_csv(members: list[Member]) -> str:
                 m.name,
                 m.organisation_name or "",
                 m.postal_address,
-                m.email,
+                m.email or "",
+                m.contact_preference,
                 m.member_class.label,
                 m.shares_held,
                 format_pence(m.share_capital_paid_pence),

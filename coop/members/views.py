@@ -22,7 +22,7 @@ from coop import clock
 from coop.auth import allowed_only_if
 from coop.extensions import db, limiter, login_manager
 from coop.forms import ConfirmForm
-from coop.members import emails, service, sign_ins, tokens
+from coop.members import emails, paper, service, sign_ins, tokens
 from coop.members.forms import (
     AppointForm,
     ChangePasswordForm,
@@ -36,6 +36,7 @@ from coop.members.forms import (
     SearchForm,
 )
 from coop.members.models import Member, MemberClass, MembershipStatus, Office, Officer
+from coop.members.paper_forms import IdentityForm
 
 bp = Blueprint("members", __name__, template_folder="templates")
 
@@ -447,7 +448,13 @@ def secretary_application(member_id: int):
                     "success",
                 )
             return redirect(url_for("members.secretary_applications"))
-    return render_template("members/secretary_application.html", member=member, form=form)
+    return render_template(
+        "members/secretary_application.html",
+        member=member,
+        form=form,
+        paper=paper.record_of(member),
+        identity_form=IdentityForm(),
+    )
 
 
 @bp.route("/secretary/members/<int:member_id>/sign-out", methods=["GET", "POST"])

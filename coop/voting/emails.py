@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from coop import clock, email
+from coop.members.letters import notify
 from coop.voting import service
 from coop.voting.models import Motion
 
@@ -62,6 +63,6 @@ def send_due_notices(now: datetime | None = None) -> dict[str, int]:
         for motion, members in batch:
             subject, body = compose(motion)
             for member in members:
-                if email.send(member.email, subject, f"Hello {member.name},\n\n{body}"):
+                if notify(member, subject, f"Hello {member.name},\n\n{body}"):
                     sent[kind] += 1
     return sent

@@ -78,6 +78,7 @@ def put_gym(app, staff, *, day: date) -> MadeGym:
             status=ProviderStatus.APPROVED,
             applied_at=now - timedelta(days=10),
             approved_at=now - timedelta(days=9),
+            first_listing_approved_at=now - timedelta(days=8),
         )
         provider.staff.append(ProviderStaff(member=_db.session.get(Member, staff.id), added_at=now))
         gym = Listing(

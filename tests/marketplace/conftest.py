@@ -24,7 +24,17 @@ def make_provider(db, make_member):
     """`make_provider(staff=member, status="approved", insurance_expires_on=date)`."""
     counter = {"n": 0}
 
-    def make(staff=None, *, status="approved", insurance_expires_on=None, name=None, **fields):
+    def make(
+        staff=None,
+        *,
+        status="approved",
+        insurance_expires_on=None,
+        name=None,
+        listings_reviewed=True,
+        **fields,
+    ):
+        """An approved provider is, by default, one whose first listing the secretary has
+        approved (so its listings publish directly); ``listings_reviewed=False`` for a new one."""
         counter["n"] += 1
         now = datetime.now(UTC)
         staff = staff or make_member("provider")
@@ -42,6 +52,7 @@ def make_provider(db, make_member):
             status=ProviderStatus(status),
             applied_at=now,
             approved_at=now if status == "approved" else None,
+            first_listing_approved_at=now if status == "approved" and listings_reviewed else None,
             rejection_reason="Not suitable" if status == "rejected" else None,
             **fields,
         )
@@ -52,6 +63,15 @@ def make_provider(db, make_member):
         return provider
 
     return make
+
+
+def add_staff(provider, member, by):
+    """Make `member` one of the provider's staff the only way the site allows: `by` invites
+    them and they accept."""
+    from coop.marketplace import providers
+
+    invitation = providers.invite_staff(provider, member.email, by)
+    return providers.accept_invitation(invitation, member)
 
 
 @pytest.fixture
@@ -182,11 +202,13 @@ def holder(db, make_member, fund):
 def one_of_each(db, make_listing, make_session, holder):
     """`one_of_each(provider)`: one of every kind of thing a provider owns, by model.
 
-    A staff account; a listing with a schedule time, a closure and an off-peak price; a
-    session a fortnight ahead; Asha's booking in it, marked as attended; and her review.
+    A staff account; an invitation to Asha to join the staff; a listing with a schedule time,
+    a closure and an off-peak price; a session a fortnight ahead; Asha's booking in it,
+    marked as attended; and her review.
     """
-    from coop.marketplace import bookings
+    from coop.marketplace import bookings, providers
     from coop.marketplace.models import Booking, Closure, ProviderStaff, Review
+    from coop.marketplace.staff_models import StaffInvitation
 
     def make(provider):
         listing = make_listing(provider, price_pence=0, off_peak=True)
@@ -196,9 +218,11 @@ def one_of_each(db, make_listing, make_session, holder):
         booking = bookings.book(holder, session)
         booking.attended = True
         review = bookings.review(booking, holder, 4, "Friendly")
+        invitation = providers.invite_staff(provider, holder.email, provider.staff[0].member)
         db.session.commit()
         return {
             ProviderStaff: provider.staff[0],
+            StaffInvitation: invitation,
             Listing: listing,
             ScheduleTime: listing.schedule_times[0],
             Closure: listing.closures[0],

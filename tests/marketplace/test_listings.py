@@ -111,7 +111,10 @@ def test_publishing_needs_a_schedule_and_an_approved_insured_provider(
     with pytest.raises(listings.ProviderError, match="once the secretary has approved"):
         listings.publish_listing(draft, gym_staff)
 
+    # Approved, and (as for an established provider) past the review of its first listing,
+    # which tests/marketplace/test_staff_and_review.py covers.
     waiting.status, waiting.approved_at = ProviderStatus.APPROVED, datetime.now(UTC)
+    waiting.first_listing_approved_at = waiting.approved_at
     unscheduled = make_listing(waiting, status="draft", schedule=())
     with pytest.raises(listings.ProviderError, match="at least one day and start time"):
         listings.publish_listing(unscheduled, gym_staff)

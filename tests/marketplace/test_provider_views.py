@@ -24,6 +24,8 @@ from coop.marketplace.models import (
     ScheduleTime,
     Session,
 )
+from coop.marketplace.staff_models import StaffInvitation
+from tests.marketplace.conftest import add_staff
 from tests.marketplace.provider_pages import LISTING_FORM, as_, base, count
 from tests.pages import error_summary, page, text
 
@@ -184,11 +186,23 @@ def test_staff_change_the_details_and_add_staff(client, db, gym, gym_staff, make
     db.session.refresh(gym)
     assert gym.insurance_expires_on == date(date.today().year + 2, 6, 30)
 
-    make_member("pa", email="pat@example.org", name="Pat Assistant")
+    pat = make_member("pa", email="pat@example.org", name="Pat Assistant")
     body = page(client.post(f"{base(gym)}/staff", data={"email": "nobody@example.org"}))
     assert any("no approved member" in m for _t, m in error_summary(body))
     response = client.post(f"{base(gym)}/staff", data={"email": "pat@example.org"})
-    assert "Pat Assistant can now manage Riverside Gym" in text(client.get(response.location))
+    words = text(client.get(response.location))
+    assert "We have invited Pat Assistant to join Riverside Gym's staff" in words
+    assert "Invitations waiting for an answer" in words and "pat@example.org" not in words
+    assert count(db, ProviderStaff, provider_id=gym.id) == 1
+
+    # Pat accepts on their account page, and only then manages the gym.
+    as_(client, pat)
+    assert "Riverside Gym" in text(client.get("/account"))
+    invitation = db.session.scalars(select(StaffInvitation)).one()
+    response = client.post(f"/marketplace/invitations/{invitation.id}/accept")
+    assert response.location.endswith(base(gym))
+    assert client.get(base(gym)).status_code == 200
+    as_(client, gym_staff)
     assert "pat@example.org" in text(client.get(f"{base(gym)}/staff"))
 
 
@@ -203,7 +217,8 @@ def test_staff_remove_someone_but_never_the_last(client, db, gym, gym_staff, mak
     words = text(client.get(f"{base(gym)}/staff"))
     assert "Remove" not in words
     assert "A provider needs at least one staff account" in words
-    client.post(f"{base(gym)}/staff", data={"email": "pat@example.org"})
+    add_staff(gym, pat, gym_staff)
+    db.session.commit()
     db.session.refresh(gym)
     pat_url, my_url = _remove_staff_url(gym, pat), _remove_staff_url(gym, gym_staff)
 
@@ -239,7 +254,8 @@ def test_staff_who_remove_themselves_lose_the_provider_pages(
 ):
     pat = make_member("pa", email="pat@example.org", name="Pat Assistant")
     as_(client, gym_staff)
-    client.post(f"{base(gym)}/staff", data={"email": "pat@example.org"})
+    add_staff(gym, pat, gym_staff)
+    db.session.commit()
     db.session.refresh(gym)
 
     response = client.post(_remove_staff_url(gym, gym_staff))
@@ -266,9 +282,10 @@ def test_another_providers_staff_cannot_be_removed(client, db, gym, gym_staff, r
 
 
 def test_removing_staff_needs_the_pages_csrf_token(app, client, db, gym, gym_staff, make_member):
-    make_member("pa", email="pat@example.org", name="Pat Assistant")
+    pat = make_member("pa", email="pat@example.org", name="Pat Assistant")
     as_(client, gym_staff)
-    client.post(f"{base(gym)}/staff", data={"email": "pat@example.org"})
+    add_staff(gym, pat, gym_staff)
+    db.session.commit()
     db.session.refresh(gym)
     url = f"{base(gym)}/staff/{gym.staff[1].id}/remove"
     app.config["WTF_CSRF_ENABLED"] = True
@@ -404,6 +421,7 @@ OBJECT_PAGES = {
     "Booking": [("post", "/sessions/{Session}/bookings/{Booking}/attendance", {"attended": "no"})],
     "Review": [("post", "/reviews/{Review}/reply", {"reply": "Mine now"})],
     "ProviderStaff": [("post", "/staff/{ProviderStaff}/remove", {})],
+    "StaffInvitation": [("post", "/staff/invitations/{StaffInvitation}/withdraw", {})],
 }
 
 
@@ -411,7 +429,8 @@ def _everything(db) -> list:
     """Every row a provider owns, column by column, read afresh from the database."""
     db.session.expire_all()
     rows = []
-    for model in (ProviderStaff, Listing, ScheduleTime, Closure, Concession, Session, Booking):
+    models = (ProviderStaff, StaffInvitation, Listing, ScheduleTime, Closure, Concession, Session)
+    for model in (*models, Booking):
         for row in db.session.scalars(select(model).order_by(model.id)):
             rows.append([model.__name__] + [getattr(row, c.key) for c in model.__table__.c])
     rows += [[r.id, r.reply] for r in db.session.scalars(select(Review).order_by(Review.id))]

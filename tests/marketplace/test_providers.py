@@ -22,7 +22,9 @@ from coop.marketplace.models import (
     Session,
 )
 from coop.marketplace.schedule import MONDAY
+from coop.marketplace.staff_models import StaffInvitation
 from coop.payments import ledger
+from tests.marketplace.conftest import add_staff
 
 
 def details(**changes) -> providers.ProviderDetails:
@@ -205,34 +207,47 @@ def test_updating_details_needs_staff_and_accepts_a_new_insurance_date(
 # --- Staff -------------------------------------------------------------------------------
 
 
-def test_staff_add_an_approved_member_by_email_once(db, make_member, gym, gym_staff):
-    make_member("carer", email="pat@example.org", name="Pat")
+def test_staff_invite_an_approved_member_who_joins_only_on_accepting(
+    db, make_member, gym, gym_staff
+):
+    pat = make_member("carer", email="pat@example.org", name="Pat")
     make_member("carer", "applied", email="new@example.org")
-    providers.add_staff(gym, " PAT@example.org ", gym_staff)
+    invitation = providers.invite_staff(gym, " PAT@example.org ", gym_staff)
+    db.session.commit()
+    # Invited is not staff: Pat has not agreed yet.
+    assert {s.member.email for s in gym.staff} == {"gym@example.org"}
+    assert not providers.can_manage_provider(pat, gym)
+    assert providers.open_invitations_for(pat) == [invitation]
+    assert providers.open_invitations_of(gym) == [invitation]
+
+    providers.accept_invitation(invitation, pat)
     db.session.commit()
     assert {s.member.email for s in gym.staff} == {"gym@example.org", "pat@example.org"}
+    assert providers.can_manage_provider(pat, gym)
+    assert providers.open_invitations_for(pat) == []
 
     with pytest.raises(providers.ProviderError, match="already one of your staff"):
-        providers.add_staff(gym, "pat@example.org", gym_staff)
+        providers.invite_staff(gym, "pat@example.org", gym_staff)
     for unknown in ("new@example.org", "nobody@example.org"):
         with pytest.raises(providers.ProviderError, match="no approved member") as refused:
-            providers.add_staff(gym, unknown, gym_staff)
+            providers.invite_staff(gym, unknown, gym_staff)
         assert refused.value.field == "email"
 
 
-def test_another_providers_staff_cannot_add_staff(db, make_member, make_provider, gym):
+def test_another_providers_staff_cannot_invite_staff(db, make_member, make_provider, gym):
     intruder = make_member("provider")
     make_provider(intruder)
     with pytest.raises(providers.ProviderError, match="own staff"):
-        providers.add_staff(gym, intruder.email, intruder)
+        providers.invite_staff(gym, intruder.email, intruder)
     assert count(db, ProviderStaff) == 2
+    assert count(db, StaffInvitation) == 0
 
 
 def test_staff_remove_someone_else_by_row_or_by_member(db, make_member, gym, gym_staff):
     pat = make_member("carer", email="pat@example.org", name="Pat")
     sam = make_member("carer", email="sam@example.org", name="Sam")
-    pats_row = providers.add_staff(gym, pat.email, gym_staff)
-    providers.add_staff(gym, sam.email, gym_staff)
+    pats_row = add_staff(gym, pat, gym_staff)
+    add_staff(gym, sam, gym_staff)
     db.session.commit()
 
     assert providers.remove_staff(gym, pats_row, gym_staff) == pat
@@ -251,7 +266,7 @@ def test_the_last_staff_account_cannot_be_removed(db, make_member, gym, gym_staf
     )
 
     pat = make_member("carer", email="pat@example.org", name="Pat")
-    providers.add_staff(gym, pat.email, gym_staff)
+    add_staff(gym, pat, gym_staff)
     providers.remove_staff(gym, gym_staff, pat)
     db.session.commit()
     with pytest.raises(providers.ProviderError, match="at least one staff account") as refused:
@@ -262,7 +277,7 @@ def test_the_last_staff_account_cannot_be_removed(db, make_member, gym, gym_staf
 
 def test_staff_may_remove_themselves_while_someone_else_remains(db, make_member, gym, gym_staff):
     pat = make_member("carer", email="pat@example.org", name="Pat")
-    providers.add_staff(gym, pat.email, gym_staff)
+    add_staff(gym, pat, gym_staff)
     db.session.commit()
 
     assert providers.remove_staff(gym, gym_staff, gym_staff) == gym_staff
@@ -279,11 +294,11 @@ def test_another_providers_staff_cannot_remove_staff_or_be_removed(
     db, make_member, make_provider, gym, gym_staff
 ):
     pat = make_member("carer", email="pat@example.org", name="Pat")
-    providers.add_staff(gym, pat.email, gym_staff)
+    add_staff(gym, pat, gym_staff)
     intruder = make_member("provider", name="Ivy Intruder")
     theirs = make_provider(intruder)
-    make_member("carer", email="ian@example.org")
-    their_second = providers.add_staff(theirs, "ian@example.org", intruder)
+    ian = make_member("carer", email="ian@example.org")
+    their_second = add_staff(theirs, ian, intruder)
     db.session.commit()
 
     # Not their provider: refused, whichever staff account they aim at.
@@ -303,7 +318,17 @@ def test_another_providers_staff_cannot_remove_staff_or_be_removed(
 
 
 #: Every kind of thing a provider owns, each loaded only through its provider.
-OWNED_KINDS = [ProviderStaff, Listing, ScheduleTime, Closure, Concession, Session, Booking, Review]
+OWNED_KINDS = [
+    ProviderStaff,
+    StaffInvitation,
+    Listing,
+    ScheduleTime,
+    Closure,
+    Concession,
+    Session,
+    Booking,
+    Review,
+]
 
 
 def test_lookups_never_cross_to_another_provider(

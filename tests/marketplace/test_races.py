@@ -60,6 +60,7 @@ def market(pg_app, monkeypatch):
             status=ProviderStatus.APPROVED,
             applied_at=now,
             approved_at=now,
+            first_listing_approved_at=now,
         )
         _db.session.add(provider)
         _db.session.flush()
