@@ -129,12 +129,12 @@ def secretary_add_email(member_id: int):
     if form.validate_on_submit():
         try:
             address = paper.add_email(member, form.email.data, current_user)
+            paper.send_added_email_link(member)  # in the outbox, with the change
             db.session.commit()
         except service.MembershipError as error:
             db.session.rollback()
             form.email.errors.append(str(error))
         else:
-            paper.send_added_email_link(member)
             flash(
                 f"We have emailed {address} a link. Once {member.name} opens it and chooses a "
                 "password they can sign in, and we will email them instead of writing.",

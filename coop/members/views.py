@@ -363,7 +363,7 @@ def account_password():
         if not service.check_password(current_user, form.current_password.data):
             form.current_password.errors.append("Your current password is not right")
         else:
-            member: Member = current_user
+            member: Member = current_user._get_current_object()  # the member, not the proxy
             this_browser = sign_ins.find(member.sign_in_key)
             remembered = this_browser is not None and this_browser.remembered
             service.set_password(member, form.password.data)  # signs out every device
