@@ -27,6 +27,10 @@ class Config:
         #: Where links in emails point; in development the request's own host is used.
         self.SERVER_URL = env.get("COOP_SERVER_URL", "")
         self.REDIS_URL = env.get("COOP_REDIS_URL", "")
+        #: The last day of the co-op's financial year, as month-day ("03-31": 31 March).
+        self.YEAR_END = env.get("COOP_YEAR_END", "03-31")
+        #: A budget holding more than this many weeks of its usual funding is flagged.
+        self.OVERFUNDED_WEEKS = int(env.get("COOP_OVERFUNDED_WEEKS", "8"))
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_AUTH = env.get("COOP_RATELIMIT_AUTH", "10 per minute; 100 per hour")
         self.RATELIMIT_HEADERS_ENABLED = True

@@ -48,3 +48,18 @@ class FundingForm(FlaskForm):
     def amount_pence(self) -> int | None:
         """The amount typed, in pence (None until it is a valid amount)."""
         return parse_pounds(self.amount.data)
+
+
+class PeriodForm(FlaskForm):
+    """Any run of days for a return, typed as two dates (a GET form: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    first = DayMonthYearField("From", validators=[InputRequired(message="Enter the first day")])
+    last = DayMonthYearField("To", validators=[InputRequired(message="Enter the last day")])
+    submit = SubmitField("Show the return", widget=GovSubmitInput())
+
+    def validate_last(self, field):
+        if self.first.data and field.data and field.data < self.first.data:
+            raise ValidationError("The last day must be the same as or after the first day")

@@ -1,8 +1,9 @@
 """Signals through which the domains above the ledger describe its transactions to it.
 
 The ledger stores an id the paying domain gave each transaction (``booking_id``) but never
-knows what a booking is. A statement asks ``describe_transactions``; each domain that pays
-through the ledger connects a receiver that answers for the transactions it made.
+knows what a booking is. A statement or a quarterly return asks ``describe_transactions``;
+each domain that pays through the ledger connects a receiver that answers for the
+transactions it made.
 """
 
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ describe_transactions = _signals.signal("describe-transactions")
 
 @dataclass(frozen=True)
 class Description:
-    """What a transaction paid for, in words, for a statement line."""
+    """What a transaction paid for, in words, for a statement line or a council's return."""
 
     #: What kind of thing it was, e.g. "booking".
     what: str
@@ -28,6 +29,12 @@ class Description:
     detail: str = ""
     #: A page about it that the viewer may open, or None.
     href: str | None = None
+    #: Who was paid, e.g. "Derby Gym" (for a council's return).
+    provider: str = ""
+    #: What was bought, e.g. "Gym session on 3 March 2026 at 11:00am".
+    item: str = ""
+    #: The paying domain's own reference, e.g. the booking reference "BK-7Q2M4XZP".
+    reference: str = ""
 
 
 def describe(transactions, viewer=None) -> dict[int, Description]:

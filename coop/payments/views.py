@@ -133,3 +133,6 @@ def secretary_ledger_csv():
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=ledger.csv"},
     )
+
+
+from coop.payments import return_views as _return_views  # noqa: E402,F401 - its routes
