@@ -63,3 +63,16 @@ class PeriodForm(FlaskForm):
     def validate_last(self, field):
         if self.first.data and field.data and field.data < self.first.data:
             raise ValidationError("The last day must be the same as or after the first day")
+
+
+class PayoutForm(FlaskForm):
+    """The treasurer records a payout sent to a provider."""
+
+    up_to = DayMonthYearField(
+        "Money up to", validators=[InputRequired(message="Enter the last day the payout covers")]
+    )
+    paid_on = DayMonthYearField(
+        "Date sent", validators=[InputRequired(message="Enter the date the money was sent")]
+    )
+    bank_reference = text_field("Bank reference", "Enter the reference on the bank transfer", 60)
+    submit = SubmitField("Record the payout", widget=GovSubmitInput())

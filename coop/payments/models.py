@@ -3,7 +3,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, event, inspect
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coop.database import UTCDateTime, enum_column
@@ -39,6 +39,7 @@ class TransactionKind(enum.Enum):
     BOOKING_PAYMENT = "booking_payment"
     REFUND = "refund"
     REVERSAL = "reversal"
+    PAYOUT = "payout"
 
     @property
     def label(self) -> str:
@@ -47,6 +48,7 @@ class TransactionKind(enum.Enum):
             "booking_payment": "Booking paid",
             "refund": "Refund",
             "reversal": "Correction",
+            "payout": "Paid to provider",
         }[self.value]
 
     @property
@@ -157,6 +159,61 @@ class LedgerEntry(db.Model):
 
     transaction: Mapped[LedgerTransaction] = relationship(back_populates="entries")
     account: Mapped[LedgerAccount] = relationship()
+
+
+class PayoutItemKind(enum.Enum):
+    """Which money of a booking a payout line settles: its payment, or a refund of it."""
+
+    PAYMENT = "payment"
+    REFUND = "refund"
+
+
+class Payout(db.Model):
+    """Money paid to a provider for the bookings its items list, recorded with the bank's
+    reference; posted to the ledger as provider payable -> bank."""
+
+    __tablename__ = "payments_payouts"
+    __table_args__ = (
+        CheckConstraint("amount_pence > 0", name="pays_something"),
+        CheckConstraint("period_last >= period_first", name="period_in_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("marketplace_providers.id"), index=True)
+    #: The days whose money it covers (money posted up to the end of ``period_last``).
+    period_first: Mapped[date]
+    period_last: Mapped[date]
+    paid_on: Mapped[date]
+    #: The reference on the bank transfer, so the provider can match it.
+    bank_reference: Mapped[str] = mapped_column(String(60))
+    amount_pence: Mapped[int]
+    made_by_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("payments_transactions.id"), unique=True)
+
+    items: Mapped[list["PayoutItem"]] = relationship(
+        back_populates="payout", order_by="PayoutItem.id"
+    )
+    made_by: Mapped[Member] = relationship()
+
+
+class PayoutItem(db.Model):
+    """One booking's payment (or a refund of it) settled by a payout; UNIQUE, so no booking's
+    money is ever paid out twice."""
+
+    __tablename__ = "payments_payout_items"
+    __table_args__ = (
+        UniqueConstraint("booking_id", "kind", name="uq_payments_payout_items_booking_once"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payout_id: Mapped[int] = mapped_column(ForeignKey("payments_payouts.id"), index=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("marketplace_bookings.id"))
+    kind: Mapped[PayoutItemKind] = mapped_column(enum_column(PayoutItemKind, "payout_item_kind"))
+    #: The provider's share: positive for a payment, negative for a refund taken back.
+    amount_pence: Mapped[int]
+
+    payout: Mapped[Payout] = relationship(back_populates="items")
 
 
 class LedgerIsAppendOnly(Exception):

@@ -47,3 +47,32 @@ def describe(transactions, viewer=None) -> dict[int, Description]:
     ):
         found.update(answer or {})
     return found
+
+
+#: Sent with ``booking_ids`` (a set) and ``at`` (a moment). A receiver returns the ids of those
+#: bookings whose money is the provider's to keep by then (attended, past the cancellation
+#: deadline, or cancelled), so a payout holds back the rest.
+releasable_bookings = _signals.signal("releasable-bookings")
+
+#: Sent with ``provider_ids``; a receiver returns ``{provider id: name}``.
+name_providers = _signals.signal("name-providers")
+
+
+def releasable(booking_ids, at) -> set[int]:
+    """The bookings (of these) whose money may be paid out at ``at``, as their domain says."""
+    found: set[int] = set()
+    if not booking_ids:
+        return found
+    for _receiver, answer in releasable_bookings.send(None, booking_ids=set(booking_ids), at=at):
+        found.update(answer or ())
+    return found
+
+
+def provider_names(provider_ids) -> dict[int, str]:
+    """Each provider's name, from the domain that keeps providers."""
+    found: dict[int, str] = {}
+    if not provider_ids:
+        return found
+    for _receiver, answer in name_providers.send(None, provider_ids=set(provider_ids)):
+        found.update(answer or {})
+    return found

@@ -135,4 +135,5 @@ def secretary_ledger_csv():
     )
 
 
+from coop.payments import payout_views as _payout_views  # noqa: E402,F401 - its routes
 from coop.payments import return_views as _return_views  # noqa: E402,F401 - its routes
