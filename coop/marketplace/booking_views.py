@@ -56,6 +56,7 @@ def _describe_booking_payments(_sender, transactions, viewer=None):
             f"{booking.places} place{'' if booking.places == 1 else 's'} on "
             f"{clock.format_moment(booking.session.starts_at)}",
             reference=booking.reference,
+            category=booking.session.listing.category.label,
         )
     return described
 

@@ -76,3 +76,30 @@ class PayoutForm(FlaskForm):
     )
     bank_reference = text_field("Bank reference", "Enter the reference on the bank transfer", 60)
     submit = SubmitField("Record the payout", widget=GovSubmitInput())
+
+
+class CostForm(FlaskForm):
+    """The treasurer records one of the co-op's own costs."""
+
+    spent_on = DayMonthYearField(
+        "Date paid", validators=[InputRequired(message="Enter the date the cost was paid")]
+    )
+    amount = StringField(
+        "Amount",
+        validators=[InputRequired(message="Enter the amount paid")],
+        filters=[strip],
+        widget=GovTextInput(),
+    )
+    category = RadioField(
+        "What was it for?",
+        choices=[],
+        validators=[InputRequired(message="Select what the cost was for")],
+        widget=GovRadioInput(),
+    )
+    description = text_field("Description", "Say what the cost was for", 200)
+    reference = text_field("Reference", "Enter the invoice or bank reference", 60)
+    submit = SubmitField("Record the cost", widget=GovSubmitInput())
+
+    def validate_amount(self, field):
+        if parse_pounds(field.data) is None:
+            raise ValidationError("Enter the amount in pounds and pence, like 250 or 99.50")

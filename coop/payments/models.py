@@ -20,6 +20,8 @@ class AccountKind(enum.Enum):
     COMMISSION_INCOME = postings.COMMISSION_INCOME
     BANK = postings.BANK
     FUNDING = postings.FUNDING
+    COSTS = postings.COSTS
+    EARMARKED_SURPLUS = postings.EARMARKED_SURPLUS
 
     @property
     def label(self) -> str:
@@ -29,6 +31,8 @@ class AccountKind(enum.Enum):
             "commission_income": "Commission income",
             "bank": "Bank",
             "funding": "Due from funder",
+            "costs": "The co-op's costs",
+            "earmarked_surplus": "Surplus earmarked for a proposal",
         }[self.value]
 
 
@@ -40,6 +44,8 @@ class TransactionKind(enum.Enum):
     REFUND = "refund"
     REVERSAL = "reversal"
     PAYOUT = "payout"
+    COST = "cost"
+    EARMARK = "earmark"
 
     @property
     def label(self) -> str:
@@ -49,6 +55,8 @@ class TransactionKind(enum.Enum):
             "refund": "Refund",
             "reversal": "Correction",
             "payout": "Paid to provider",
+            "cost": "The co-op's cost",
+            "earmark": "Surplus earmarked",
         }[self.value]
 
     @property
@@ -214,6 +222,50 @@ class PayoutItem(db.Model):
     amount_pence: Mapped[int]
 
     payout: Mapped[Payout] = relationship(back_populates="items")
+
+
+class CostCategory(enum.Enum):
+    """What the co-op's own money was spent on."""
+
+    INSURANCE = "insurance"
+    WEBSITE = "website"
+    ROOM_HIRE = "room_hire"
+    BANK_CHARGES = "bank_charges"
+    ACCOUNTANCY = "accountancy"
+    TRAINING = "training"
+    EXPENSES = "expenses"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "insurance": "Insurance",
+            "website": "The website",
+            "room_hire": "Room hire",
+            "bank_charges": "Bank charges",
+            "accountancy": "Accountancy and audit",
+            "training": "Training",
+            "expenses": "Volunteers' expenses",
+            "other": "Other",
+        }[self.value]
+
+
+class CoopCost(db.Model):
+    """One of the co-op's own costs, recorded by the treasurer and posted costs -> bank."""
+
+    __tablename__ = "payments_costs"
+    __table_args__ = (CheckConstraint("amount_pence > 0", name="positive_amount"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    spent_on: Mapped[date] = mapped_column(index=True)
+    amount_pence: Mapped[int]
+    category: Mapped[CostCategory] = mapped_column(enum_column(CostCategory, "cost_category"))
+    description: Mapped[str] = mapped_column(String(200))
+    #: The invoice or bank reference, so an auditor can trace it.
+    reference: Mapped[str] = mapped_column(String(60))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("payments_transactions.id"), unique=True)
 
 
 class LedgerIsAppendOnly(Exception):

@@ -19,6 +19,8 @@ PROVIDER_PAYABLE = "provider_payable"
 COMMISSION_INCOME = "commission_income"
 BANK = "bank"
 FUNDING = "funding"
+COSTS = "costs"
+EARMARKED_SURPLUS = "earmarked_surplus"
 
 #: Income to the co-op from commission on bookings.
 COMMISSION_INCOME_ACCOUNT: Account = (COMMISSION_INCOME,)
@@ -26,7 +28,7 @@ COMMISSION_INCOME_ACCOUNT: Account = (COMMISSION_INCOME,)
 #: Kinds of account whose natural balance is a credit: money the co-op holds for a budget
 #: holder or owes a provider (liabilities), and its income. Bank and funding accounts are
 #: assets, whose natural balance is a debit.
-CREDIT_NORMAL = frozenset({BUDGET, PROVIDER_PAYABLE, COMMISSION_INCOME})
+CREDIT_NORMAL = frozenset({BUDGET, PROVIDER_PAYABLE, COMMISSION_INCOME, EARMARKED_SURPLUS})
 
 #: Where money arriving for a budget may come from.
 SOURCE_KINDS = frozenset({BANK, FUNDING})
@@ -418,3 +420,41 @@ def plan_payout(money: Iterable[BookingMoney]) -> PayoutPlan:
         elif booking.payment_paid_out and refund_due:
             lines.append((booking.booking_id, REFUND, -booking.refunded_pence))
     return PayoutPlan(tuple(lines), tuple(held))
+
+
+# --- The co-op's own money ---------------------------------------------------------------
+
+
+def costs_account(category: Hashable) -> Account:
+    """What the co-op spent on one category of its own costs, e.g. ('costs', 'insurance')."""
+    return (COSTS, category)
+
+
+def earmarked_surplus_account(name: Hashable) -> Account:
+    """Surplus members voted to spend on one funded proposal, set aside until it is spent."""
+    return (EARMARKED_SURPLUS, name)
+
+
+def pay_cost(category: Hashable, amount_pence: int, *, bank: Account, memo: str) -> Transaction:
+    """Record one of the co-op's own costs paid from its bank: the cost debited, the bank
+    credited."""
+    _require_positive_pence(amount_pence, "A cost")
+    return Transaction(
+        (Entry(costs_account(category), amount_pence), Entry(bank, -amount_pence)), memo
+    )
+
+
+def earmark_surplus(name: Hashable, amount_pence: int, memo: str) -> Transaction:
+    """Set part of the surplus aside for a funded proposal: commission income (the surplus
+    members share out) is debited and the proposal's earmarked account credited."""
+    _require_positive_pence(amount_pence, "An amount earmarked")
+    return Transaction(
+        (Entry(COMMISSION_INCOME_ACCOUNT, amount_pence),
+         Entry(earmarked_surplus_account(name), -amount_pence)),
+        memo,
+    )  # fmt: skip
+
+
+def year_figures(income_pence: int, costs_pence: int) -> int:
+    """The surplus of a year: commission income less the co-op's own costs."""
+    return income_pence - costs_pence

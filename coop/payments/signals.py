@@ -35,6 +35,8 @@ class Description:
     item: str = ""
     #: The paying domain's own reference, e.g. the booking reference "BK-7Q2M4XZP".
     reference: str = ""
+    #: The category of service bought, e.g. "Gym and fitness" (for the year's accounts).
+    category: str = ""
 
 
 def describe(transactions, viewer=None) -> dict[int, Description]:
