@@ -11,15 +11,18 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from coop import clock
 from coop.extensions import db
 from coop.members import roles
 from coop.members.models import Member
+from coop.money import format_pence
 from coop.payments import ledger, postings, signals
 from coop.payments.models import (
     CoopCost,
     CostCategory,
+    Earmark,
     LedgerAccount,
     LedgerEntry,
     LedgerTransaction,
@@ -230,3 +233,130 @@ def closed_year_accounts(today: date | None = None) -> YearAccounts:
     """The accounts of the last financial year that has ended: the surplus members share."""
     today = today or clock.london_today()
     return year_accounts(last_closed_year(today, year_end_setting()))
+
+
+# --- Surplus set aside for what members voted ---------------------------------------------
+
+
+def earmark_surplus(
+    key: str, title: str, source: str, amount_pence: int, now: datetime | None = None
+) -> Earmark | None:
+    """Set surplus aside for a purpose members voted for, once per ``key``.
+
+    Posted commission income -> the purpose's earmarked-surplus account. Returns None when
+    that key was set aside before (the UNIQUE key decides, so a second run does nothing).
+    """
+    now = now or clock.now()
+    if db.session.scalar(select(Earmark).where(Earmark.key == key)) is not None:
+        return None
+    try:
+        with db.session.begin_nested():
+            transaction = ledger.post(
+                postings.earmark_surplus(key, amount_pence, f"Surplus set aside: {title}"[:200]),
+                TransactionKind.EARMARK,
+                reference=key[:60],
+                now=now,
+            )
+            earmark = Earmark(
+                key=key,
+                title=title[:200],
+                source=source[:120],
+                amount_pence=amount_pence,
+                created_at=now,
+                transaction_id=transaction.id,
+            )
+            db.session.add(earmark)
+    except IntegrityError:
+        return None
+    return earmark
+
+
+@dataclass(frozen=True)
+class EarmarkSpend:
+    spent_on: date
+    description: str
+    reference: str
+    amount_pence: int
+
+
+@dataclass(frozen=True)
+class EarmarkBalance:
+    earmark: Earmark
+    spends: list[EarmarkSpend]
+
+    @property
+    def spent_pence(self) -> int:
+        return sum(s.amount_pence for s in self.spends)
+
+    @property
+    def left_pence(self) -> int:
+        return self.earmark.amount_pence - self.spent_pence
+
+
+def _earmark_account(earmark: Earmark):
+    return ledger.account(postings.earmarked_surplus_account(earmark.key))
+
+
+def earmark_balance(earmark: Earmark) -> EarmarkBalance:
+    """What was set aside for a purpose, and each spend against it, from its ledger account."""
+    spends = [
+        EarmarkSpend(
+            line.transaction.received_on or clock.london_date(line.transaction.posted_at),
+            line.transaction.memo,
+            line.transaction.reference or "",
+            -line.amount_pence,
+        )
+        for line in ledger.statement(_earmark_account(earmark))
+        if line.transaction.kind is TransactionKind.EARMARK_SPENT
+    ]
+    return EarmarkBalance(earmark, spends)
+
+
+def earmarks() -> list[EarmarkBalance]:
+    """Every earmark, newest first, with what was spent against it."""
+    found = db.session.scalars(select(Earmark).order_by(Earmark.created_at.desc(), Earmark.id))
+    return [earmark_balance(e) for e in found]
+
+
+def spend_from_earmark(
+    earmark: Earmark,
+    amount_pence: int,
+    spent_on: date,
+    description: str,
+    reference: str,
+    by: Member,
+    now: datetime | None = None,
+):
+    """The treasurer records money spent on a purpose members voted for; never more than is
+    left of what was set aside (the earmark's account is locked while it is checked)."""
+    now = now or clock.now()
+    if not can_record_costs(by):
+        raise AccountsError("Only the treasurer or the secretary can record spending.")
+    if not isinstance(amount_pence, int) or amount_pence <= 0:
+        raise AccountsError("Enter an amount more than £0.", "amount")
+    if spent_on > clock.london_today(now):
+        raise AccountsError("The date paid must be today or in the past.", "spent_on")
+    description, reference = (description or "").strip(), (reference or "").strip()
+    if not description or not reference:
+        raise AccountsError("Say what was bought and give the invoice or bank reference.")
+    locked = db.session.scalars(
+        select(LedgerAccount)
+        .where(LedgerAccount.id == _earmark_account(earmark).id)
+        .with_for_update()
+    ).one()
+    left = ledger.balance_of(locked)
+    if amount_pence > left:
+        raise AccountsError(
+            f"Only {format_pence(left)} is left of the money set aside for {earmark.title}.",
+            "amount",
+        )
+    return ledger.post(
+        postings.spend_earmarked(
+            earmark.key, amount_pence, bank=OPERATING_BANK, memo=description[:200]
+        ),
+        TransactionKind.EARMARK_SPENT,
+        posted_by=by,
+        reference=reference[:60],
+        received_on=spent_on,
+        now=now,
+    )

@@ -75,3 +75,9 @@ def treasurer_costs():
         costs=accounts.costs_in(year)[::-1],
         year_label=accounts.year_label(year),
     ), (400 if form.errors else 200)
+
+
+@bp.get("/surplus-spending")
+@member_required
+def surplus_spending():
+    return render_template("payments/surplus_spending.html", found=accounts.earmarks())

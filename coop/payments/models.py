@@ -46,6 +46,7 @@ class TransactionKind(enum.Enum):
     PAYOUT = "payout"
     COST = "cost"
     EARMARK = "earmark"
+    EARMARK_SPENT = "earmark_spent"
 
     @property
     def label(self) -> str:
@@ -57,6 +58,7 @@ class TransactionKind(enum.Enum):
             "payout": "Paid to provider",
             "cost": "The co-op's cost",
             "earmark": "Surplus earmarked",
+            "earmark_spent": "Spent from earmarked surplus",
         }[self.value]
 
     @property
@@ -264,6 +266,24 @@ class CoopCost(db.Model):
     #: The invoice or bank reference, so an auditor can trace it.
     reference: Mapped[str] = mapped_column(String(60))
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("payments_transactions.id"), unique=True)
+
+
+class Earmark(db.Model):
+    """Surplus set aside for one purpose members voted for (a funded proposal), posted to its
+    own earmarked-surplus account, so members can follow what is spent against it."""
+
+    __tablename__ = "payments_earmarks"
+    __table_args__ = (CheckConstraint("amount_pence > 0", name="positive_amount"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Who set it aside and for what, e.g. "surplus-proposal:12"; UNIQUE, so once only.
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    #: e.g. "Surplus ballot 2025 to 2026".
+    source: Mapped[str] = mapped_column(String(120))
+    amount_pence: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     transaction_id: Mapped[int] = mapped_column(ForeignKey("payments_transactions.id"), unique=True)
 

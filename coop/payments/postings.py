@@ -458,3 +458,11 @@ def earmark_surplus(name: Hashable, amount_pence: int, memo: str) -> Transaction
 def year_figures(income_pence: int, costs_pence: int) -> int:
     """The surplus of a year: commission income less the co-op's own costs."""
     return income_pence - costs_pence
+
+
+def spend_earmarked(name: Hashable, amount_pence: int, *, bank: Account, memo: str) -> Transaction:
+    """Record money spent on an earmarked purpose: its account debited, the bank credited."""
+    _require_positive_pence(amount_pence, "An amount spent")
+    return Transaction(
+        (Entry(earmarked_surplus_account(name), amount_pence), Entry(bank, -amount_pence)), memo
+    )
