@@ -1,7 +1,13 @@
 """The shape of what the secretary types about budgets: a search, and money arriving."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
+from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovFileInput,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextInput,
+)
 from wtforms import RadioField, StringField, SubmitField
 from wtforms.validators import InputRequired, ValidationError
 
@@ -99,6 +105,76 @@ class CostForm(FlaskForm):
     description = text_field("Description", "Say what the cost was for", 200)
     reference = text_field("Reference", "Enter the invoice or bank reference", 60)
     submit = SubmitField("Record the cost", widget=GovSubmitInput())
+
+    def validate_amount(self, field):
+        if parse_pounds(field.data) is None:
+            raise ValidationError("Enter the amount in pounds and pence, like 250 or 99.50")
+
+
+FUND_PAYMENT_KINDS = [
+    ("pa_wages", "PA wages"),
+    ("household_bill", "Household bill"),
+    ("personal_allowance", "Personal allowance"),
+    ("larger_item", "Larger item"),
+    ("other", "Other"),
+]
+
+
+class FundPaymentForm(FlaskForm):
+    """The treasurer records a payment out of an individual service fund."""
+
+    payee = text_field("Who was paid", "Enter who was paid", 120)
+    kind = RadioField(
+        "What was it for?",
+        choices=FUND_PAYMENT_KINDS,
+        validators=[InputRequired(message="Select what the payment was for")],
+        widget=GovRadioInput(),
+    )
+    amount = StringField(
+        "Amount",
+        validators=[InputRequired(message="Enter the amount paid")],
+        filters=[strip],
+        widget=GovTextInput(),
+    )
+    paid_on = DayMonthYearField(
+        "Date paid", validators=[InputRequired(message="Enter the date it was paid")]
+    )
+    reference = text_field("Reference", "Enter the bank or invoice reference", 60)
+    receipt = FileField("Receipt or invoice (optional)", widget=GovFileInput())
+    submit = SubmitField("Record the payment", widget=GovSubmitInput())
+
+    def validate_amount(self, field):
+        if parse_pounds(field.data) is None:
+            raise ValidationError("Enter the amount in pounds and pence, like 250 or 99.50")
+
+
+class RepeatingForm(FlaskForm):
+    """The treasurer sets up a payment the fund makes on a schedule."""
+
+    payee = text_field("Who is paid", "Enter who is paid", 120)
+    kind = RadioField(
+        "What is it for?",
+        choices=FUND_PAYMENT_KINDS,
+        validators=[InputRequired(message="Select what the payment is for")],
+        widget=GovRadioInput(),
+    )
+    amount = StringField(
+        "Amount each time",
+        validators=[InputRequired(message="Enter the amount paid each time")],
+        filters=[strip],
+        widget=GovTextInput(),
+    )
+    every = RadioField(
+        "How often?",
+        choices=[("week", "Every week"), ("month", "Every month")],
+        validators=[InputRequired(message="Select every week or every month")],
+        widget=GovRadioInput(),
+    )
+    starts_on = DayMonthYearField(
+        "First payment", validators=[InputRequired(message="Enter the date of the first payment")]
+    )
+    reference = text_field("Reference", "Enter the reference the bank transfer will carry", 60)
+    submit = SubmitField("Set up the repeating payment", widget=GovSubmitInput())
 
     def validate_amount(self, field):
         if parse_pounds(field.data) is None:

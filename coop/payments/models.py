@@ -3,7 +3,15 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, event, inspect
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    event,
+    inspect,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coop.database import UTCDateTime, enum_column
@@ -47,6 +55,7 @@ class TransactionKind(enum.Enum):
     COST = "cost"
     EARMARK = "earmark"
     EARMARK_SPENT = "earmark_spent"
+    FUND_PAYMENT = "fund_payment"
 
     @property
     def label(self) -> str:
@@ -59,6 +68,7 @@ class TransactionKind(enum.Enum):
             "cost": "The co-op's cost",
             "earmark": "Surplus earmarked",
             "earmark_spent": "Spent from earmarked surplus",
+            "fund_payment": "Paid from the fund",
         }[self.value]
 
     @property
@@ -286,6 +296,111 @@ class Earmark(db.Model):
     amount_pence: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     transaction_id: Mapped[int] = mapped_column(ForeignKey("payments_transactions.id"), unique=True)
+
+
+class FundPaymentKind(enum.Enum):
+    """What an individual service fund pays besides bookings."""
+
+    PA_WAGES = "pa_wages"
+    HOUSEHOLD_BILL = "household_bill"
+    PERSONAL_ALLOWANCE = "personal_allowance"
+    LARGER_ITEM = "larger_item"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "pa_wages": "PA wages",
+            "household_bill": "Household bill",
+            "personal_allowance": "Personal allowance",
+            "larger_item": "Larger item",
+            "other": "Other",
+        }[self.value]
+
+
+class RepeatEvery(enum.Enum):
+    WEEK = "week"
+    MONTH = "month"
+
+    @property
+    def label(self) -> str:
+        return {"week": "Every week", "month": "Every month"}[self.value]
+
+
+class Receipt(db.Model):
+    """A scanned receipt or invoice (PDF, PNG or JPEG, checked by its content), kept with the
+    payment it proves."""
+
+    __tablename__ = "payments_receipts"
+    __table_args__ = (
+        CheckConstraint(
+            "content_type IN ('application/pdf', 'image/png', 'image/jpeg')", name="known_type"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(120))
+    content_type: Mapped[str] = mapped_column(String(40))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"))
+
+
+class RepeatingPayment(db.Model):
+    """A payment the fund makes on a schedule (a weekly allowance, a monthly bill), posted by
+    the scheduled command on each date, never overdrawing the fund."""
+
+    __tablename__ = "payments_repeating"
+    __table_args__ = (CheckConstraint("amount_pence > 0", name="positive_amount"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"), index=True)
+    payee: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[FundPaymentKind] = mapped_column(enum_column(FundPaymentKind, "fund_payment_kind"))
+    amount_pence: Mapped[int]
+    every: Mapped[RepeatEvery] = mapped_column(enum_column(RepeatEvery, "repeat_every"))
+    #: The next date it falls due.
+    next_on: Mapped[date] = mapped_column(index=True)
+    #: The first date it started on (monthly payments keep this day of the month).
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]
+    reference: Mapped[str] = mapped_column(String(60))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Why the last due payment was not made (e.g. the fund was short), for the treasurer.
+    problem: Mapped[str | None] = mapped_column(String(300))
+    problem_on: Mapped[date | None]
+
+    member: Mapped[Member] = relationship(foreign_keys=[member_id])
+
+
+class FundPayment(db.Model):
+    """A payment out of an individual service fund to a named payee, posted budget -> bank."""
+
+    __tablename__ = "payments_fund_payments"
+    __table_args__ = (
+        CheckConstraint("amount_pence > 0", name="positive_amount"),
+        UniqueConstraint("repeating_id", "due_on", name="uq_payments_fund_payments_due_once"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"), index=True)
+    payee: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[FundPaymentKind] = mapped_column(enum_column(FundPaymentKind, "fund_payment_kind"))
+    amount_pence: Mapped[int]
+    paid_on: Mapped[date]
+    reference: Mapped[str] = mapped_column(String(60))
+    receipt_id: Mapped[int | None] = mapped_column(ForeignKey("payments_receipts.id"))
+    #: The repeating payment it was made for, and the date it fell due (UNIQUE together, so a
+    #: scheduled run twice pays once).
+    repeating_id: Mapped[int | None] = mapped_column(ForeignKey("payments_repeating.id"))
+    due_on: Mapped[date | None]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("members_members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("payments_transactions.id"), unique=True)
+
+    receipt: Mapped[Receipt | None] = relationship()
 
 
 class LedgerIsAppendOnly(Exception):

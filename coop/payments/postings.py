@@ -466,3 +466,14 @@ def spend_earmarked(name: Hashable, amount_pence: int, *, bank: Account, memo: s
     return Transaction(
         (Entry(earmarked_surplus_account(name), amount_pence), Entry(bank, -amount_pence)), memo
     )
+
+
+def pay_from_budget(
+    member_id: Hashable, amount_pence: int, *, bank: Account, memo: str
+) -> Transaction:
+    """Record a payment out of a budget to someone outside the marketplace (a PA's wages, a
+    bill, an allowance): the budget debited, the bank the money leaves credited."""
+    _require_positive_pence(amount_pence, "A payment")
+    return Transaction(
+        (Entry(budget_account(member_id), amount_pence), Entry(bank, -amount_pence)), memo[:200]
+    )

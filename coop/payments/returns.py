@@ -267,7 +267,9 @@ def audit_return(member: Member, period: Period) -> AuditReturn:
                 reference=transaction.reference or (about.reference if about else ""),
                 provider=about.provider if about else "",
                 item=(about.item or about.text) if about else transaction.memo,
-                made_by=_made_by(transaction, member),
+                made_by=(
+                    about.made_by if about and about.made_by else _made_by(transaction, member)
+                ),
                 received_on=transaction.received_on,
             )
             if transaction.kind is TransactionKind.FUNDING:

@@ -37,6 +37,9 @@ class Description:
     reference: str = ""
     #: The category of service bought, e.g. "Gym and fitness" (for the year's accounts).
     category: str = ""
+    #: Who made the payment, when the ledger's poster does not say it well (e.g. the co-op
+    #: managing someone's fund).
+    made_by: str = ""
 
 
 def describe(transactions, viewer=None) -> dict[int, Description]:

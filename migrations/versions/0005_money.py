@@ -1,8 +1,8 @@
-"""Add payouts, the co-op's costs, earmarked surplus, and a surplus ballot's accounts
+"""Add payouts, costs, earmarked surplus, fund payments and a surplus ballot's accounts
 
 Revision ID: 0005_money
 Revises: 0004_marketplace
-Create Date: 2026-12-01 19:53:16.249231
+Create Date: 2026-12-01 19:57:56.936680
 
 """
 
@@ -17,6 +17,80 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table(
+        "payments_receipts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("filename", sa.String(length=120), nullable=False),
+        sa.Column("content_type", sa.String(length=40), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("uploaded_by_id", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "content_type IN ('application/pdf', 'image/png', 'image/jpeg')",
+            name=op.f("ck_payments_receipts_known_type"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["uploaded_by_id"],
+            ["members_members.id"],
+            name=op.f("fk_payments_receipts_uploaded_by_id_members_members"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments_receipts")),
+    )
+    op.create_table(
+        "payments_repeating",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("payee", sa.String(length=120), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "pa_wages",
+                "household_bill",
+                "personal_allowance",
+                "larger_item",
+                "other",
+                name="fund_payment_kind",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("amount_pence", sa.Integer(), nullable=False),
+        sa.Column(
+            "every",
+            sa.Enum("week", "month", name="repeat_every", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column("next_on", sa.Date(), nullable=False),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("ends_on", sa.Date(), nullable=True),
+        sa.Column("reference", sa.String(length=60), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("problem", sa.String(length=300), nullable=True),
+        sa.Column("problem_on", sa.Date(), nullable=True),
+        sa.CheckConstraint("amount_pence > 0", name=op.f("ck_payments_repeating_positive_amount")),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["members_members.id"],
+            name=op.f("fk_payments_repeating_created_by_id_members_members"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["members_members.id"],
+            name=op.f("fk_payments_repeating_member_id_members_members"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments_repeating")),
+    )
+    with op.batch_alter_table("payments_repeating", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_payments_repeating_member_id"), ["member_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_payments_repeating_next_on"), ["next_on"], unique=False
+        )
+
     op.create_table(
         "payments_costs",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -80,6 +154,73 @@ def upgrade():
         sa.UniqueConstraint("key", name=op.f("uq_payments_earmarks_key")),
         sa.UniqueConstraint("transaction_id", name=op.f("uq_payments_earmarks_transaction_id")),
     )
+    op.create_table(
+        "payments_fund_payments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("payee", sa.String(length=120), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "pa_wages",
+                "household_bill",
+                "personal_allowance",
+                "larger_item",
+                "other",
+                name="fund_payment_kind",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("amount_pence", sa.Integer(), nullable=False),
+        sa.Column("paid_on", sa.Date(), nullable=False),
+        sa.Column("reference", sa.String(length=60), nullable=False),
+        sa.Column("receipt_id", sa.Integer(), nullable=True),
+        sa.Column("repeating_id", sa.Integer(), nullable=True),
+        sa.Column("due_on", sa.Date(), nullable=True),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("transaction_id", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "amount_pence > 0", name=op.f("ck_payments_fund_payments_positive_amount")
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["members_members.id"],
+            name=op.f("fk_payments_fund_payments_member_id_members_members"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["receipt_id"],
+            ["payments_receipts.id"],
+            name=op.f("fk_payments_fund_payments_receipt_id_payments_receipts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_id"],
+            ["members_members.id"],
+            name=op.f("fk_payments_fund_payments_recorded_by_id_members_members"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["repeating_id"],
+            ["payments_repeating.id"],
+            name=op.f("fk_payments_fund_payments_repeating_id_payments_repeating"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["transaction_id"],
+            ["payments_transactions.id"],
+            name=op.f("fk_payments_fund_payments_transaction_id_payments_transactions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments_fund_payments")),
+        sa.UniqueConstraint("repeating_id", "due_on", name="uq_payments_fund_payments_due_once"),
+        sa.UniqueConstraint(
+            "transaction_id", name=op.f("uq_payments_fund_payments_transaction_id")
+        ),
+    )
+    with op.batch_alter_table("payments_fund_payments", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_payments_fund_payments_member_id"), ["member_id"], unique=False
+        )
+
     op.create_table(
         "payments_payouts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -178,8 +319,18 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_payments_payouts_provider_id"))
 
     op.drop_table("payments_payouts")
+    with op.batch_alter_table("payments_fund_payments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payments_fund_payments_member_id"))
+
+    op.drop_table("payments_fund_payments")
     op.drop_table("payments_earmarks")
     with op.batch_alter_table("payments_costs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_payments_costs_spent_on"))
 
     op.drop_table("payments_costs")
+    with op.batch_alter_table("payments_repeating", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payments_repeating_next_on"))
+        batch_op.drop_index(batch_op.f("ix_payments_repeating_member_id"))
+
+    op.drop_table("payments_repeating")
+    op.drop_table("payments_receipts")
