@@ -15,6 +15,21 @@ from coop.forms import DayMonthYearField, strip, text_field
 from coop.money import parse_pounds
 
 
+def _in_pounds(_form, field):
+    if parse_pounds(field.data) is None:
+        raise ValidationError("Enter the amount in pounds and pence, like 250 or 99.50")
+
+
+def amount_field(label: str, required_message: str) -> StringField:
+    """An amount typed in pounds and pence, checked by ``coop.money.parse_pounds``."""
+    return StringField(
+        label,
+        validators=[InputRequired(message=required_message), _in_pounds],
+        filters=[strip],
+        widget=GovTextInput(),
+    )
+
+
 class BudgetSearchForm(FlaskForm):
     class Meta:
         csrf = False
@@ -24,12 +39,7 @@ class BudgetSearchForm(FlaskForm):
 
 
 class FundingForm(FlaskForm):
-    amount = StringField(
-        "Amount received",
-        validators=[InputRequired(message="Enter the amount received")],
-        filters=[strip],
-        widget=GovTextInput(),
-    )
+    amount = amount_field("Amount received", "Enter the amount received")
     funding_kind = RadioField(
         "What kind of money is it?",
         choices=[
@@ -45,10 +55,6 @@ class FundingForm(FlaskForm):
     )
     reference = text_field("Reference", "Enter the bank or remittance reference", 60)
     submit = SubmitField("Record the money", widget=GovSubmitInput())
-
-    def validate_amount(self, field):
-        if parse_pounds(field.data) is None:
-            raise ValidationError("Enter the amount in pounds and pence, like 250 or 99.50")
 
     @property
     def amount_pence(self) -> int | None:
@@ -90,12 +96,7 @@ class CostForm(FlaskForm):
     spent_on = DayMonthYearField(
         "Date paid", validators=[InputRequired(message="Enter the date the cost was paid")]
     )
-    amount = StringField(
-        "Amount",
-        validators=[InputRequired(message="Enter the amount paid")],
-        filters=[strip],
-        widget=GovTextInput(),
-    )
+    amount = amount_field("Amount", "Enter the amount paid")
     category = RadioField(
         "What was it for?",
         choices=[],
@@ -105,10 +106,6 @@ class CostForm(FlaskForm):
     description = text_field("Description", "Say what the cost was for", 200)
     reference = text_field("Reference", "Enter the invoice or bank reference", 60)
     submit = SubmitField("Record the cost", widget=GovSubmitInput())
-
-    def validate_amount(self, field):
-        if parse_pounds(field.data) is None:
-            raise ValidationError("Enter the amount in pounds and pence, like 250 or 99.50")
 
 
 FUND_PAYMENT_KINDS = [
@@ -130,22 +127,13 @@ class FundPaymentForm(FlaskForm):
         validators=[InputRequired(message="Select what the payment was for")],
         widget=GovRadioInput(),
     )
-    amount = StringField(
-        "Amount",
-        validators=[InputRequired(message="Enter the amount paid")],
-        filters=[strip],
-        widget=GovTextInput(),
-    )
+    amount = amount_field("Amount", "Enter the amount paid")
     paid_on = DayMonthYearField(
         "Date paid", validators=[InputRequired(message="Enter the date it was paid")]
     )
     reference = text_field("Reference", "Enter the bank or invoice reference", 60)
     receipt = FileField("Receipt or invoice (optional)", widget=GovFileInput())
     submit = SubmitField("Record the payment", widget=GovSubmitInput())
-
-    def validate_amount(self, field):
-        if parse_pounds(field.data) is None:
-            raise ValidationError("Enter the amount in pounds and pence, like 250 or 99.50")
 
 
 class RepeatingForm(FlaskForm):
@@ -158,12 +146,7 @@ class RepeatingForm(FlaskForm):
         validators=[InputRequired(message="Select what the payment is for")],
         widget=GovRadioInput(),
     )
-    amount = StringField(
-        "Amount each time",
-        validators=[InputRequired(message="Enter the amount paid each time")],
-        filters=[strip],
-        widget=GovTextInput(),
-    )
+    amount = amount_field("Amount each time", "Enter the amount paid each time")
     every = RadioField(
         "How often?",
         choices=[("week", "Every week"), ("month", "Every month")],
@@ -175,7 +158,3 @@ class RepeatingForm(FlaskForm):
     )
     reference = text_field("Reference", "Enter the reference the bank transfer will carry", 60)
     submit = SubmitField("Set up the repeating payment", widget=GovSubmitInput())
-
-    def validate_amount(self, field):
-        if parse_pounds(field.data) is None:
-            raise ValidationError("Enter the amount in pounds and pence, like 250 or 99.50")
