@@ -5,10 +5,11 @@ from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovFileInput,
     GovRadioInput,
+    GovSelect,
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import RadioField, StringField, SubmitField
+from wtforms import RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, ValidationError
 
 from coop.forms import DayMonthYearField, strip, text_field
@@ -158,3 +159,18 @@ class RepeatingForm(FlaskForm):
     )
     reference = text_field("Reference", "Enter the reference the bank transfer will carry", 60)
     submit = SubmitField("Set up the repeating payment", widget=GovSubmitInput())
+
+
+class AuditorGrantForm(FlaskForm):
+    """The secretary gives an auditor read-only access to one budget holder's returns."""
+
+    auditor_email = text_field("The auditor's email address", "Enter the auditor's email", 254)
+    organisation = text_field("Who they work for", "Say who the auditor works for", 120)
+    member_id = SelectField(
+        "Whose returns", coerce=int, validators=[InputRequired(message="Choose a budget holder")],
+        widget=GovSelect(),
+    )  # fmt: skip
+    until = DayMonthYearField(
+        "Until", validators=[InputRequired(message="Enter the last day the access lasts")]
+    )
+    submit = SubmitField("Ask the budget holder to agree", widget=GovSubmitInput())

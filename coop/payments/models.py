@@ -403,6 +403,45 @@ class FundPayment(db.Model):
     receipt: Mapped[Receipt | None] = relationship()
 
 
+class AuditorGrant(db.Model):
+    """Read-only access for an auditor (e.g. a council's) to one budget holder's returns,
+    given by the secretary, in force once the budget holder agrees and until a date."""
+
+    __tablename__ = "payments_auditor_grants"
+    __table_args__ = (CheckConstraint("auditor_id != member_id", name="not_own_auditor"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    auditor_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"), index=True)
+    #: Who the auditor works for, e.g. "Derby City Council direct payments team".
+    organisation: Mapped[str] = mapped_column(String(120))
+    #: The last day the access lasts.
+    until: Mapped[date]
+    granted_by_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When the budget holder agreed; nothing is shown until they do.
+    agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the budget holder or the secretary ended it early.
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    auditor: Mapped[Member] = relationship(foreign_keys=[auditor_id])
+    member: Mapped[Member] = relationship(foreign_keys=[member_id])
+
+
+class AuditorView(db.Model):
+    """One look an auditor took at a budget holder's return: every view is logged."""
+
+    __tablename__ = "payments_auditor_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("payments_auditor_grants.id"), index=True)
+    viewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: What was seen, e.g. "return 2026-01-01 to 2026-03-31 (PDF)".
+    what: Mapped[str] = mapped_column(String(120))
+
+    grant: Mapped[AuditorGrant] = relationship()
+
+
 class LedgerIsAppendOnly(Exception):
     """Raised when code tries to change or delete a recorded transaction or entry."""
 

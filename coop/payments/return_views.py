@@ -6,7 +6,8 @@ from flask import Response, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 
 from coop import clock
-from coop.payments import returns, service
+from coop.forms import ConfirmForm
+from coop.payments import auditors, returns, service
 from coop.payments.forms import PeriodForm
 from coop.payments.views import _budget_holder_or_404, _not_a_budget_holder, bp, secretary_required
 
@@ -59,6 +60,10 @@ def my_returns():
         found=returns.audit_return(current_user, period),
         quarters=_quarters(),
         period_args=_period_args,
+        grants=auditors.waiting_for(current_user),
+        views=auditors.views_of(current_user)[:50],
+        in_force=auditors.is_in_force,
+        consent_form=ConfirmForm(),
     )
 
 

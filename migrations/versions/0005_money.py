@@ -1,8 +1,8 @@
-"""Add payouts, costs, earmarked surplus, fund payments and a surplus ballot's accounts
+"""Add payouts, costs, earmarked surplus, fund payments, auditors and a surplus ballot's accounts
 
 Revision ID: 0005_money
 Revises: 0004_marketplace
-Create Date: 2026-12-01 19:57:56.936680
+Create Date: 2026-12-01 20:03:19.183044
 
 """
 
@@ -17,6 +17,45 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table(
+        "payments_auditor_grants",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("auditor_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("organisation", sa.String(length=120), nullable=False),
+        sa.Column("until", sa.Date(), nullable=False),
+        sa.Column("granted_by_id", sa.Integer(), nullable=False),
+        sa.Column("granted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("agreed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "auditor_id != member_id", name=op.f("ck_payments_auditor_grants_not_own_auditor")
+        ),
+        sa.ForeignKeyConstraint(
+            ["auditor_id"],
+            ["members_members.id"],
+            name=op.f("fk_payments_auditor_grants_auditor_id_members_members"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["granted_by_id"],
+            ["members_members.id"],
+            name=op.f("fk_payments_auditor_grants_granted_by_id_members_members"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["members_members.id"],
+            name=op.f("fk_payments_auditor_grants_member_id_members_members"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments_auditor_grants")),
+    )
+    with op.batch_alter_table("payments_auditor_grants", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_payments_auditor_grants_auditor_id"), ["auditor_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_payments_auditor_grants_member_id"), ["member_id"], unique=False
+        )
+
     op.create_table(
         "payments_receipts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -89,6 +128,24 @@ def upgrade():
         )
         batch_op.create_index(
             batch_op.f("ix_payments_repeating_next_on"), ["next_on"], unique=False
+        )
+
+    op.create_table(
+        "payments_auditor_views",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("grant_id", sa.Integer(), nullable=False),
+        sa.Column("viewed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("what", sa.String(length=120), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["grant_id"],
+            ["payments_auditor_grants.id"],
+            name=op.f("fk_payments_auditor_views_grant_id_payments_auditor_grants"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments_auditor_views")),
+    )
+    with op.batch_alter_table("payments_auditor_views", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_payments_auditor_views_grant_id"), ["grant_id"], unique=False
         )
 
     op.create_table(
@@ -328,9 +385,18 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_payments_costs_spent_on"))
 
     op.drop_table("payments_costs")
+    with op.batch_alter_table("payments_auditor_views", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payments_auditor_views_grant_id"))
+
+    op.drop_table("payments_auditor_views")
     with op.batch_alter_table("payments_repeating", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_payments_repeating_next_on"))
         batch_op.drop_index(batch_op.f("ix_payments_repeating_member_id"))
 
     op.drop_table("payments_repeating")
     op.drop_table("payments_receipts")
+    with op.batch_alter_table("payments_auditor_grants", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payments_auditor_grants_member_id"))
+        batch_op.drop_index(batch_op.f("ix_payments_auditor_grants_auditor_id"))
+
+    op.drop_table("payments_auditor_grants")
