@@ -293,8 +293,10 @@ class EarmarkBalance:
         return self.earmark.amount_pence - self.spent_pence
 
 
-def _earmark_account(earmark: Earmark):
-    return ledger.account(postings.earmarked_surplus_account(earmark.key))
+def _earmark_account(earmark: Earmark) -> LedgerAccount:
+    """The earmark's ledger account (opened when the surplus was set aside; read only here)."""
+    key = ledger.account_key(postings.earmarked_surplus_account(earmark.key))
+    return db.session.scalars(select(LedgerAccount).where(LedgerAccount.key == key)).one()
 
 
 def earmark_balance(earmark: Earmark) -> EarmarkBalance:

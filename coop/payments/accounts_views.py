@@ -9,8 +9,8 @@ from coop.extensions import db
 from coop.forms import show_error
 from coop.money import format_pence, parse_pounds
 from coop.payments import accounts
-from coop.payments.forms import CostForm
-from coop.payments.models import CostCategory
+from coop.payments.forms import CostForm, EarmarkSpendForm
+from coop.payments.models import CostCategory, Earmark
 from coop.payments.views import bp
 
 member_required = allowed_only_if(accounts.can_see_accounts)
@@ -77,7 +77,45 @@ def treasurer_costs():
     ), (400 if form.errors else 200)
 
 
+def _spending_page(form=None, failed_id=None, status=200):
+    return render_template(
+        "payments/surplus_spending.html",
+        found=accounts.earmarks(),
+        can_record=accounts.can_record_costs(current_user),
+        form=form,
+        failed_id=failed_id,
+        blank=EarmarkSpendForm,
+    ), status
+
+
 @bp.get("/surplus-spending")
 @member_required
 def surplus_spending():
-    return render_template("payments/surplus_spending.html", found=accounts.earmarks())
+    return _spending_page()
+
+
+@bp.post("/treasurer/earmarks/<int:earmark_id>/spend")
+@treasurer_required
+def treasurer_earmark_spend(earmark_id: int):
+    earmark = db.session.get(Earmark, earmark_id)
+    if earmark is None:
+        abort(404)
+    form = EarmarkSpendForm(prefix=f"e{earmark_id}")
+    if not form.validate_on_submit():
+        return _spending_page(form, earmark_id, 400)
+    try:
+        accounts.spend_from_earmark(
+            earmark,
+            parse_pounds(form.amount.data),
+            form.spent_on.data,
+            form.description.data,
+            form.reference.data,
+            by=current_user,
+        )
+        db.session.commit()
+    except accounts.AccountsError as error:
+        db.session.rollback()
+        show_error(form, error, "amount", error.message.rstrip("."))
+        return _spending_page(form, earmark_id, 400)
+    flash(f"Spending on {earmark.title} is recorded.", "success")
+    return redirect(url_for("payments.surplus_spending"))

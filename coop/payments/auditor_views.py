@@ -4,6 +4,7 @@ budget holder agreeing (or not)."""
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from coop import email
 from coop.auth import allowed_only_if
 from coop.extensions import db
 from coop.forms import ConfirmForm, show_error
@@ -120,6 +121,14 @@ def auditor_consent(grant_id: int, choice: str):
     if found is None:
         abort(404)
     db.session.commit()
+    if choice == "agree":
+        email.send(
+            found.auditor.email,
+            "Access to quarterly returns",
+            f"{found.member.name} has agreed that you may see their quarterly returns, "
+            f"read-only, until {found.until:%d/%m/%Y}. Every return you open is logged.\n\n"
+            f"Sign in and open them at {email.external_url('payments.auditor_home')}\n",
+        )
     flash(
         f"{found.auditor.name} can see your quarterly returns until {found.until:%d/%m/%Y}."
         if choice == "agree"

@@ -174,3 +174,15 @@ class AuditorGrantForm(FlaskForm):
         "Until", validators=[InputRequired(message="Enter the last day the access lasts")]
     )
     submit = SubmitField("Ask the budget holder to agree", widget=GovSubmitInput())
+
+
+class EarmarkSpendForm(FlaskForm):
+    """The treasurer records money spent on a purpose members voted for."""
+
+    amount = amount_field("Amount", "Enter the amount spent")
+    spent_on = DayMonthYearField(
+        "Date paid", validators=[InputRequired(message="Enter the date it was paid")]
+    )
+    description = text_field("What was bought", "Say what was bought", 200)
+    reference = text_field("Reference", "Enter the invoice or bank reference", 60)
+    submit = SubmitField("Record the spending", widget=GovSubmitInput())

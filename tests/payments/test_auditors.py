@@ -29,7 +29,7 @@ def people(db, clock, secretary, make_member):
 
 
 def test_the_auditor_sees_only_what_was_given_once_agreed_and_until_its_date(
-    db, clock, secretary, people, sign_in
+    db, clock, secretary, people, sign_in, mailbox
 ):
     bea, olu, audra = people["bea"], people["olu"], people["audra"]
     browser = sign_in(secretary)
@@ -47,6 +47,8 @@ def test_the_auditor_sees_only_what_was_given_once_agreed_and_until_its_date(
     assert "may see your quarterly returns, read-only, until 30 June 2026" in ask
     (grant,) = auditors.waiting_for(bea)
     assert own.post(f"/payments/returns/auditors/{grant.id}/agree").status_code == 302
+    (told,) = mailbox.to("audra@council.example")
+    assert "/payments/auditor" in mailbox.body(told)
 
     assert "Bea Budget" in text(auditor.get("/payments/auditor"))
     assert "Olu Other" not in text(auditor.get("/payments/auditor"))

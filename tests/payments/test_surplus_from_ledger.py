@@ -139,8 +139,13 @@ def test_funded_proposals_are_set_aside_once_when_the_ballot_has_closed(
     db.session.commit()
     assert [e.earmark.title for e in accounts.earmarks()] == ["Minibus fund"]
 
-    accounts.spend_from_earmark(accounts.earmarks()[0].earmark, 150, date(2026, 6, 1),
-                                "Deposit on a minibus", "INV-MB", by=secretary)  # fmt: skip
+    earmark_id = accounts.earmarks()[0].earmark.id
+    spent = browser.post(f"/payments/treasurer/earmarks/{earmark_id}/spend", data={
+        f"e{earmark_id}-amount": "1.50", f"e{earmark_id}-spent_on": ["1", "6", "2026"],
+        f"e{earmark_id}-description": "Deposit on a minibus",
+        f"e{earmark_id}-reference": "INV-MB"})  # fmt: skip
+    assert spent.status_code == 302
+    assert "Record spending on Minibus fund" in text(browser.get("/payments/surplus-spending"))
     with pytest.raises(accounts.AccountsError, match="Only £0.50 is left"):
         accounts.spend_from_earmark(accounts.earmarks()[0].earmark, 51, date(2026, 6, 1),
                                     "More", "INV-MB2", by=secretary)  # fmt: skip
