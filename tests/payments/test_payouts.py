@@ -198,3 +198,29 @@ def test_the_treasurer_records_a_payout_on_the_page(db, clock, secretary, gym_mo
     assert sent.status_code == 302
     assert payout_transactions(db) == 1
     assert sign_in(gym_money["bea"]).get("/payments/treasurer/payouts").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [("treasurer", True), ("secretary", True), ("provider", False), ("holder", False),
+     ("carer", False), ("nobody", False)],
+)  # fmt: skip
+def test_who_may_pay_providers_record_costs_and_pay_from_funds(db, make_member, who, allowed):
+    """The serving treasurer, or the secretary; nobody else (roles.is_treasurer)."""
+    from coop.members import service as members
+    from coop.members.models import Office
+    from coop.payments import accounts, funds
+
+    actor = {
+        "treasurer": lambda: make_member("carer", email="t@example.org"),
+        "secretary": lambda: make_member(secretary=True, email="s@example.org"),
+        "provider": lambda: make_member("provider", email="p@example.org"),
+        "holder": lambda: make_member("budget_holder", email="h@example.org"),
+        "carer": lambda: make_member("carer", email="c@example.org"),
+        "nobody": lambda: None,
+    }[who]()
+    if who == "treasurer":
+        members.appoint(actor, Office.TREASURER, date(2026, 1, 1))
+        db.session.commit()
+    rules = (payouts.can_run_payouts, accounts.can_record_costs, funds.can_manage_funds)
+    assert [rule(actor) for rule in rules] == [allowed] * 3
