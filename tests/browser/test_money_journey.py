@@ -154,3 +154,38 @@ def test_a_provider_downloads_its_payout_statement(keyboard_user, world):
     assert any(world["booking"] in row for row in rows)
     words = pdf_text(download(user, page.get_by_role("link", name="(PDF)")))
     assert "Riverside Gym" in words and "RG-FEB" in words and "£46.00" in words
+
+
+#: The elements that stick out past 320 pixels, to say what to fix.
+WIDEST = """[...document.querySelectorAll('main *')]
+  .filter(e => e.getBoundingClientRect().right > 321
+    && ![...e.children].some(c => c.getBoundingClientRect().right > 321))
+  .slice(0, 3).map(e => e.tagName + '.' + e.className + ': ' + e.textContent.trim().slice(0, 40))"""
+
+
+def test_the_money_pages_reflow_at_320_pixels(browser, live_server, world):
+    """WCAG 1.4.10: each money page fits 320 CSS pixels without scrolling sideways."""
+    context = browser.new_context(viewport={"width": 320, "height": 800}, locale="en-GB")
+    page = context.new_page()
+    try:
+        wide = {}
+        for email_address, paths in (
+            ("bea@example.org", ["/payments/returns", "/payments/accounts"]),
+            ("gita@example.org", [f"/marketplace/provider/{world['gym']}/payouts"]),
+            ("sam@example.org", ["/payments/secretary/returns", "/payments/treasurer/payouts",
+                                 "/payments/treasurer/costs", "/voting/surplus/new"]),
+        ):  # fmt: skip
+            page.goto(live_server + "/login")
+            page.get_by_label("Email address", exact=True).fill(email_address)
+            page.get_by_label("Password", exact=True).fill(PASSWORD)
+            page.get_by_role("button", name="Sign in", exact=True).click()
+            page.wait_for_url("**/account")
+            for path in paths:
+                page.goto(live_server + path)
+                width = page.evaluate("document.documentElement.scrollWidth")
+                if width > 320:
+                    wide[path] = (width, page.evaluate(WIDEST))
+            context.clear_cookies()
+        assert wide == {}, f"These pages are wider than 320 CSS pixels: {wide}"
+    finally:
+        context.close()
