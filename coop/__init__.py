@@ -22,6 +22,7 @@ def create_app(config=None) -> Flask:
     from coop.marketplace import (  # noqa: F401 - each adds its routes to the blueprint
         booking_views,
         listing_views,
+        payout_views,
         provider_views,
         search_views,
     )

@@ -19,6 +19,7 @@ GROUPS = {
         "coop.marketplace.cli:marketplace_cli",
         "Marketplace jobs: insurance checks and sessions.",
     ),
+    "payments": ("coop.payments.cli:payments_cli", "Money jobs: repeating payments from funds."),
 }
 
 

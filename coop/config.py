@@ -39,6 +39,10 @@ class Config:
         #: 0 trusts no such header, so no one can choose the address rate limits count.
         self.TRUSTED_PROXIES = env.get("COOP_TRUSTED_PROXIES", "0")
         self.REDIS_URL = env.get("COOP_REDIS_URL", "")
+        #: The last day of the co-op's financial year, as month-day ("03-31": 31 March).
+        self.YEAR_END = env.get("COOP_YEAR_END", "03-31")
+        #: A budget holding more than this many weeks of its usual funding is flagged.
+        self.OVERFUNDED_WEEKS = int(env.get("COOP_OVERFUNDED_WEEKS", "8"))
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_AUTH = env.get("COOP_RATELIMIT_AUTH", "10 per minute; 100 per hour")
         #: Per account (the email address typed), whatever address the attempts come from:

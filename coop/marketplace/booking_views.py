@@ -73,6 +73,12 @@ def _describe_booking_payments(_sender, transactions, viewer=None):
             text=f"{booking.reference}: {booking.session.listing.title}",
             detail=f"Session on {clock.format_moment(booking.session.starts_at)}",
             href=url_for("marketplace.booking", booking_id=booking.id) if mine else None,
+            provider=booking.session.listing.provider.name,
+            item=f"{booking.session.listing.title}, "
+            f"{booking.places} place{'' if booking.places == 1 else 's'} on "
+            f"{clock.format_moment(booking.session.starts_at)}",
+            reference=booking.reference,
+            category=booking.session.listing.category.label,
         )
     return described
 

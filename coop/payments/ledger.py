@@ -236,12 +236,15 @@ def pay_for_booking(
     memo: str,
     commission_rate: Fraction,
     now: datetime | None = None,
+    by: Member | None = None,
 ) -> LedgerTransaction:
     """Take a booking's price from the budget, split between the provider and commission.
 
     The caller says what the booking is (its id and memo) and the commission rate in force;
-    the ledger knows only accounts and amounts. Raises ``postings.InsufficientFunds`` when
-    the budget cannot cover it; the caller rolls the whole booking back.
+    the ledger knows only accounts and amounts. ``by`` is whoever made the booking when it
+    is not the budget holder (someone acting for them), so a council's return can say so.
+    Raises ``postings.InsufficientFunds`` when the budget cannot cover it; the caller rolls
+    the whole booking back.
     """
     locked = lock_budget(member)
     transaction = postings.pay_for_booking(
@@ -255,7 +258,7 @@ def pay_for_booking(
     return post(
         transaction,
         TransactionKind.BOOKING_PAYMENT,
-        posted_by=member,
+        posted_by=by or member,
         booking_id=booking_id,
         now=now,
     )

@@ -19,6 +19,8 @@ PROVIDER_PAYABLE = "provider_payable"
 COMMISSION_INCOME = "commission_income"
 BANK = "bank"
 FUNDING = "funding"
+COSTS = "costs"
+EARMARKED_SURPLUS = "earmarked_surplus"
 
 #: Income to the co-op from commission on bookings.
 COMMISSION_INCOME_ACCOUNT: Account = (COMMISSION_INCOME,)
@@ -26,7 +28,7 @@ COMMISSION_INCOME_ACCOUNT: Account = (COMMISSION_INCOME,)
 #: Kinds of account whose natural balance is a credit: money the co-op holds for a budget
 #: holder or owes a provider (liabilities), and its income. Bank and funding accounts are
 #: assets, whose natural balance is a debit.
-CREDIT_NORMAL = frozenset({BUDGET, PROVIDER_PAYABLE, COMMISSION_INCOME})
+CREDIT_NORMAL = frozenset({BUDGET, PROVIDER_PAYABLE, COMMISSION_INCOME, EARMARKED_SURPLUS})
 
 #: Where money arriving for a budget may come from.
 SOURCE_KINDS = frozenset({BANK, FUNDING})
@@ -337,3 +339,141 @@ def overdrawn_budgets(totals: Mapping[Account, int]) -> dict[Account, int]:
         for account, raw in totals.items()
         if account[0] == BUDGET and natural_balance(account, raw) < 0
     }
+
+
+# --- Paying providers --------------------------------------------------------------------
+
+PAYMENT = "payment"
+REFUND = "refund"
+
+
+def pay_provider(
+    provider_id: Hashable, amount_pence: int, *, bank: Account, memo: str
+) -> Transaction:
+    """Record paying a provider what it is owed: its payable is debited, the bank credited."""
+    _require_positive_pence(amount_pence, "A payout")
+    if not (_is_account(bank) and bank[0] == BANK):
+        raise LedgerError("A provider is paid from one of the co-op's bank accounts.")
+    return Transaction(
+        (Entry(provider_payable_account(provider_id), amount_pence), Entry(bank, -amount_pence)),
+        memo,
+    )
+
+
+@dataclass(frozen=True)
+class BookingMoney:
+    """A booking's money for its provider, as the ledger and earlier payouts show it."""
+
+    booking_id: int
+    #: The provider's share credited when the booking was paid for.
+    paid_pence: int
+    #: The provider's share taken back by a refund (a positive number; 0 if none).
+    refunded_pence: int = 0
+    payment_paid_out: bool = False
+    refund_paid_out: bool = False
+    #: Attended, or past its cancellation deadline, so the money is the provider's to keep.
+    releasable: bool = False
+
+
+@dataclass(frozen=True)
+class PayoutPlan:
+    """What a payout would settle: lines of (booking id, "payment" or "refund", pence) and the
+    bookings whose money is held back to a later payout."""
+
+    lines: tuple[tuple[int, str, int], ...]
+    held_back: tuple[tuple[int, int], ...]
+
+    @property
+    def total_pence(self) -> int:
+        return sum(amount for _, _, amount in self.lines)
+
+    @property
+    def held_back_pence(self) -> int:
+        return sum(amount for _, amount in self.held_back)
+
+    @property
+    def carried_pence(self) -> int:
+        """Refunds of bookings paid out before, taken back now (a positive number)."""
+        return -sum(amount for _, kind, amount in self.lines if kind == REFUND and amount < 0)
+
+
+def plan_payout(money: Iterable[BookingMoney]) -> PayoutPlan:
+    """Decide what a provider's next payout settles, booking by booking.
+
+    A payment not yet paid out is settled once its booking is releasable or has been refunded
+    (the two then net off); otherwise it is held back. A refund of a booking already paid
+    out is taken back from this payout, so a provider that was paid for a booking later
+    refunded owes the co-op that money on its next payout.
+    """
+    lines: list[tuple[int, str, int]] = []
+    held: list[tuple[int, int]] = []
+    for booking in sorted(money, key=lambda m: m.booking_id):
+        refund_due = booking.refunded_pence > 0 and not booking.refund_paid_out
+        if booking.paid_pence > 0 and not booking.payment_paid_out:
+            if refund_due:
+                lines.append((booking.booking_id, PAYMENT, booking.paid_pence))
+                lines.append((booking.booking_id, REFUND, -booking.refunded_pence))
+            elif booking.releasable:
+                lines.append((booking.booking_id, PAYMENT, booking.paid_pence))
+            else:
+                held.append((booking.booking_id, booking.paid_pence))
+        elif booking.payment_paid_out and refund_due:
+            lines.append((booking.booking_id, REFUND, -booking.refunded_pence))
+    return PayoutPlan(tuple(lines), tuple(held))
+
+
+# --- The co-op's own money ---------------------------------------------------------------
+
+
+def costs_account(category: Hashable) -> Account:
+    """What the co-op spent on one category of its own costs, e.g. ('costs', 'insurance')."""
+    return (COSTS, category)
+
+
+def earmarked_surplus_account(name: Hashable) -> Account:
+    """Surplus members voted to spend on one funded proposal, set aside until it is spent."""
+    return (EARMARKED_SURPLUS, name)
+
+
+def pay_cost(category: Hashable, amount_pence: int, *, bank: Account, memo: str) -> Transaction:
+    """Record one of the co-op's own costs paid from its bank: the cost debited, the bank
+    credited."""
+    _require_positive_pence(amount_pence, "A cost")
+    return Transaction(
+        (Entry(costs_account(category), amount_pence), Entry(bank, -amount_pence)), memo
+    )
+
+
+def earmark_surplus(name: Hashable, amount_pence: int, memo: str) -> Transaction:
+    """Set part of the surplus aside for a funded proposal: commission income (the surplus
+    members share out) is debited and the proposal's earmarked account credited."""
+    _require_positive_pence(amount_pence, "An amount earmarked")
+    return Transaction(
+        (Entry(COMMISSION_INCOME_ACCOUNT, amount_pence),
+         Entry(earmarked_surplus_account(name), -amount_pence)),
+        memo,
+    )  # fmt: skip
+
+
+def year_figures(income_pence: int, costs_pence: int) -> int:
+    """The surplus of a year: commission income less the co-op's own costs."""
+    return income_pence - costs_pence
+
+
+def spend_earmarked(name: Hashable, amount_pence: int, *, bank: Account, memo: str) -> Transaction:
+    """Record money spent on an earmarked purpose: its account debited, the bank credited."""
+    _require_positive_pence(amount_pence, "An amount spent")
+    return Transaction(
+        (Entry(earmarked_surplus_account(name), amount_pence), Entry(bank, -amount_pence)), memo
+    )
+
+
+def pay_from_budget(
+    member_id: Hashable, amount_pence: int, *, bank: Account, memo: str
+) -> Transaction:
+    """Record a payment out of a budget to someone outside the marketplace (a PA's wages, a
+    bill, an allowance): the budget debited, the bank the money leaves credited."""
+    _require_positive_pence(amount_pence, "A payment")
+    return Transaction(
+        (Entry(budget_account(member_id), amount_pence), Entry(bank, -amount_pence)), memo[:200]
+    )

@@ -89,7 +89,7 @@ LEDGER_COLUMNS = [
 ]
 
 
-def _pounds(pence: int) -> str:
+def pounds(pence: int) -> str:
     """Pence as a plain decimal number of pounds for a spreadsheet, e.g. -1250 -> '-12.50'."""
     return f"{Decimal(pence).scaleb(-2):.2f}"
 
@@ -120,7 +120,7 @@ def ledger_csv() -> str:
                 transaction.received_on.isoformat() if transaction.received_on else "",
                 safe_cell(key),
                 amount,
-                _pounds(amount),
+                pounds(amount),
             ]
         )
     return out.getvalue()

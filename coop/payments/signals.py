@@ -1,8 +1,9 @@
 """Signals through which the domains above the ledger describe its transactions to it.
 
 The ledger stores an id the paying domain gave each transaction (``booking_id``) but never
-knows what a booking is. A statement asks ``describe_transactions``; each domain that pays
-through the ledger connects a receiver that answers for the transactions it made.
+knows what a booking is. A statement or a quarterly return asks ``describe_transactions``;
+each domain that pays through the ledger connects a receiver that answers for the
+transactions it made.
 """
 
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ describe_transactions = _signals.signal("describe-transactions")
 
 @dataclass(frozen=True)
 class Description:
-    """What a transaction paid for, in words, for a statement line."""
+    """What a transaction paid for, in words, for a statement line or a council's return."""
 
     #: What kind of thing it was, e.g. "booking".
     what: str
@@ -28,6 +29,17 @@ class Description:
     detail: str = ""
     #: A page about it that the viewer may open, or None.
     href: str | None = None
+    #: Who was paid, e.g. "Derby Gym" (for a council's return).
+    provider: str = ""
+    #: What was bought, e.g. "Gym session on 3 March 2026 at 11:00am".
+    item: str = ""
+    #: The paying domain's own reference, e.g. the booking reference "BK-7Q2M4XZP".
+    reference: str = ""
+    #: The category of service bought, e.g. "Gym and fitness" (for the year's accounts).
+    category: str = ""
+    #: Who made the payment, when the ledger's poster does not say it well (e.g. the co-op
+    #: managing someone's fund).
+    made_by: str = ""
 
 
 def describe(transactions, viewer=None) -> dict[int, Description]:
@@ -38,5 +50,34 @@ def describe(transactions, viewer=None) -> dict[int, Description]:
     for _receiver, answer in describe_transactions.send(
         None, transactions=list(transactions), viewer=viewer
     ):
+        found.update(answer or {})
+    return found
+
+
+#: Sent with ``booking_ids`` (a set) and ``at`` (a moment). A receiver returns the ids of those
+#: bookings whose money is the provider's to keep by then (attended, past the cancellation
+#: deadline, or cancelled), so a payout holds back the rest.
+releasable_bookings = _signals.signal("releasable-bookings")
+
+#: Sent with ``provider_ids``; a receiver returns ``{provider id: name}``.
+name_providers = _signals.signal("name-providers")
+
+
+def releasable(booking_ids, at) -> set[int]:
+    """The bookings (of these) whose money may be paid out at ``at``, as their domain says."""
+    found: set[int] = set()
+    if not booking_ids:
+        return found
+    for _receiver, answer in releasable_bookings.send(None, booking_ids=set(booking_ids), at=at):
+        found.update(answer or ())
+    return found
+
+
+def provider_names(provider_ids) -> dict[int, str]:
+    """Each provider's name, from the domain that keeps providers."""
+    found: dict[int, str] = {}
+    if not provider_ids:
+        return found
+    for _receiver, answer in name_providers.send(None, provider_ids=set(provider_ids)):
         found.update(answer or {})
     return found

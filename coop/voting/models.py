@@ -191,11 +191,25 @@ class SurplusBallot(db.Model):
         CheckConstraint("amount_pence > 0", name="positive_amount"),
         CheckConstraint("proposals_close_at <= opens_at", name="proposals_close_before_voting"),
         CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
+        CheckConstraint(
+            "surplus_pence IS NULL OR amount_pence >= surplus_pence"
+            " OR share_less_reason IS NOT NULL",
+            name="sharing_less_has_reason",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: e.g. "2026 to 2027".
     financial_year: Mapped[str] = mapped_column(String(40))
+    #: The figures from the co-op's accounts for that closed year, when it was opened:
+    #: commission income, the co-op's costs, and the surplus (income less costs).
+    accounts_income_pence: Mapped[int | None]
+    accounts_costs_pence: Mapped[int | None]
+    surplus_pence: Mapped[int | None]
+    #: Why the secretary put less than the surplus to the vote (required when they did).
+    share_less_reason: Mapped[str | None] = mapped_column(Text)
+    #: When the funded proposals were set aside in the ledger (once, after voting closed).
+    earmarked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The surplus to share out, in pence.
     amount_pence: Mapped[int]
     proposals_close_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -12,6 +12,7 @@ from coop import clock
 from coop.extensions import db
 from coop.members.models import Member, MembershipStatus
 from coop.money import format_pence
+from coop.payments import accounts
 from coop.voting import pabulib, tally
 from coop.voting.models import (
     ProposalStatus,
@@ -46,13 +47,39 @@ def open_ballot(
     opens_at: datetime,
     closes_at: datetime,
     now: datetime | None = None,
+    figures: "accounts.YearAccounts | None" = None,
+    share_less_reason: str | None = None,
 ) -> SurplusBallot:
-    """The secretary opens a year's surplus ballot, first for proposals, then for votes."""
+    """The secretary opens a year's surplus ballot, first for proposals, then for votes.
+
+    ``figures`` are the closed year's accounts the amount comes from (see
+    :func:`proposed_surplus`): sharing less than their surplus needs a reason, which is
+    recorded with the ballot, and more than a surplus the accounts show cannot be shared.
+    """
     now = now or clock.now()
     if not can_manage_voting(by):
         raise VotingError("Only the secretary can open a surplus ballot")
     if amount_pence <= 0:
         raise VotingError("The amount to share must be more than £0")
+    share_less_reason = (share_less_reason or "").strip() or None
+    if figures is not None and figures.surplus_pence > 0:
+        if financial_year.strip() != figures.label:
+            raise VotingError(
+                f"The last closed financial year in the accounts is {figures.label}, with a "
+                f"surplus of {format_pence(figures.surplus_pence)}: open its ballot"
+            )
+        if amount_pence > figures.surplus_pence:
+            raise VotingError(
+                f"The accounts for {figures.label} show a surplus of "
+                f"{format_pence(figures.surplus_pence)}, so no more than that can be shared"
+            )
+        if amount_pence < figures.surplus_pence and not share_less_reason:
+            raise VotingError(
+                f"Say why you are sharing less than the surplus of "
+                f"{format_pence(figures.surplus_pence)}; members will see your reason"
+            )
+    if figures is not None and financial_year.strip() != figures.label:
+        figures = None  # a year before the co-op's accounts were kept here: typed by hand
     if not proposals_close_at <= opens_at:
         raise VotingError("Proposals must close before, or when, voting opens")
     if closes_at <= opens_at:
@@ -67,10 +94,50 @@ def open_ballot(
         closes_at=closes_at,
         created_at=now,
         created_by_id=by.id,
+        accounts_income_pence=figures.income_pence if figures else None,
+        accounts_costs_pence=figures.costs_pence if figures else None,
+        surplus_pence=figures.surplus_pence if figures else None,
+        share_less_reason=(
+            share_less_reason if figures and amount_pence < figures.surplus_pence else None
+        ),
     )
     db.session.add(ballot)
     db.session.flush()
     return ballot
+
+
+def proposed_surplus(now: datetime | None = None) -> "accounts.YearAccounts":
+    """The last closed financial year's accounts, whose surplus a new ballot proposes."""
+    return accounts.closed_year_accounts(clock.london_today(now))
+
+
+def earmark_funded(ballot: SurplusBallot, now: datetime | None = None) -> list[SurplusProposal]:
+    """Once voting has closed, set each funded proposal's money aside in the ledger, in an
+    earmarked-surplus account named for it; done once (the ledger's UNIQUE key guards it).
+
+    Called by the secretary's button on the results page or the scheduled command, never by
+    reading a page. Returns the proposals set aside now.
+    """
+    now = now or clock.now()
+    if state(ballot, now) != "closed":
+        raise VotingError("The funded proposals can be set aside once voting has closed")
+    counted = count(ballot)
+    done = []
+    for proposal in counted.proposals:
+        if counted.proposal_result(proposal).funded:
+            made = accounts.earmark_surplus(
+                f"surplus-proposal:{proposal.id}",
+                proposal.title,
+                f"Surplus ballot {ballot.financial_year}",
+                proposal.cost_pence,
+                now,
+            )
+            if made is not None:
+                done.append(proposal)
+    if ballot.earmarked_at is None:
+        ballot.earmarked_at = now
+    db.session.flush()
+    return done
 
 
 def ballots() -> list[SurplusBallot]:

@@ -41,6 +41,9 @@ def pounds_field(label: str, required_message: str) -> StringField:
 class SurplusBallotForm(FlaskForm):
     financial_year = text_field("Financial year", "Enter the financial year, like 2026 to 2027", 40)
     amount = pounds_field("Amount to share", "Enter the amount of surplus to share")
+    share_less_reason = text_field(
+        "If you are sharing less than the surplus, say why", None, 1000, multiline=True
+    )
     proposals_close_on = date_field("Proposals close on", "Enter the date proposals close")
     opens_on, opens_time, closes_on, closes_time = voting_window_fields()
     submit = SubmitField("Open the ballot for proposals", widget=GovSubmitInput())

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from coop import clock
 from coop.extensions import db
+from coop.forms import ConfirmForm
 from coop.money import parse_pounds
 from coop.voting import pabulib, service, surplus
 from coop.voting.models import SurplusBallot, SurplusProposal
@@ -30,12 +31,19 @@ def _ballot_or_404(ballot_id: int) -> SurplusBallot:
 @secretary_required
 def new_surplus_ballot():
     form = SurplusBallotForm()
+    figures = surplus.proposed_surplus()
+    if not form.is_submitted():
+        form.financial_year.data = figures.label
+        if figures.surplus_pence > 0:
+            form.amount.data = f"{figures.surplus_pence / 100:.2f}"
     if form.validate_on_submit():
         try:
             ballot = surplus.open_ballot(
                 current_user,
                 financial_year=form.financial_year.data,
                 amount_pence=parse_pounds(form.amount.data),
+                figures=figures,
+                share_less_reason=form.share_less_reason.data,
                 proposals_close_at=clock.at_london(
                     form.proposals_close_on.data, clock.parse_time("00:00")
                 ),
@@ -49,11 +57,16 @@ def new_surplus_ballot():
             db.session.commit()
         except service.VotingError as error:
             db.session.rollback()
-            form.financial_year.errors.append(str(error))
+            target = (
+                form.share_less_reason
+                if "less than the surplus" in str(error)
+                else (form.amount if "can be shared" in str(error) else form.financial_year)
+            )
+            target.errors = [*target.errors, str(error)]
         else:
             flash("The surplus ballot is open for proposals.", "success")
             return redirect(url_for("voting.surplus_ballot", ballot_id=ballot.id))
-    return render_template("voting/surplus_new.html", form=form)
+    return render_template("voting/surplus_new.html", form=form, figures=figures)
 
 
 @bp.get("/surplus/<int:ballot_id>")
@@ -182,7 +195,32 @@ def surplus_results(ballot_id: int):
         my_share=my_share,
         by_id={str(p.id): p for p in counted.proposals},
         fewest=service.rules_in_force(ballot.opens_at).min_class_voters,
+        can_manage=service.can_manage_voting(current_user),
+        earmark_form=ConfirmForm(),
     )
+
+
+@bp.post("/surplus/<int:ballot_id>/earmark")
+@secretary_required
+def earmark_funded(ballot_id: int):
+    """Set the funded proposals' money aside in the accounts (once; a second press does nothing)."""
+    ballot = _ballot_or_404(ballot_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        done = surplus.earmark_funded(ballot)
+        db.session.commit()
+    except service.VotingError as error:
+        db.session.rollback()
+        flash(f"{error}.", "info")
+    else:
+        flash(
+            f"{len(done)} funded proposal{'' if len(done) == 1 else 's'} set aside in the accounts."
+            if done
+            else "The funded proposals were already set aside in the accounts.",
+            "success",
+        )
+    return redirect(url_for("voting.surplus_results", ballot_id=ballot.id))
 
 
 @bp.get("/surplus/<int:ballot_id>/votes.pb")
