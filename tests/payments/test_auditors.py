@@ -75,6 +75,7 @@ def test_the_auditor_sees_only_what_was_given_once_agreed_and_until_its_date(
     )
     # After the last day, nothing.
     clock.at(utc(2026, 7, 1, 9))
+    auditor = sign_in(audra)  # afresh: no sign-in outlives 30 days
     assert auditor.get(f"/payments/auditor/{bea.id}/{Q1}.csv").status_code == 404
     assert auditor.get("/payments/auditor").status_code == 404
 
