@@ -20,6 +20,7 @@ class AccountKind(enum.Enum):
     COMMISSION_INCOME = postings.COMMISSION_INCOME
     BANK = postings.BANK
     FUNDING = postings.FUNDING
+    CARER_PAYABLE = postings.CARER_PAYABLE
 
     @property
     def label(self) -> str:
@@ -29,6 +30,7 @@ class AccountKind(enum.Enum):
             "commission_income": "Commission income",
             "bank": "Bank",
             "funding": "Due from funder",
+            "carer_payable": "Owed to carer household",
         }[self.value]
 
 
@@ -39,6 +41,7 @@ class TransactionKind(enum.Enum):
     BOOKING_PAYMENT = "booking_payment"
     REFUND = "refund"
     REVERSAL = "reversal"
+    CARER_PAYMENT = "carer_payment"
 
     @property
     def label(self) -> str:
@@ -47,6 +50,7 @@ class TransactionKind(enum.Enum):
             "booking_payment": "Booking paid",
             "refund": "Refund",
             "reversal": "Correction",
+            "carer_payment": "Shared Lives carer payment",
         }[self.value]
 
     @property
