@@ -8,8 +8,9 @@ Pure: plain values in, plain values out, so it is tested with Hypothesis and ben
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 LONG_TERM, SHORT_BREAK, DAY_SUPPORT = "long_term", "short_break", "day_support"
 
@@ -91,28 +92,25 @@ class ReferralFacts:
     household_wish: str = ""
 
 
-@dataclass(frozen=True)
-class Criterion:
+class Criterion(NamedTuple):
     name: str
     outcome: str
     #: The facts behind it, in plain English.
     facts: str
 
 
-@dataclass(frozen=True)
-class Excluded:
+class Excluded(NamedTuple):
     household: HouseholdFacts
     #: Each hard rule it fails, in plain English.
     reasons: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Ranked:
+class Ranked(NamedTuple):
     household: HouseholdFacts
     criteria: tuple[Criterion, ...]
     score: int
     #: The rooms that suit and are free on the dates wanted.
-    rooms: tuple[RoomFacts, ...] = field(default=())
+    rooms: tuple[RoomFacts, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,6 +119,7 @@ class Result:
     excluded: tuple[Excluded, ...]
 
 
+_STOP_WORDS = {"a", "an", "the", "and", "or", "with", "of", "in", "to"}
 _OUTWARD = re.compile(r"^([A-Z]{1,2})(\d[A-Z\d]?)")
 
 
@@ -135,83 +134,116 @@ def area(postcode: str) -> str:
     return found[1] if found else ""
 
 
-def _overlaps(start: date, end: date | None, other_start: date, other_end: date | None) -> bool:
+def overlaps(start: date, end: date | None, other_start: date, other_end: date | None) -> bool:
     """Whether [start, end) and [other_start, other_end) share a night; None is open-ended."""
     return (other_end is None or start < other_end) and (end is None or other_start < end)
 
 
-def _wanted_end(referral: ReferralFacts) -> date | None:
-    if referral.arrangement_type == LONG_TERM:
-        return referral.wanted_until
-    return referral.wanted_until or referral.wanted_from + timedelta(days=1)
+class _Wanted:
+    """What a referral asks, worked out once for all the households it is matched against."""
+
+    def __init__(self, referral: ReferralFacts):
+        self.referral = referral
+        self.long_term = referral.arrangement_type == LONG_TERM
+        self.start = referral.wanted_from
+        if self.long_term:
+            self.end = referral.wanted_until
+        else:
+            self.end = referral.wanted_until or referral.wanted_from + timedelta(days=1)
+        must = referral.must_haves
+        self.step_free = "step_free" in must
+        self.no_pets = "no_pets" in must
+        self.no_smoking = "no_smoking" in must
+        self.language_must = "language" in must
+        self.faith_must = "faith" in must
+        self.woman_carer = "woman_carer" in must
+        self.language = referral.language.strip().lower()
+        self.faith = referral.faith.strip().lower()
+        self.kind = referral.arrangement_type.replace("_", " ")
+        self.district = district(referral.postcode)
+        self.area = area(referral.postcode)
+        self.wish = set(re.findall(r"[a-z]+", referral.household_wish.lower())) - _STOP_WORDS
+
+
+def _rooms(household: HouseholdFacts, wanted: _Wanted) -> tuple[RoomFacts, ...]:
+    start, end = wanted.start, wanted.end
+    found = []
+    for room in household.rooms:
+        if not (room.for_long_term if wanted.long_term else room.for_short_breaks):
+            continue
+        if wanted.step_free and not room.step_free:
+            continue
+        for taken_start, taken_end in room.taken:
+            if (taken_end is None or start < taken_end) and (end is None or taken_start < end):
+                break
+        else:
+            found.append(room)
+    return tuple(found)
 
 
 def suitable_rooms(household: HouseholdFacts, referral: ReferralFacts) -> tuple[RoomFacts, ...]:
     """Rooms for this kind of arrangement, step-free where that is a must-have, free on the
     dates wanted."""
-    long_term = referral.arrangement_type == LONG_TERM
-    end = _wanted_end(referral)
-    return tuple(
-        room
-        for room in household.rooms
-        if (room.for_long_term if long_term else room.for_short_breaks)
-        and (room.step_free or "step_free" not in referral.must_haves)
-        and not any(_overlaps(referral.wanted_from, end, s, e) for s, e in room.taken)
-    )
+    return _rooms(household, _Wanted(referral))
 
 
 def hard_rule_failures(household: HouseholdFacts, referral: ReferralFacts) -> tuple[str, ...]:
     """Every hard rule the household fails for this referral, in plain English."""
+    wanted = _Wanted(referral)
+    return _failures(household, wanted, _rooms(household, wanted))
+
+
+def _failures(household: HouseholdFacts, wanted: _Wanted, rooms: tuple) -> tuple[str, ...]:
     reasons = []
     if not household.approved:
         reasons.append("The household is not approved.")
-    reasons.extend(f"Checks out of date: {lapse}." for lapse in household.lapsed)
+    for lapse in household.lapsed:
+        reasons.append(f"Checks out of date: {lapse}.")
+    referral = wanted.referral
     if referral.arrangement_type not in household.types:
-        kind = referral.arrangement_type.replace("_", " ")
-        reasons.append(f"Not approved for {kind} arrangements.")
+        reasons.append(f"Not approved for {wanted.kind} arrangements.")
     if household.supporting >= household.max_people:
         reasons.append(
             f"Already supports {household.supporting} of the most {household.max_people} "
             "it is approved for."
         )
-    end = _wanted_end(referral)
-    if referral.arrangement_type != LONG_TERM and any(
-        _overlaps(referral.wanted_from, end, s, e) for s, e in household.blocked
-    ):
-        reasons.append("The carers are on their own break on those dates.")
-    if not suitable_rooms(household, referral):
-        needs_step_free = " step-free" if "step_free" in referral.must_haves else ""
-        reasons.append(f"No suitable{needs_step_free} room is free on the dates wanted.")
-    must = referral.must_haves
-    if "no_pets" in must and household.pets.strip():
+    if household.blocked and not wanted.long_term:
+        if any(overlaps(wanted.start, wanted.end, s, e) for s, e in household.blocked):
+            reasons.append("The carers are on their own break on those dates.")
+    if not rooms:
+        step_free = " step-free" if wanted.step_free else ""
+        reasons.append(f"No suitable{step_free} room is free on the dates wanted.")
+    if wanted.no_pets and household.pets.strip():
         reasons.append(f"Must have no pets; the household has {household.pets.strip()}.")
-    if "no_smoking" in must and household.smoking:
+    if wanted.no_smoking and household.smoking:
         reasons.append("Must be a non-smoking home; someone in the household smokes.")
-    if "language" in must and referral.language.lower() not in household.languages:
+    if wanted.language_must and wanted.language not in household.languages:
         reasons.append(f"Must speak {referral.language}; the household does not.")
-    if "faith" in must and referral.faith.strip().lower() != household.faith.strip().lower():
+    if wanted.faith_must and wanted.faith != household.faith.strip().lower():
         reasons.append(f"Must share the {referral.faith} faith; the household does not.")
-    if "woman_carer" in must and not household.has_woman_carer:
+    if wanted.woman_carer and not household.has_woman_carer:
         reasons.append("Must have a woman carer; the household has none.")
-    refused = sorted(household.exclusions & referral.needs)
-    if refused:
-        words = ", ".join(NEEDS.get(need, need) for need in refused)
-        reasons.append(f"The household has said it cannot support {words}.")
+    if household.exclusions:
+        refused = sorted(household.exclusions & referral.needs)
+        if refused:
+            words = ", ".join(NEEDS.get(need, need) for need in refused)
+            reasons.append(f"The household has said it cannot support {words}.")
     return tuple(reasons)
 
 
-def _distance(household: HouseholdFacts, referral: ReferralFacts) -> Criterion:
-    here, there = district(household.postcode), district(referral.postcode)
+def _distance(household: HouseholdFacts, wanted: _Wanted) -> Criterion:
+    here, there = district(household.postcode), wanted.district
     if here == there:
         return Criterion("distance", MET, f"In the same postcode district ({here}).")
-    if area(household.postcode) == area(referral.postcode):
+    if area(household.postcode) == wanted.area:
         return Criterion(
             "distance", PARTLY, f"In the same postcode area: {here}, wanted near {there}."
         )
     return Criterion("distance", NOT_MET, f"In {here}, a different postcode area from {there}.")
 
 
-def _interests(household: HouseholdFacts, referral: ReferralFacts) -> Criterion:
+def _interests(household: HouseholdFacts, wanted: _Wanted) -> Criterion:
+    referral = wanted.referral
     shared = sorted(household.interests & referral.interests)
     if not referral.interests:
         return Criterion("interests", MET, "No interests were given to match.")
@@ -221,27 +253,27 @@ def _interests(household: HouseholdFacts, referral: ReferralFacts) -> Criterion:
     return Criterion("interests", outcome, "Shares an interest in " + ", ".join(shared) + ".")
 
 
-def _language(household: HouseholdFacts, referral: ReferralFacts) -> Criterion:
-    wanted = referral.language.strip().lower()
-    if not wanted:
+def _language(household: HouseholdFacts, wanted: _Wanted) -> Criterion:
+    referral = wanted.referral
+    if not wanted.language:
         return Criterion("language", MET, "No language was asked for.")
-    if wanted in household.languages:
+    if wanted.language in household.languages:
         return Criterion("language", MET, f"Speaks {referral.language}.")
     return Criterion("language", NOT_MET, f"Does not speak {referral.language}.")
 
 
-def _faith(household: HouseholdFacts, referral: ReferralFacts) -> Criterion:
-    wanted = referral.faith.strip().lower()
-    if not wanted:
+def _faith(household: HouseholdFacts, wanted: _Wanted) -> Criterion:
+    referral = wanted.referral
+    if not wanted.faith:
         return Criterion("faith", MET, "No faith was asked for.")
-    if wanted == household.faith.strip().lower():
+    if wanted.faith == household.faith.strip().lower():
         return Criterion("faith", MET, f"Shares the {referral.faith} faith.")
     have = household.faith.strip() or "no stated faith"
     return Criterion("faith", NOT_MET, f"Asked for {referral.faith}; the household: {have}.")
 
 
-def _household(household: HouseholdFacts, referral: ReferralFacts) -> Criterion:
-    wish = set(re.findall(r"[a-z]+", referral.household_wish.lower())) - _STOP_WORDS
+def _household(household: HouseholdFacts, wanted: _Wanted) -> Criterion:
+    referral, wish = wanted.referral, wanted.wish
     if not wish:
         return Criterion("household", MET, "No kind of household was asked for.")
     have = set(re.findall(r"[a-z]+", household.makeup.lower()))
@@ -253,22 +285,23 @@ def _household(household: HouseholdFacts, referral: ReferralFacts) -> Criterion:
     return Criterion("household", outcome, f"Wished for {referral.household_wish}; {makeup}.")
 
 
-_STOP_WORDS = {"a", "an", "the", "and", "or", "with", "of", "in", "to"}
 _SOFT = (_distance, _interests, _language, _faith, _household)
 
 
 def match(referral: ReferralFacts, households: list[HouseholdFacts] | tuple) -> Result:
     """Sort every household into excluded (with the hard rules it fails) or ranked (best first,
     ties by name then id, so the order never depends on the input's)."""
+    wanted = _Wanted(referral)
     ranked, excluded = [], []
     for household in households:
-        failures = hard_rule_failures(household, referral)
+        rooms = _rooms(household, wanted)
+        failures = _failures(household, wanted, rooms)
         if failures:
             excluded.append(Excluded(household, failures))
             continue
-        criteria = tuple(rule(household, referral) for rule in _SOFT)
+        criteria = tuple(rule(household, wanted) for rule in _SOFT)
         score = sum(_SCORE[criterion.outcome] for criterion in criteria)
-        ranked.append(Ranked(household, criteria, score, suitable_rooms(household, referral)))
+        ranked.append(Ranked(household, criteria, score, rooms))
     ranked.sort(key=lambda r: (-r.score, r.household.name, r.household.id))
     excluded.sort(key=lambda e: (e.household.name, e.household.id))
     return Result(tuple(ranked), tuple(excluded))

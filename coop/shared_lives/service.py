@@ -381,12 +381,12 @@ def _supporting(household: Household, start: date, end: date | None) -> int:
         )
     ):
         stop = arrangement.ends_on + timedelta(days=1) if arrangement.ends_on else None
-        if matching._overlaps(start, end, arrangement.starts_on, stop):
+        if matching.overlaps(start, end, arrangement.starts_on, stop):
             people += 1
     for stay in db.session.scalars(
         select(Stay).where(Stay.household_id == household.id, Stay.kind != StayKind.CARERS_BREAK)
     ):
-        if matching._overlaps(start, end, stay.starts_on, stay.ends_on):
+        if matching.overlaps(start, end, stay.starts_on, stay.ends_on):
             people += stay.people
     return people
 
@@ -629,7 +629,7 @@ def start_arrangement(
         if room is None or not room.for_long_term:
             raise SharedLivesError("Choose a room for long-term use", "room")
         facts = room_facts(room)
-        if any(matching._overlaps(starts_on, None, s, e) for s, e in facts.taken):
+        if any(matching.overlaps(starts_on, None, s, e) for s, e in facts.taken):
             raise SharedLivesError(f"{room.name} is taken from that date", "room")
     if not 1 <= rate_band <= 4:
         raise SharedLivesError("Choose a band from 1 to 4", "rate_band")
@@ -743,7 +743,7 @@ def book_stay(
                 f"{household.name} would support more than the {household.max_people} "
                 "people it is approved for at once."
             )
-    if any(matching._overlaps(starts_on, ends_on, s, e) for s, e in room_facts(room).taken):
+    if any(matching.overlaps(starts_on, ends_on, s, e) for s, e in room_facts(room).taken):
         raise RoomTaken(f"{room.name} is already taken on some of those nights.", "starts_on")
     stay = Stay(
         household_id=household.id,
