@@ -534,7 +534,7 @@ def answer_introduction(
     reason: str = "",
     now: datetime | None = None,
 ) -> Introduction:
-    """The household accepts an introduction, or declines it with a reason."""
+    """The household accepts an introduction (its yes), or declines it with a reason."""
     now = now or clock.now()
     if not any(h.id == introduction.household_id for h in households_of(by)):
         raise SharedLivesError("Only the household can answer its introduction.")
@@ -546,7 +546,9 @@ def answer_introduction(
             "Ask the coordinator to introduce you again."
         )
     if accept:
+        introduction.household_agreed_at = now
         introduction.status = IntroductionStatus.ACCEPTED
+        _both_agreed(introduction)
     else:
         reason = (reason or "").strip()
         if not reason:
@@ -555,6 +557,11 @@ def answer_introduction(
         introduction.decline_reason = reason
     db.session.flush()
     return introduction
+
+
+def _both_agreed(introduction: Introduction) -> None:
+    if introduction.person_agreed_at and introduction.household_agreed_at:
+        introduction.status = IntroductionStatus.AGREED
 
 
 def record_meeting(
@@ -574,22 +581,16 @@ def record_meeting(
     return meeting
 
 
-def agree(introduction: Introduction, by: Member, now: datetime | None = None) -> Introduction:
-    """The person (or whoever acts for them) or the household says yes to going ahead.
-
-    Nothing goes ahead until both have said yes.
-    """
-    now = now or clock.now()
-    if introduction.status is not IntroductionStatus.ACCEPTED:
-        raise SharedLivesError("Both sides agree once the household has accepted.")
-    if is_the_person(by, introduction.referral):
-        introduction.person_agreed_at = introduction.person_agreed_at or now
-    elif any(h.id == introduction.household_id for h in households_of(by)):
-        introduction.household_agreed_at = introduction.household_agreed_at or now
-    else:
-        raise SharedLivesError("Only the person or the household can agree.")
-    if introduction.person_agreed_at and introduction.household_agreed_at:
-        introduction.status = IntroductionStatus.AGREED
+def person_agrees(introduction: Introduction, by: Member, now: datetime | None = None):
+    """The person says yes to the household: themselves, whoever acts for them, or a
+    coordinator recording what a person who is not a member said. Nothing goes ahead until
+    the household has said yes too."""
+    if not (is_the_person(by, introduction.referral) or can_coordinate(by)):
+        raise SharedLivesError("Only the person, or a coordinator for them, can say yes.")
+    if introduction.status not in (IntroductionStatus.PROPOSED, IntroductionStatus.ACCEPTED):
+        raise SharedLivesError("This introduction is no longer open.")
+    introduction.person_agreed_at = introduction.person_agreed_at or now or clock.now()
+    _both_agreed(introduction)
     db.session.flush()
     return introduction
 
@@ -712,6 +713,14 @@ def book_stay(
         raise SharedLivesError("Only a Shared Lives coordinator can book a short break.")
     if ends_on <= starts_on:
         raise SharedLivesError("The last day must be after the first", "ends_on")
+    if referral is not None and not db.session.scalar(
+        select(Introduction.id).where(
+            Introduction.referral_id == referral.id,
+            Introduction.household_id == household.id,
+            Introduction.status == IntroductionStatus.AGREED,
+        )
+    ):
+        raise SharedLivesError("The person and the household must both agree first.")
     if kind is not StayKind.CARERS_BREAK:
         if household.status is not S.APPROVED or due.lapses(household, starts_on):
             raise SharedLivesError(
@@ -793,3 +802,99 @@ def introductions_of(household: Household) -> list[Introduction]:
             .order_by(Introduction.proposed_at.desc())
         )
     )
+
+
+# --- Lists for pages ----------------------------------------------------------------------
+
+
+def all_households() -> list[Household]:
+    return list(db.session.scalars(select(Household).order_by(Household.name, Household.id)))
+
+
+def all_referrals() -> list[Referral]:
+    return list(db.session.scalars(select(Referral).order_by(Referral.created_at.desc())))
+
+
+def history_of(household: Household) -> list[HouseholdStatusChange]:
+    return list(
+        db.session.scalars(
+            select(HouseholdStatusChange)
+            .where(HouseholdStatusChange.household_id == household.id)
+            .order_by(HouseholdStatusChange.changed_at, HouseholdStatusChange.id)
+        )
+    )
+
+
+def member_by_number(number: str | None) -> Member | None:
+    """The approved member with this member number; a number that finds no one is an error."""
+    number = (number or "").strip()
+    if not number:
+        return None
+    if not number.isdigit():
+        raise SharedLivesError(f"{number} is not a member number", "person_member_number")
+    member = db.session.scalar(select(Member).where(Member.member_number == int(number)))
+    if not roles.is_member(member):
+        raise SharedLivesError(
+            f"No approved member has the number {number}", "person_member_number"
+        )
+    return member
+
+
+def introductions_for_referral(referral: Referral) -> list[Introduction]:
+    return list(
+        db.session.scalars(
+            select(Introduction)
+            .where(Introduction.referral_id == referral.id)
+            .order_by(Introduction.proposed_at)
+        )
+    )
+
+
+def stays_for(introduction: Introduction) -> list[Stay]:
+    return list(
+        db.session.scalars(
+            select(Stay)
+            .where(
+                Stay.referral_id == introduction.referral_id,
+                Stay.household_id == introduction.household_id,
+            )
+            .order_by(Stay.starts_on)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    introduction: Introduction
+    #: The reasons the household was suggested, in plain English (empty if it no longer fits).
+    reasons: list[str]
+
+
+def suggestions_for_person(referral: Referral, today: date | None = None) -> list[Suggestion]:
+    """The households introduced to the person, with the reasons matching gave, in plain
+    English: the same reasons the coordinator saw."""
+    result = run_matching(referral, today)
+    ranked = {r.household.id: r for r in result.ranked}
+    return [
+        Suggestion(
+            i, matching.plain_english(ranked[i.household_id]) if i.household_id in ranked else []
+        )
+        for i in introductions_for_referral(referral)
+    ]
+
+
+def everything_due(today: date) -> list[due.DueItem]:
+    """What falls due for approved households and running arrangements."""
+    items = []
+    for household in db.session.scalars(
+        select(Household).where(Household.status == S.APPROVED).order_by(Household.id)
+    ):
+        items.extend(due.household_due(household, today))
+    for arrangement in db.session.scalars(
+        select(Arrangement).where(
+            Arrangement.ends_on.is_(None),
+            Arrangement.arrangement_type == ArrangementType.LONG_TERM,
+        )
+    ):
+        items.append(due.arrangement_due(arrangement))
+    return items

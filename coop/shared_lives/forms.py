@@ -1,0 +1,122 @@
+"""Shared Lives forms: the shape of what coordinators, households and people type."""
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+)
+from wtforms import (
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    SubmitField,
+)
+from wtforms.validators import InputRequired, Optional
+
+from coop.forms import DayMonthYearField, text_field
+from coop.shared_lives import matching
+from coop.shared_lives.models import ArrangementType, HouseholdStatus, IncidentKind
+
+
+class ReferralForm(FlaskForm):
+    person_name = text_field("The person's name", "Enter the person's name")
+    person_member_number = text_field("Their member number, if they are a member", max_length=10)
+    acting_for_member_number = text_field(
+        "Member number of someone who may act for them, if they say so", max_length=10
+    )
+    arrangement_type = RadioField(
+        "What kind of arrangement",
+        choices=[(t.value, t.label) for t in ArrangementType],
+        validators=[InputRequired(message="Choose the kind of arrangement")],
+        widget=GovRadioInput(),
+    )
+    wanted_from = DayMonthYearField(
+        "First day wanted", validators=[InputRequired(message="Enter the first day wanted")]
+    )
+    wanted_until = DayMonthYearField("Day it ends (short breaks)", validators=[Optional()])
+    area_postcode = text_field("Postcode of the area wanted", "Enter a postcode", 8)
+    needs = SelectMultipleField(
+        "Needs (only coordinators see these)",
+        choices=list(matching.NEEDS.items()),
+        validators=[Optional()],
+        widget=GovCheckboxesInput(),
+    )
+    health_notes = text_field(
+        "Health details (only coordinators see these)", max_length=4000, multiline=True
+    )
+    must_haves = SelectMultipleField(
+        "Must-haves",
+        choices=list(matching.MUST_HAVES.items()),
+        validators=[Optional()],
+        widget=GovCheckboxesInput(),
+    )
+    language = text_field("Language", max_length=40)
+    faith = text_field("Faith", max_length=80)
+    interests = text_field("Interests, separated by commas", max_length=400)
+    household_wish = text_field("The kind of household they would like", max_length=200)
+    shared_summary = text_field(
+        "The summary the person agreed to share with a carer household",
+        max_length=4000,
+        multiline=True,
+    )
+    submit = SubmitField("Record the referral", widget=GovSubmitInput())
+
+
+class MoveForm(FlaskForm):
+    status = SelectField(
+        "Move to",
+        choices=[(s.value, s.label) for s in HouseholdStatus],
+        validators=[InputRequired(message="Choose the new state")],
+        widget=GovSelect(),
+    )
+    reason = text_field("Reasons", max_length=2000, multiline=True)
+    panel_date = DayMonthYearField("Date of the panel's decision", validators=[Optional()])
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class StayForm(FlaskForm):
+    room = SelectField(
+        "Room", coerce=int, validators=[InputRequired(message="Choose a room")], widget=GovSelect()
+    )
+    starts_on = DayMonthYearField(
+        "First night", validators=[InputRequired(message="Enter the first night")]
+    )
+    ends_on = DayMonthYearField(
+        "Day they leave", validators=[InputRequired(message="Enter the day they leave")]
+    )
+    submit = SubmitField("Book the room", widget=GovSubmitInput())
+
+
+class AnswerForm(FlaskForm):
+    answer = RadioField(
+        "Will you meet this person?",
+        choices=[("accept", "Yes, we would like to meet"), ("decline", "No")],
+        validators=[InputRequired(message="Choose yes or no")],
+        widget=GovRadioInput(),
+    )
+    reason = text_field(
+        "If no, why not (the coordinator sees this)", max_length=2000, multiline=True
+    )
+    submit = SubmitField("Send our answer", widget=GovSubmitInput())
+
+
+class PaymentRunForm(FlaskForm):
+    month = text_field("Month to pay, like 2027-03", "Enter the month, like 2027-03", 7)
+    submit = SubmitField("Work out and post the payments", widget=GovSubmitInput())
+
+
+class IncidentForm(FlaskForm):
+    household = SelectField("Household", coerce=int, widget=GovSelect())
+    kind = RadioField(
+        "What happened",
+        choices=[(k.value, k.label) for k in IncidentKind],
+        validators=[InputRequired(message="Choose what happened")],
+        widget=GovRadioInput(),
+    )
+    happened_on = DayMonthYearField(
+        "When it happened", validators=[InputRequired(message="Enter when it happened")]
+    )
+    description = text_field("What happened", "Describe what happened", 4000, multiline=True)
+    submit = SubmitField("Record the incident", widget=GovSubmitInput())

@@ -1,0 +1,107 @@
+"""The Shared Lives pages: who sees what, the access log, matching, introductions, booking."""
+
+from datetime import timedelta
+
+import pytest
+
+from coop.shared_lives import service
+from coop.shared_lives.models import Introduction, IntroductionStatus, Stay
+from tests.shared_lives.conftest import TODAY
+
+
+def _boxes(day):
+    """A date as GOV.UK's three boxes send it."""
+    return [str(day.day), str(day.month), str(day.year)]
+
+
+def _text(response):
+    return response.get_data(as_text=True)
+
+
+def test_the_start_page_is_public(client):
+    response = client.get("/shared-lives")
+    assert response.status_code == 200
+    assert "shares its home and family life" in _text(response)
+
+
+@pytest.mark.parametrize("who", ["secretary", "carer", "budget_holder"])
+def test_coordinator_pages_are_for_coordinators(db, client, auth, make_member, make_referral, who):
+    referral = make_referral()
+    make_member("carer" if who == "secretary" else who, secretary=who == "secretary",
+                email="other@example.org")  # fmt: skip
+    auth.login("other@example.org")
+    for path in ("/shared-lives/coordinator", f"/shared-lives/coordinator/referrals/{referral.id}"):
+        assert client.get(path).status_code == 403
+    assert (
+        client.post(f"/shared-lives/coordinator/referrals/{referral.id}/details").status_code == 403
+    )
+
+
+def test_needs_show_only_after_the_logged_button(db, client, auth, coordinator, make_referral):
+    referral = make_referral(needs=frozenset({"overnight"}), health_notes="Asthma")
+    auth.login(coordinator.email)
+    page = _text(client.get(f"/shared-lives/coordinator/referrals/{referral.id}"))
+    assert "Asthma" not in page and service.access_log(referral) == []
+    page = _text(client.post(f"/shared-lives/coordinator/referrals/{referral.id}/details"))
+    assert "Asthma" in page and "overnight support" in page
+    assert [e.what for e in service.access_log(referral)] == [service.FULL_RECORD]
+
+
+def test_a_short_break_from_referral_to_booking(
+    db, client, auth, coordinator, make_member, make_household, make_referral
+):
+    carer = make_member("carer", email="carer@example.org")
+    person = make_member(email="person@example.org")
+    good = make_household(carer, name="Good Home", interests="football")
+    make_household(name="Smoky Home", smoking=True)
+    start = TODAY + timedelta(days=14)
+    referral = make_referral(
+        person=person,
+        must_haves=frozenset({"no_smoking"}),
+        interests="football",
+        wanted_from=start,
+        wanted_until=start + timedelta(days=3),
+    )
+    auth.login(coordinator.email)
+    page = _text(client.post(f"/shared-lives/coordinator/referrals/{referral.id}/matching"))
+    assert "1. Good Home" in page
+    assert "Must be a non-smoking home; someone in the household smokes." in page
+    assert "Shares an interest in football." in page
+    response = client.post(f"/shared-lives/coordinator/referrals/{referral.id}/introduce/{good.id}")
+    introduction = db.session.scalars(db.select(Introduction)).one()
+    assert response.headers["Location"].endswith(f"/introductions/{introduction.id}")
+    auth.logout()
+
+    auth.login("carer@example.org")
+    assert client.get(f"/shared-lives/households/{good.id}").status_code == 200
+    client.post(f"/shared-lives/introductions/{introduction.id}/answer", data={"answer": "accept"})
+    auth.logout()
+
+    auth.login("person@example.org")
+    page = _text(client.get(f"/shared-lives/referrals/{referral.id}"))
+    assert "Interests you share: Yes. Shares an interest in football." in page
+    assert "Cara Coordinator saw needs and must-haves, to run matching" in page
+    client.post(f"/shared-lives/introductions/{introduction.id}/person-agrees")
+    db.session.refresh(introduction)
+    assert introduction.status is IntroductionStatus.AGREED
+    auth.logout()
+
+    auth.login(coordinator.email)
+    room = next(r for r in good.rooms if r.for_short_breaks)
+    dates = {"room": room.id, "starts_on": _boxes(start), "ends_on": _boxes(start + timedelta(3))}
+    assert (
+        client.post(f"/shared-lives/introductions/{introduction.id}/book", data=dates).status_code
+        == 302
+    )
+    again = client.post(f"/shared-lives/introductions/{introduction.id}/book", data=dates)
+    assert again.status_code == 409
+    assert "already taken on some of those nights" in _text(again)
+    assert db.session.scalar(db.select(db.func.count(Stay.id))) == 1
+
+
+def test_another_households_page_is_not_found(db, client, auth, make_member, make_household):
+    household = make_household()
+    make_member("carer", email="stranger@example.org")
+    auth.login("stranger@example.org")
+    assert client.get(f"/shared-lives/households/{household.id}").status_code == 404
+    assert client.get(f"/shared-lives/households/{household.id}/statement").status_code == 404
