@@ -18,6 +18,10 @@ GROUPS = {
         "coop.marketplace.cli:marketplace_cli",
         "Marketplace jobs: insurance checks and sessions.",
     ),
+    "shared-lives": (
+        "coop.shared_lives.cli:shared_lives_cli",
+        "Shared Lives jobs: reminders of what falls due, and carer payments.",
+    ),
 }
 
 
