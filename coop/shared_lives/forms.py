@@ -18,6 +18,7 @@ from wtforms.validators import InputRequired, Optional
 from coop.forms import DayMonthYearField, text_field
 from coop.shared_lives import matching
 from coop.shared_lives.models import ArrangementType, HouseholdStatus, IncidentKind
+from coop.shared_lives.service import MEETING_KINDS
 
 
 class ReferralForm(FlaskForm):
@@ -120,3 +121,80 @@ class IncidentForm(FlaskForm):
     )
     description = text_field("What happened", "Describe what happened", 4000, multiline=True)
     submit = SubmitField("Record the incident", widget=GovSubmitInput())
+
+
+class NewHouseholdForm(FlaskForm):
+    name = text_field("Household name", "Enter the household's name", 120)
+    postcode = text_field("Postcode", "Enter the postcode", 8)
+    member_numbers = text_field(
+        "Member numbers of the adults in the household, separated by commas",
+        "Enter at least one member number",
+        100,
+    )
+    submit = SubmitField("Record the enquiry", widget=GovSubmitInput())
+
+
+class RoomForm(FlaskForm):
+    name = text_field("Room name", "Enter a name for the room, like Back bedroom", 80)
+    features = SelectMultipleField(
+        "The room",
+        choices=[
+            ("for_long_term", "For long-term arrangements"),
+            ("for_short_breaks", "For short breaks and day support"),
+            ("step_free", "Step-free"),
+            ("en_suite", "En-suite"),
+        ],
+        validators=[Optional()],
+        widget=GovCheckboxesInput(),
+    )
+    submit = SubmitField("Add the room", widget=GovSubmitInput())
+
+
+class BreakForm(FlaskForm):
+    room = SelectField("Room", coerce=int, widget=GovSelect())
+    starts_on = DayMonthYearField(
+        "First night away", validators=[InputRequired(message="Enter the first night")]
+    )
+    ends_on = DayMonthYearField(
+        "Day you are back", validators=[InputRequired(message="Enter the day you are back")]
+    )
+    submit = SubmitField("Block out these dates", widget=GovSubmitInput())
+
+
+class MeetingForm(FlaskForm):
+    kind = RadioField(
+        "Kind of meeting",
+        choices=[(k, k) for k in MEETING_KINDS],
+        validators=[InputRequired(message="Choose the kind of meeting")],
+        widget=GovRadioInput(),
+    )
+    held_on = DayMonthYearField(
+        "Date of the meeting", validators=[InputRequired(message="Enter the date")]
+    )
+    notes = text_field("Notes", max_length=2000, multiline=True)
+    submit = SubmitField("Record the meeting", widget=GovSubmitInput())
+
+
+class StartForm(FlaskForm):
+    room = SelectField("Room", coerce=int, widget=GovSelect())
+    starts_on = DayMonthYearField(
+        "Start date", validators=[InputRequired(message="Enter the start date")]
+    )
+    rate_band = SelectField(
+        "Rate band", choices=[(n, f"Band {n}") for n in (1, 2, 3, 4)], coerce=int,
+        widget=GovSelect(),
+    )  # fmt: skip
+    plan = text_field("The agreed plan", "Enter the agreed plan", 4000, multiline=True)
+    submit = SubmitField("Start the arrangement", widget=GovSubmitInput())
+
+
+class ReviewForm(FlaskForm):
+    held_on = DayMonthYearField("Date of the review", validators=[InputRequired("Enter the date")])
+    outcome = text_field("Outcome", "Enter the review's outcome", 4000, multiline=True)
+    submit = SubmitField("Record the review", widget=GovSubmitInput())
+
+
+class EndForm(FlaskForm):
+    ends_on = DayMonthYearField("Last day", validators=[InputRequired("Enter the last day")])
+    reason = text_field("Why it ends", "Enter why the arrangement ends", 2000, multiline=True)
+    submit = SubmitField("End the arrangement", widget=GovSubmitInput())

@@ -898,3 +898,40 @@ def everything_due(today: date) -> list[due.DueItem]:
     ):
         items.append(due.arrangement_due(arrangement))
     return items
+
+
+def arrangement_for(actor: Member | None, arrangement_id: int) -> Arrangement | None:
+    """An arrangement its household, its person or a coordinator may see; else None."""
+    found = db.session.get(Arrangement, arrangement_id)
+    if found is None:
+        return None
+    if can_act_for_household(actor, found.household) or is_the_person(actor, found.referral):
+        return found
+    return None
+
+
+def ask(arrangement: Arrangement, by: Member, what: str) -> Arrangement:
+    """Either side asks for a review or an ending; the coordinator's overview shows it."""
+    if what not in ("a review", "an ending"):
+        raise SharedLivesError("Choose a review or an ending")
+    if is_the_person(by, arrangement.referral):
+        side = "the person"
+    elif any(h.id == arrangement.household_id for h in households_of(by)):
+        side = "the household"
+    else:
+        raise SharedLivesError("Only the person or the household can ask.")
+    if arrangement.ends_on is not None:
+        raise SharedLivesError("This arrangement has ended.")
+    arrangement.review_requested_by = f"{side} asked for {what}"[:40]
+    db.session.flush()
+    return arrangement
+
+
+def requests_waiting() -> list[Arrangement]:
+    return list(
+        db.session.scalars(
+            select(Arrangement).where(
+                Arrangement.review_requested_by != "", Arrangement.ends_on.is_(None)
+            )
+        )
+    )

@@ -24,10 +24,17 @@ from coop.members import roles
 from coop.shared_lives import due, incidents, matching, payment_run, service
 from coop.shared_lives.forms import (
     AnswerForm,
+    BreakForm,
+    EndForm,
     IncidentForm,
+    MeetingForm,
     MoveForm,
+    NewHouseholdForm,
     PaymentRunForm,
     ReferralForm,
+    ReviewForm,
+    RoomForm,
+    StartForm,
     StayForm,
 )
 from coop.shared_lives.models import (
@@ -79,6 +86,7 @@ def coordinator():
         overdue=overdue,
         soon=soon,
         incidents=incidents.to_notify(),
+        requests=service.requests_waiting(),
         today=today,
     )
 
@@ -113,6 +121,7 @@ def coordinator_household(household_id):
         gaps=service.application_gaps(household),
         lapses=due.lapses(household, clock.london_today()),
         history=service.history_of(household),
+        room_form=RoomForm(formdata=None),
     )
 
 
@@ -246,7 +255,15 @@ def introduction(introduction_id):
         stay=stay,
         form=ConfirmForm(),
         stays=service.stays_for(found),
+        meeting=MeetingForm(formdata=None),
+        start=_start_form(found),
     )
+
+
+def _start_form(introduction):
+    form = StartForm(formdata=None)
+    form.room.choices = [(r.id, r.name) for r in introduction.household.rooms if r.for_long_term]
+    return form
 
 
 @bp.post("/introductions/<int:introduction_id>/answer")
@@ -337,6 +354,8 @@ def book_short_break(introduction_id):
                     stay=stay,
                     form=ConfirmForm(),
                     stays=service.stays_for(found),
+                    meeting=MeetingForm(formdata=None),
+                    start=_start_form(found),
                 ),
                 409,
             )
@@ -360,7 +379,15 @@ def household(household_id):
         stays=service.stays_of(found),
         due_items=due.household_due(found, clock.london_today()),
         today=clock.london_today(),
+        room_form=RoomForm(formdata=None),
+        break_form=_break_form(found),
     )
+
+
+def _break_form(household):
+    form = BreakForm(formdata=None)
+    form.room.choices = [(r.id, r.name) for r in household.rooms]
+    return form
 
 
 @bp.get("/referrals/<int:referral_id>")
@@ -489,3 +516,168 @@ def incident_sent(incident_id):
         db.session.commit()
         flash("Marked as sent to the regulator.", "success")
     return redirect(url_for(".incidents_page"))
+
+
+# --- Households: the enquiry, rooms, the carers' own breaks ---------------------------------
+
+
+@bp.route("/coordinator/households/new", methods=["GET", "POST"])
+@coordinator_only
+def new_household():
+    form = NewHouseholdForm()
+    if form.validate_on_submit():
+        try:
+            carers = [
+                service.member_by_number(number)
+                for number in form.member_numbers.data.split(",")
+                if number.strip()
+            ]
+            household = service.new_household(
+                form.name.data, form.postcode.data, carers, current_user
+            )
+        except service.SharedLivesError as error:
+            show_error(form, error, "member_numbers")
+        else:
+            db.session.commit()
+            flash(f"The enquiry from {household.name} is recorded.", "success")
+            return redirect(url_for(".coordinator_household", household_id=household.id))
+    return render_template("shared_lives/new_household.html", form=form)
+
+
+@bp.post("/households/<int:household_id>/rooms")
+@member_only
+def add_room(household_id):
+    found = _or_404(service.household_of(current_user, household_id))
+    form = RoomForm()
+    if form.validate_on_submit():
+        features = set(form.features.data or ())
+        try:
+            service.add_room(
+                found,
+                current_user,
+                name=form.name.data,
+                **{
+                    f: f in features
+                    for f in ("for_long_term", "for_short_breaks", "step_free", "en_suite")
+                },
+            )
+        except service.SharedLivesError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"{form.name.data} is added.", "success")
+    else:
+        flash("Enter a name for the room.", "error")
+    return redirect(url_for(".household", household_id=found.id))
+
+
+@bp.post("/households/<int:household_id>/breaks")
+@member_only
+def block_out(household_id):
+    """The carers block out their own break: no short break is offered on those nights."""
+    found = _or_404(service.household_of(current_user, household_id))
+    form = BreakForm()
+    form.room.choices = [(r.id, r.name) for r in found.rooms]
+    if form.validate_on_submit():
+        room = next(r for r in found.rooms if r.id == form.room.data)
+        try:
+            service.book_stay(
+                room, StayKind.CARERS_BREAK, form.starts_on.data, form.ends_on.data, current_user
+            )
+            db.session.commit()
+        except service.SharedLivesError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash("Your break is blocked out.", "success")
+    else:
+        flash("Enter the first night away and the day you are back.", "error")
+    return redirect(url_for(".household", household_id=found.id))
+
+
+# --- Meetings, arrangements, reviews and endings ------------------------------------------
+
+
+@bp.post("/introductions/<int:introduction_id>/meetings")
+@member_only
+def record_meeting(introduction_id):
+    found = _or_404(service.introduction_for(current_user, introduction_id))
+    form = MeetingForm()
+    if form.validate_on_submit():
+        try:
+            service.record_meeting(
+                found, form.kind.data, form.held_on.data, form.notes.data or "", current_user
+            )
+        except service.SharedLivesError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("The meeting is recorded.", "success")
+    else:
+        flash("Choose the kind of meeting and enter its date.", "error")
+    return redirect(url_for(".introduction", introduction_id=found.id))
+
+
+@bp.post("/introductions/<int:introduction_id>/start")
+@coordinator_only
+def start_arrangement(introduction_id):
+    found = _or_404(service.introduction_for(current_user, introduction_id))
+    form = StartForm()
+    form.room.choices = [(r.id, r.name) for r in found.household.rooms]
+    if form.validate_on_submit():
+        room = next((r for r in found.household.rooms if r.id == form.room.data), None)
+        try:
+            arrangement = service.start_arrangement(
+                found, room, form.starts_on.data, form.plan.data, form.rate_band.data, current_user
+            )
+        except service.SharedLivesError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("The arrangement has started.", "success")
+            return redirect(url_for(".arrangement", arrangement_id=arrangement.id))
+    else:
+        flash("Enter the start date and the agreed plan.", "error")
+    return redirect(url_for(".introduction", introduction_id=found.id))
+
+
+@bp.get("/arrangements/<int:arrangement_id>")
+@member_only
+def arrangement(arrangement_id):
+    found = _or_404(service.arrangement_for(current_user, arrangement_id))
+    return render_template(
+        "shared_lives/arrangement.html",
+        arrangement=found,
+        coordinating=service.can_coordinate(current_user),
+        next_review=due.arrangement_due(found).due_on,
+        review=ReviewForm(),
+        end=EndForm(),
+        form=ConfirmForm(),
+    )
+
+
+@bp.post("/arrangements/<int:arrangement_id>/<any(review, end, ask_review, ask_ending):action>")
+@member_only
+def arrangement_action(arrangement_id, action):
+    found = _or_404(service.arrangement_for(current_user, arrangement_id))
+    try:
+        if action == "review":
+            form = ReviewForm()
+            if not form.validate_on_submit():
+                raise service.SharedLivesError("Enter the date and the outcome of the review.")
+            service.record_review(found, form.held_on.data, form.outcome.data, current_user)
+        elif action == "end":
+            form = EndForm()
+            if not form.validate_on_submit():
+                raise service.SharedLivesError("Enter the last day and why it ends.")
+            service.end_arrangement(found, form.ends_on.data, form.reason.data, current_user)
+        else:
+            if not ConfirmForm().validate_on_submit():
+                abort(400)
+            service.ask(found, current_user, "a review" if action == "ask_review" else "an ending")
+    except service.SharedLivesError as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash("Saved.", "success")
+    return redirect(url_for(".arrangement", arrangement_id=found.id))

@@ -105,3 +105,89 @@ def test_another_households_page_is_not_found(db, client, auth, make_member, mak
     auth.login("stranger@example.org")
     assert client.get(f"/shared-lives/households/{household.id}").status_code == 404
     assert client.get(f"/shared-lives/households/{household.id}/statement").status_code == 404
+
+
+def test_a_coordinator_records_an_enquiry(db, client, auth, coordinator, make_member):
+    carer = make_member("carer")
+    auth.login(coordinator.email)
+    assert client.get("/shared-lives/coordinator/households/new").status_code == 200
+    bad = client.post(
+        "/shared-lives/coordinator/households/new",
+        data={"name": "The Oaks", "postcode": "DE1 3AB", "member_numbers": "99999"},
+    )
+    assert "No approved member has the number 99999" in _text(bad)
+    assert 'value="The Oaks"' in _text(bad)
+    good = client.post(
+        "/shared-lives/coordinator/households/new",
+        data={"name": "The Oaks", "postcode": "de13ab", "member_numbers": str(carer.member_number)},
+    )
+    assert good.status_code == 302
+    (household,) = service.all_households()
+    assert (household.name, household.postcode, household.status.value) == (
+        "The Oaks",
+        "DE1 3AB",
+        "enquiry",
+    )
+
+
+def test_the_household_adds_a_room_and_blocks_out_its_break(db, client, auth, make_household):
+    household = make_household(rooms=[])
+    auth.login(household.carers[0].member.email)
+    client.post(
+        f"/shared-lives/households/{household.id}/rooms",
+        data={"name": "Attic", "features": ["for_short_breaks", "step_free"]},
+    )
+    db.session.refresh(household)
+    (room,) = household.rooms
+    assert (room.name, room.for_short_breaks, room.step_free, room.for_long_term) == (
+        "Attic",
+        True,
+        True,
+        False,
+    )
+    start = TODAY + timedelta(days=30)
+    client.post(
+        f"/shared-lives/households/{household.id}/breaks",
+        data={"room": room.id, "starts_on": _boxes(start), "ends_on": _boxes(start + timedelta(7))},
+    )
+    assert "Carers&#39; own break" in _text(client.get(f"/shared-lives/households/{household.id}"))
+
+
+def test_a_long_term_arrangement_starts_is_reviewed_and_ends(
+    db, client, auth, coordinator, make_member, make_household, make_referral
+):
+    household = make_household()
+    person = make_member(email="tom@example.org")
+    referral = make_referral("long_term", person=person, wanted_from=TODAY)
+    introduction = service.propose_introduction(referral, household, coordinator)
+    service.answer_introduction(introduction, household.carers[0].member, True)
+    service.person_agrees(introduction, person)
+    db.session.commit()
+    room = next(r for r in household.rooms if r.for_long_term)
+    auth.login(coordinator.email)
+    response = client.post(
+        f"/shared-lives/introductions/{introduction.id}/start",
+        data={"room": room.id, "starts_on": _boxes(TODAY), "rate_band": 2, "plan": "Live here."},
+    )
+    arrangement_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    page = _text(client.get(f"/shared-lives/arrangements/{arrangement_id}"))
+    assert "Band 2" in page and "Live here." in page
+    client.post(
+        f"/shared-lives/arrangements/{arrangement_id}/review",
+        data={"held_on": _boxes(TODAY), "outcome": "Settling in."},
+    )
+    auth.logout()
+    auth.login("tom@example.org")
+    client.post(f"/shared-lives/arrangements/{arrangement_id}/ask_ending")
+    auth.logout()
+    auth.login(coordinator.email)
+    assert "the person asked for an ending" in _text(client.get("/shared-lives/coordinator"))
+    client.post(
+        f"/shared-lives/arrangements/{arrangement_id}/end",
+        data={"ends_on": _boxes(TODAY + timedelta(5)), "reason": "Moving nearer family."},
+    )
+    page = _text(client.get(f"/shared-lives/arrangements/{arrangement_id}"))
+    assert "Moving nearer family." in page and "Settling in." in page
+    # The room is free after the ending.
+    later = make_referral("long_term", wanted_from=TODAY + timedelta(10))
+    assert any(r.household.id == household.id for r in service.run_matching(later).ranked)
