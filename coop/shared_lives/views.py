@@ -236,28 +236,38 @@ def introduce(referral_id, household_id):
 def introduction(introduction_id):
     """One introduction: its answers, meetings and, once both agree, the booking or start."""
     found = _or_404(service.introduction_for(current_user, introduction_id))
-    coordinating = service.can_coordinate(current_user)
-    household_side = any(h.id == found.household_id for h in service.households_of(current_user))
-    answer = AnswerForm()
-    stay = StayForm()
-    stay.room.choices = [(r.id, r.name) for r in found.household.rooms if r.for_short_breaks]
-    if request.method == "GET" and found.referral.wanted_until:
+    stay = _stay_form(found)
+    if found.referral.wanted_until:
         stay.starts_on.data = found.referral.wanted_from
         stay.ends_on.data = found.referral.wanted_until
-    return render_template(
+    return _introduction_page(found, stay)
+
+
+def _stay_form(introduction, formdata=None):
+    form = StayForm(formdata=formdata)
+    form.room.choices = [(r.id, r.name) for r in introduction.household.rooms if r.for_short_breaks]
+    return form
+
+
+def _introduction_page(found, stay, status: int = 200):
+    """The introduction's page, with the booking form as given (its errors and what was typed
+    kept when a booking was refused)."""
+    page = render_template(
         "shared_lives/introduction.html",
         introduction=found,
-        coordinating=coordinating,
-        household_side=household_side,
+        coordinating=service.can_coordinate(current_user),
+        household_side=any(h.id == found.household_id for h in service.households_of(current_user)),
         person_side=service.is_the_person(current_user, found.referral),
         lapsed=service.is_lapsed(found, clock.london_today()),
-        answer=answer,
+        answer=AnswerForm(formdata=None),
         stay=stay,
-        form=ConfirmForm(),
+        # The error summary at the top of the page shows `form`'s errors.
+        form=stay if stay.errors else ConfirmForm(),
         stays=service.stays_for(found),
         meeting=MeetingForm(formdata=None),
         start=_start_form(found),
     )
+    return page, status
 
 
 def _start_form(introduction):
@@ -319,48 +329,23 @@ def person_agrees(introduction_id):
 @coordinator_only
 def book_short_break(introduction_id):
     found = _or_404(service.introduction_for(current_user, introduction_id))
-    stay = StayForm()
-    stay.room.choices = [(r.id, r.name) for r in found.household.rooms if r.for_short_breaks]
-    if stay.validate_on_submit():
-        room = next(r for r in found.household.rooms if r.id == stay.room.data)
-        kind = (
-            StayKind.DAY_SUPPORT
-            if found.referral.arrangement_type is ArrangementType.DAY_SUPPORT
-            else StayKind.SHORT_BREAK
-        )
-        try:
-            service.book_stay(
-                room,
-                kind,
-                stay.starts_on.data,
-                stay.ends_on.data,
-                current_user,
-                referral=found.referral,
-                hours=8 if kind is StayKind.DAY_SUPPORT else None,
-            )
-            db.session.commit()
-        except service.SharedLivesError as error:
-            db.session.rollback()
-            show_error(stay, error, "starts_on")
-            return (
-                render_template(
-                    "shared_lives/introduction.html",
-                    introduction=found,
-                    coordinating=True,
-                    household_side=False,
-                    person_side=False,
-                    lapsed=False,
-                    answer=AnswerForm(),
-                    stay=stay,
-                    form=ConfirmForm(),
-                    stays=service.stays_for(found),
-                    meeting=MeetingForm(formdata=None),
-                    start=_start_form(found),
-                ),
-                409,
-            )
-        flash(f"{room.name} is booked.", "success")
-        return redirect(url_for(".introduction", introduction_id=found.id))
+    stay = _stay_form(found, request.form)
+    if not stay.validate_on_submit():
+        return _introduction_page(found, stay, 400)
+    room = next(r for r in found.household.rooms if r.id == stay.room.data)
+    day_support = found.referral.arrangement_type is ArrangementType.DAY_SUPPORT
+    kind = StayKind.DAY_SUPPORT if day_support else StayKind.SHORT_BREAK
+    try:
+        service.book_stay(
+            room, kind, stay.starts_on.data, stay.ends_on.data, current_user,
+            referral=found.referral, hours=8 if day_support else None,
+        )  # fmt: skip
+        db.session.commit()
+    except service.SharedLivesError as error:
+        db.session.rollback()
+        show_error(stay, error, "starts_on")
+        return _introduction_page(found, stay, 409)
+    flash(f"{room.name} is booked.", "success")
     return redirect(url_for(".introduction", introduction_id=found.id))
 
 

@@ -96,6 +96,7 @@ def test_a_short_break_from_referral_to_booking(
     again = client.post(f"/shared-lives/introductions/{introduction.id}/book", data=dates)
     assert again.status_code == 409
     assert "already taken on some of those nights" in _text(again)
+    assert "There is a problem" in _text(again)
     assert db.session.scalar(db.select(db.func.count(Stay.id))) == 1
 
 
