@@ -198,3 +198,49 @@ class EndForm(FlaskForm):
     ends_on = DayMonthYearField("Last day", validators=[InputRequired("Enter the last day")])
     reason = text_field("Why it ends", "Enter why the arrangement ends", 2000, multiline=True)
     submit = SubmitField("End the arrangement", widget=GovSubmitInput())
+
+
+class ProfileForm(FlaskForm):
+    """The household's application and profile, as the household or a coordinator keeps it."""
+
+    reasons = text_field("Why the household wants to be Shared Lives carers", max_length=4000,
+                         multiline=True)  # fmt: skip
+    reference_1 = text_field(
+        "First reference: name and how they know the household", max_length=400
+    )
+    reference_2 = text_field(
+        "Second reference: name and how they know the household", max_length=400
+    )
+    consents = SelectMultipleField(
+        "Consent and permission",
+        choices=[
+            ("consents_to_dbs", "The adults consent to an enhanced DBS check"),
+            ("housing_permission", "The landlord or mortgage lender has given permission"),
+            ("smoking", "Someone in the household smokes"),
+            ("has_woman_carer", "A woman carer is in the household"),
+        ],
+        validators=[Optional()],
+        widget=GovCheckboxesInput(),
+    )
+    pets = text_field("Pets", max_length=200)
+    languages = text_field("Languages spoken, separated by commas", max_length=200)
+    faith = text_field("Faith", max_length=80)
+    interests = text_field("Interests, separated by commas", max_length=1000)
+    makeup = text_field("The household in a few words", max_length=200)
+    approved_types = SelectMultipleField(
+        "Arrangement types approved for",
+        choices=[(t.value, t.label) for t in ArrangementType],
+        validators=[Optional()],
+        widget=GovCheckboxesInput(),
+    )
+    max_people = SelectField(
+        "Most people supported at once", choices=[(n, str(n)) for n in (1, 2, 3)], coerce=int,
+        widget=GovSelect(),
+    )  # fmt: skip
+    exclusions = SelectMultipleField(
+        "Needs the household cannot support",
+        choices=list(matching.NEEDS.items()),
+        validators=[Optional()],
+        widget=GovCheckboxesInput(),
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())

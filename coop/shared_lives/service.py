@@ -935,3 +935,31 @@ def requests_waiting() -> list[Arrangement]:
             )
         )
     )
+
+
+#: What the household itself may change; a coordinator may also change what it is approved for.
+PROFILE_FIELDS = (
+    "reasons", "reference_1", "reference_2", "consents_to_dbs", "housing_permission", "pets",
+    "smoking", "languages", "faith", "interests", "makeup", "has_woman_carer", "exclusions",
+)  # fmt: skip
+APPROVAL_FIELDS = ("approved_types", "max_people")
+
+
+def update_profile(household: Household, by: Member, **fields) -> list[str]:
+    """Change the household's application and profile; returns what changed.
+
+    The household keeps its own profile; what it is approved for (the arrangement types and
+    the most people at once) only a coordinator changes, as the panel decided.
+    """
+    if not can_act_for_household(by, household):
+        raise SharedLivesError("Only the household or a coordinator can change this.")
+    allowed = PROFILE_FIELDS + (APPROVAL_FIELDS if can_coordinate(by) else ())
+    if not 1 <= fields.get("max_people", household.max_people) <= 3:
+        raise SharedLivesError("A household supports 1 to 3 people at once", "max_people")
+    changed = []
+    for name, value in fields.items():
+        if name in allowed and getattr(household, name) != value:
+            setattr(household, name, value)
+            changed.append(name)
+    db.session.flush()
+    return changed

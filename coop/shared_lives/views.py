@@ -31,6 +31,7 @@ from coop.shared_lives.forms import (
     MoveForm,
     NewHouseholdForm,
     PaymentRunForm,
+    ProfileForm,
     ReferralForm,
     ReviewForm,
     RoomForm,
@@ -666,3 +667,49 @@ def arrangement_action(arrangement_id, action):
         db.session.commit()
         flash("Saved.", "success")
     return redirect(url_for(".arrangement", arrangement_id=found.id))
+
+
+@bp.route("/households/<int:household_id>/profile", methods=["GET", "POST"])
+@member_only
+def profile(household_id):
+    found = _or_404(service.household_of(current_user, household_id))
+    coordinating = service.can_coordinate(current_user)
+    form = ProfileForm(obj=None if request.method == "POST" else found)
+    flags = ("consents_to_dbs", "housing_permission", "smoking", "has_woman_carer")
+    if not coordinating:  # what the household is approved for is the panel's to say
+        del form.approved_types
+        del form.max_people
+    if request.method == "GET":
+        form.consents.data = [f for f in flags if getattr(found, f)]
+        form.exclusions.data = sorted(found.exclusion_set)
+        if coordinating:
+            form.approved_types.data = [t.value for t in found.type_set]
+    if form.validate_on_submit():
+        ticked = set(form.consents.data or ())
+        try:
+            service.update_profile(
+                found,
+                current_user,
+                **{f: f in ticked for f in flags},
+                **{f: getattr(form, f).data or "" for f in (
+                    "reasons", "reference_1", "reference_2", "pets", "languages", "faith",
+                    "interests", "makeup")},
+                exclusions=",".join(form.exclusions.data or ()),
+                **(
+                    dict(
+                        approved_types=",".join(form.approved_types.data or ()),
+                        max_people=form.max_people.data,
+                    )
+                    if coordinating
+                    else {}
+                ),
+            )  # fmt: skip
+        except service.SharedLivesError as error:
+            show_error(form, error, "reasons")
+        else:
+            db.session.commit()
+            flash("Saved.", "success")
+            return redirect(url_for(".profile", household_id=found.id))
+    return render_template(
+        "shared_lives/profile.html", household=found, form=form, coordinating=coordinating
+    )

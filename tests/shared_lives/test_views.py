@@ -192,3 +192,35 @@ def test_a_long_term_arrangement_starts_is_reviewed_and_ends(
     # The room is free after the ending.
     later = make_referral("long_term", wanted_from=TODAY + timedelta(10))
     assert any(r.household.id == household.id for r in service.run_matching(later).ranked)
+
+
+def test_the_application_is_filled_in_then_assessment_starts(
+    db, client, auth, coordinator, make_household
+):
+    household = make_household(status="application", approved_types="", max_people=1)
+    auth.login(household.carers[0].member.email)
+    assert client.get(f"/shared-lives/households/{household.id}/profile").status_code == 200
+    client.post(
+        f"/shared-lives/households/{household.id}/profile",
+        data={
+            "reasons": "Our children have left home.",
+            "reference_1": "Ann, a neighbour",
+            "reference_2": "Bob, a colleague",
+            "consents": ["consents_to_dbs", "housing_permission"],
+            "languages": "English, Urdu",
+            "pets": "a cat",
+            "approved_types": ["long_term"],  # not the household's to say: ignored
+            "max_people": "3",
+        },
+    )
+    db.session.refresh(household)
+    assert household.consents_to_dbs and household.housing_permission
+    assert (household.pets, household.approved_types, household.max_people) == ("a cat", "", 1)
+    auth.logout()
+    auth.login(coordinator.email)
+    response = client.post(
+        f"/shared-lives/coordinator/households/{household.id}", data={"status": "assessment"}
+    )
+    assert response.status_code == 302
+    db.session.refresh(household)
+    assert household.status.value == "assessment"
