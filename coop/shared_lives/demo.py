@@ -168,7 +168,8 @@ def load(members_by_email: dict[str, Member], now: datetime | None = None) -> No
         interests="football, films", household_wish="someone who likes football",
         shared_summary="Ben likes football and films and uses some Makaton.",
     )  # fmt: skip
-    del asha  # left open, for the coordinator to run matching on
+    # Left open, for the coordinator to run matching on; Kim has read it once.
+    service.open_referral(asha, coordinator, now)
 
     sharmas = households["The Sharmas"]
     started = today - timedelta(days=100)

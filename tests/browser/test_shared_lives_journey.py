@@ -135,3 +135,49 @@ def test_a_short_break_from_referral_to_statement_by_keyboard(keyboard_user, app
     expect(heading).to_have_text("Payment statement")
     expect(main).to_contain_text(f"{first:%B %Y}: £225.00")
     expect(main).to_contain_text("Short break for Pat Person: 3 nights: care fee £225.00")
+
+
+def test_every_other_shared_lives_page_of_the_demo_passes_axe(keyboard_user, app, runner):
+    """The pages the journey above does not reach, on the demo data, checked by axe-core."""
+    from coop.members.demo import DEMO_PASSWORD
+    from coop.shared_lives.models import Arrangement, Referral
+
+    user, page = keyboard_user, keyboard_user.page
+    loaded = runner.invoke(args=["demo", "load"])
+    assert loaded.exit_code == 0, loaded.output
+    with app.app_context():
+        sharmas = _db.session.scalar(_db.select(Household).where(Household.name == "The Sharmas"))
+        arrangement = _db.session.scalar(_db.select(Arrangement))
+        asha = _db.session.scalar(_db.select(Referral).where(Referral.person_name == "Asha Patel"))
+        ids = (sharmas.id, arrangement.id, asha.id)
+        _db.session.remove()
+    heading = page.get_by_role("heading", level=1)
+
+    user.open("/")
+    sign_in(user, "kim@demo.coop", DEMO_PASSWORD)
+    for path, title in [
+        (f"/shared-lives/coordinator/households/{ids[0]}", "The Sharmas"),
+        (f"/shared-lives/households/{ids[0]}/profile", "Application and profile"),
+        (f"/shared-lives/arrangements/{ids[1]}", "Tom Hughes with The Sharmas"),
+        ("/shared-lives/coordinator/households/new", "Record an enquiry from a household"),
+        ("/shared-lives/coordinator/payments", "Rates and payments"),
+        ("/shared-lives/incidents", "Incidents"),
+    ]:
+        user.open(path)
+        expect(heading).to_have_text(title)
+    user.activate(page.get_by_role("button", name="Record the incident"))
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Describe what happened")
+    sign_out(user)
+
+    sign_in(user, "asha@demo.coop", DEMO_PASSWORD)
+    user.activate(main_menu_link(page, "Shared Lives"))
+    user.activate(page.get_by_role("link", name="The referral for Asha Patel"))
+    expect(heading).to_have_text("The referral for Asha Patel")
+    expect(page.locator("main")).to_contain_text("Kim Adeyemi saw the full referral")
+    sign_out(user)
+
+    sign_in(user, "dev@demo.coop", DEMO_PASSWORD)
+    user.activate(main_menu_link(page, "Shared Lives"))
+    user.activate(page.get_by_role("link", name="The Sharmas"))
+    user.activate(page.get_by_role("link", name="Arrangement with Tom Hughes"))
+    expect(heading).to_have_text("Tom Hughes with The Sharmas")
