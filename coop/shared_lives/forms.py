@@ -6,14 +6,16 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
+    GovTextInput,
 )
 from wtforms import (
+    DecimalField,
     RadioField,
     SelectField,
     SelectMultipleField,
     SubmitField,
 )
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from coop.forms import DayMonthYearField, text_field
 from coop.shared_lives import matching
@@ -244,3 +246,32 @@ class ProfileForm(FlaskForm):
         widget=GovCheckboxesInput(),
     )
     submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+def _pence_field(label: str):
+
+    return DecimalField(
+        label,
+        places=2,
+        validators=[
+            InputRequired(message=f"Enter {label.lower()} in pounds"),
+            NumberRange(min=0, max=10_000, message=f"{label} must be between £0 and £10,000"),
+        ],
+        widget=GovTextInput(),
+    )
+
+
+class RatesForm(FlaskForm):
+    starts_on = DayMonthYearField(
+        "Rates apply from",
+        validators=[InputRequired(message="Enter the date the rates apply from")],
+    )
+    band_1_weekly = _pence_field("Band 1, a week")
+    band_2_weekly = _pence_field("Band 2, a week")
+    band_3_weekly = _pence_field("Band 3, a week")
+    band_4_weekly = _pence_field("Band 4, a week")
+    short_break_nightly = _pence_field("Short break, a night")
+    day_4h = _pence_field("Day support, up to 4 hours")
+    day_6h = _pence_field("Day support, up to 6 hours")
+    day_8h = _pence_field("Day support, up to 8 hours")
+    save = SubmitField("Save the rates", widget=GovSubmitInput())

@@ -32,6 +32,7 @@ from coop.shared_lives.forms import (
     NewHouseholdForm,
     PaymentRunForm,
     ProfileForm,
+    RatesForm,
     ReferralForm,
     ReviewForm,
     RoomForm,
@@ -416,7 +417,47 @@ def payments():
         form=form,
         result=result,
         rates=payment_run.rate_history(),
+        rates_form=RatesForm(formdata=None),
     )
+
+
+RATE_FIELDS = {
+    "band_1_weekly": "band_1_weekly_pence", "band_2_weekly": "band_2_weekly_pence",
+    "band_3_weekly": "band_3_weekly_pence", "band_4_weekly": "band_4_weekly_pence",
+    "short_break_nightly": "short_break_nightly_pence",
+    "day_4h": "day_4h_pence", "day_6h": "day_6h_pence", "day_8h": "day_8h_pence",
+}  # fmt: skip
+
+
+@bp.post("/coordinator/rates")
+@coordinator_only
+def set_rates():
+    """New rates from a date; the old ones are kept, and a month is paid at the rates in force
+    on its first day."""
+    rates_form = RatesForm()
+    if rates_form.validate_on_submit():
+        try:
+            payment_run.set_rates(
+                current_user,
+                rates_form.starts_on.data,
+                **{column: int(getattr(rates_form, field).data * 100)
+                   for field, column in RATE_FIELDS.items()},
+            )  # fmt: skip
+        except service.SharedLivesError as error:
+            show_error(rates_form, error, "starts_on")
+        else:
+            db.session.commit()
+            flash("The new rates are saved.", "success")
+            return redirect(url_for(".payments"))
+    page = render_template(
+        "shared_lives/payments.html",
+        form=rates_form,
+        run_form=PaymentRunForm(formdata=None),
+        result=None,
+        rates=payment_run.rate_history(),
+        rates_form=rates_form,
+    )
+    return page, 400
 
 
 @bp.get("/households/<int:household_id>/statement")

@@ -117,3 +117,20 @@ def test_paying_from_a_budget_never_overspends_it(
     assert payment.care_fee_pence == 2 * 7_500
     assert ledger.budget_balance(holder) == 20_000 - 15_000
     assert ledger.all_transactions_balance()
+
+
+def test_a_coordinator_sets_new_rates_and_the_old_are_kept(db, client, auth, coordinator):
+    payment_run.set_rates(coordinator, date(2026, 4, 1), **RATES)
+    db.session.commit()
+    auth.login(coordinator.email)
+    form = {
+        "starts_on": ["1", "4", "2027"], "band_1_weekly": "360.00", "band_2_weekly": "430",
+        "band_3_weekly": "500", "band_4_weekly": "575.50", "short_break_nightly": "80",
+        "day_4h": "41", "day_6h": "56", "day_8h": "72",
+    }  # fmt: skip
+    assert client.post("/shared-lives/coordinator/rates", data=form).status_code == 302
+    assert payment_run.rates_on(date(2027, 3, 31)).band_1_weekly_pence == 35_000
+    assert payment_run.rates_on(date(2027, 4, 1)).band_4_weekly_pence == 57_550
+    again = client.post("/shared-lives/coordinator/rates", data=form)
+    assert again.status_code == 400
+    assert "Rates already start on that date." in again.get_data(as_text=True)
