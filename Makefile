@@ -60,6 +60,7 @@ lint: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/tally.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/matching.py
 	$(BIN)/python bench/startup.py
 
 clean:

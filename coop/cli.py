@@ -20,6 +20,10 @@ GROUPS = {
         "Marketplace jobs: insurance checks and sessions.",
     ),
     "payments": ("coop.payments.cli:payments_cli", "Money jobs: repeating payments from funds."),
+    "shared-lives": (
+        "coop.shared_lives.cli:shared_lives_cli",
+        "Shared Lives jobs: reminders of what falls due, and carer payments.",
+    ),
 }
 
 

@@ -8,6 +8,7 @@ from coop.extensions import db
 from coop.marketplace import demo as marketplace_demo
 from coop.members import demo as members_demo
 from coop.members.models import Member
+from coop.shared_lives import demo as shared_lives_demo
 from coop.voting import demo as voting_demo
 
 demo_cli = AppGroup("demo", help="Demo data for trying the site out.")
@@ -27,9 +28,11 @@ def load(if_empty: bool):
     voting_demo.load(members)
     voting_demo.load_surplus(members)
     marketplace_demo.load(members)
+    shared_lives_demo.load(members)
     db.session.commit()
     click.echo(
         f"Loaded demo data. Sign in as secretary@demo.coop (the secretary), asha@demo.coop "
-        f"(a budget holder) or gym@demo.coop (a provider); every demo password is "
+        f"(a budget holder), gym@demo.coop (a provider) or kim@demo.coop (the Shared Lives "
+        f"coordinator); every demo password is "
         f"{members_demo.DEMO_PASSWORD}"
     )

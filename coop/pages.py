@@ -38,8 +38,3 @@ def privacy():
 @bp.get("/rules")
 def rules():
     return render_template("pages/rules.html")
-
-
-@bp.get("/shared-lives")
-def shared_lives():
-    return render_template("pages/shared_lives.html")

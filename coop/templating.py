@@ -16,7 +16,7 @@ def navigation() -> list[dict]:
     items = [
         ("Marketplace", "marketplace.search", ("marketplace.",)),
         ("Voting", "voting.index", ("voting.",)),
-        ("Shared Lives", "pages.shared_lives", ("pages.shared_lives",)),
+        ("Shared Lives", "shared_lives.start", ("shared_lives.",)),
     ]
     if current_user.is_authenticated:
         if roles.is_secretary(current_user):

@@ -220,6 +220,7 @@ class AppointForm(FlaskForm):
             ("chair", "Chair"),
             ("treasurer", "Treasurer"),
             ("director", "Director"),
+            ("shared_lives_coordinator", "Shared Lives coordinator"),
         ],
         validators=[InputRequired(message="Select an office")],
         widget=GovSelect(),

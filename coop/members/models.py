@@ -62,9 +62,13 @@ class Office(enum.Enum):
     CHAIR = "chair"
     TREASURER = "treasurer"
     DIRECTOR = "director"
+    #: Runs the Shared Lives scheme: households, referrals, matching, payments.
+    SHARED_LIVES_COORDINATOR = "shared_lives_coordinator"
 
     @property
     def label(self) -> str:
+        if self is Office.SHARED_LIVES_COORDINATOR:
+            return "Shared Lives coordinator"
         return self.value.capitalize()
 
 

@@ -37,3 +37,9 @@ def is_secretary(actor: Member | None) -> bool:
 def is_treasurer(actor: Member | None) -> bool:
     """Whoever looks after the co-op's money: the serving treasurer, or else the secretary."""
     return holds_office(actor, Office.TREASURER) or is_secretary(actor)
+
+
+def is_shared_lives_coordinator(actor: Member | None) -> bool:
+    """A serving Shared Lives coordinator (an office the secretary appoints in the register of
+    officers), who sees and manages everything in the Shared Lives scheme."""
+    return holds_office(actor, Office.SHARED_LIVES_COORDINATOR)

@@ -30,6 +30,7 @@ class AccountKind(enum.Enum):
     FUNDING = postings.FUNDING
     COSTS = postings.COSTS
     EARMARKED_SURPLUS = postings.EARMARKED_SURPLUS
+    CARER_PAYABLE = postings.CARER_PAYABLE
 
     @property
     def label(self) -> str:
@@ -41,6 +42,7 @@ class AccountKind(enum.Enum):
             "funding": "Due from funder",
             "costs": "The co-op's costs",
             "earmarked_surplus": "Surplus earmarked for a proposal",
+            "carer_payable": "Owed to carer household",
         }[self.value]
 
 
@@ -56,6 +58,7 @@ class TransactionKind(enum.Enum):
     EARMARK = "earmark"
     EARMARK_SPENT = "earmark_spent"
     FUND_PAYMENT = "fund_payment"
+    CARER_PAYMENT = "carer_payment"
 
     @property
     def label(self) -> str:
@@ -69,6 +72,7 @@ class TransactionKind(enum.Enum):
             "earmark": "Surplus earmarked",
             "earmark_spent": "Spent from earmarked surplus",
             "fund_payment": "Paid from the fund",
+            "carer_payment": "Shared Lives carer payment",
         }[self.value]
 
     @property

@@ -21,6 +21,8 @@ BANK = "bank"
 FUNDING = "funding"
 COSTS = "costs"
 EARMARKED_SURPLUS = "earmarked_surplus"
+#: What the co-op owes a Shared Lives carer household, keyed by the household's id.
+CARER_PAYABLE = "carer_payable"
 
 #: Income to the co-op from commission on bookings.
 COMMISSION_INCOME_ACCOUNT: Account = (COMMISSION_INCOME,)
@@ -28,7 +30,9 @@ COMMISSION_INCOME_ACCOUNT: Account = (COMMISSION_INCOME,)
 #: Kinds of account whose natural balance is a credit: money the co-op holds for a budget
 #: holder or owes a provider (liabilities), and its income. Bank and funding accounts are
 #: assets, whose natural balance is a debit.
-CREDIT_NORMAL = frozenset({BUDGET, PROVIDER_PAYABLE, COMMISSION_INCOME, EARMARKED_SURPLUS})
+CREDIT_NORMAL = frozenset(
+    {BUDGET, PROVIDER_PAYABLE, COMMISSION_INCOME, EARMARKED_SURPLUS, CARER_PAYABLE}
+)
 
 #: Where money arriving for a budget may come from.
 SOURCE_KINDS = frozenset({BANK, FUNDING})
@@ -42,6 +46,11 @@ def budget_account(member_id: Hashable) -> Account:
 def provider_payable_account(provider_id: Hashable) -> Account:
     """The account of what the co-op owes a provider for bookings."""
     return (PROVIDER_PAYABLE, provider_id)
+
+
+def carer_payable_account(household_id: Hashable) -> Account:
+    """The account of what the co-op owes a Shared Lives carer household."""
+    return (CARER_PAYABLE, household_id)
 
 
 def bank_account(name: Hashable) -> Account:
