@@ -386,7 +386,7 @@ class Stay(db.Model):
     own break, or a day of day support (ends_on the day after).
 
     Two stays never overlap in one room: on PostgreSQL an exclusion constraint over
-    daterange(starts_on, ends_on) (migration 0005_shared_lives), on SQLite the check in
+    daterange(starts_on, ends_on) (migration 0010_shared_lives), on SQLite the check in
     ``service.book_stay`` inside the BEGIN IMMEDIATE transaction every write starts with.
     """
 
