@@ -36,6 +36,7 @@ class Job:
 #: the shared schedule starts each one once per interval however many workers there are.
 JOBS = (
     Job("voting send-notices", timedelta(minutes=5), voting_jobs.send_notices_now),
+    Job("voting earmark-surplus", timedelta(minutes=15), voting_jobs.earmark_surplus_now),
     Job(
         "marketplace process-waitlist", timedelta(minutes=5), marketplace_jobs.process_waitlist_now
     ),

@@ -73,6 +73,25 @@ def send_notices_now() -> str:
     )
 
 
+def earmark_surplus_now() -> str:
+    """Set aside the funded proposals of surplus ballots that have closed; say how many."""
+    from coop.extensions import db
+    from coop.voting import surplus
+
+    done = surplus.earmark_closed_ballots()
+    db.session.commit()
+    return f"Set aside {done} funded proposal{'' if done == 1 else 's'} of closed surplus ballots."
+
+
+@voting_cli.command("earmark-surplus")
+def earmark_surplus() -> None:
+    """Set aside in the accounts the funded proposals of surplus ballots that have closed.
+
+    The worker runs it every 15 minutes; the secretary's button on the results page does the
+    same at once."""
+    click.echo(earmark_surplus_now())
+
+
 @voting_cli.command("send-notices")
 def send_notices() -> None:
     """Email members about motions that opened, close within a day, or have closed.

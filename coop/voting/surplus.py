@@ -140,6 +140,19 @@ def earmark_funded(ballot: SurplusBallot, now: datetime | None = None) -> list[S
     return done
 
 
+def earmark_closed_ballots(now: datetime | None = None) -> int:
+    """Set aside the funded proposals of every ballot that has closed and not been set aside
+    yet; the worker runs it, so the money is earmarked when voting closes. Returns how many
+    proposals were set aside now."""
+    now = now or clock.now()
+    waiting = db.session.scalars(
+        select(SurplusBallot).where(
+            SurplusBallot.earmarked_at.is_(None), SurplusBallot.closes_at <= now
+        )
+    )
+    return sum(len(earmark_funded(ballot, now)) for ballot in list(waiting))
+
+
 def ballots() -> list[SurplusBallot]:
     return list(db.session.scalars(select(SurplusBallot).order_by(SurplusBallot.opens_at.desc())))
 

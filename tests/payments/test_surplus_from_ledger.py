@@ -163,3 +163,21 @@ def test_nothing_is_set_aside_before_voting_closes(db, year, clock, secretary, m
     ballot, _ = closed_ballot(db, secretary, make_member, clock)
     with pytest.raises(VotingError, match="once voting has closed"):
         surplus.earmark_funded(ballot, now=ballot.closes_at - timedelta(minutes=1))
+
+
+def test_the_worker_sets_funded_proposals_aside_when_voting_closes(
+    db, year, clock, secretary, make_member, runner
+):
+    """Nobody has to press the button: the worker's job earmarks a closed ballot, once."""
+    from coop import worker
+
+    clock.at(utc(2026, 6, 1, 9))
+    ballot, (minibus, hall) = closed_ballot(db, secretary, make_member, clock)
+    ran = worker.run_due_jobs(clock.moment)
+    assert "voting earmark-surplus" in " ".join(ran)
+    assert balance(db, postings.earmarked_surplus_account(f"surplus-proposal:{minibus.id}")) == 200
+    assert balance(db, postings.earmarked_surplus_account(f"surplus-proposal:{hall.id}")) == 0
+    assert db.session.get(SurplusBallot, ballot.id).earmarked_at is not None
+    again = runner.invoke(args=["voting", "earmark-surplus"])
+    assert "Set aside 0 funded proposals" in again.output
+    assert [e.earmark.title for e in accounts.earmarks()] == ["Minibus fund"]
