@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -166,6 +166,12 @@ def run(month: date, by: Member | None, now: datetime | None = None) -> RunResul
         raise PaymentError("Only a Shared Lives coordinator can run the payments.")
     now = now or clock.now()
     month = month.replace(day=1)
+    next_month = (month + timedelta(days=32)).replace(day=1)
+    if next_month > clock.london_today(now):
+        raise PaymentError(
+            "Pay a month once it has ended, so the payments are for care actually given: "
+            f"{month:%B %Y} ends on {next_month - timedelta(days=1):%d %B %Y}."
+        )
     table = rates_on(month)
     if table is None:
         raise PaymentError("Set the rates before running the payments.")

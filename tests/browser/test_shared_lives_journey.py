@@ -2,7 +2,7 @@
 short-break referral, runs matching, proposes an introduction; the household accepts; the
 room is booked; the month's payment statement shows the break."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from coop import clock
 from coop.extensions import db as _db
@@ -56,7 +56,9 @@ def type_date(user, page, legend: str, day: date) -> None:
     user.type_into(group.get_by_label("Year"), str(day.year))
 
 
-def test_a_short_break_from_referral_to_statement_by_keyboard(keyboard_user, app, make_member):
+def test_a_short_break_from_referral_to_statement_by_keyboard(
+    keyboard_user, app, make_member, monkeypatch
+):
     user, page = keyboard_user, keyboard_user.page
     put_scheme(app, make_member)
     today = clock.london_today()
@@ -120,6 +122,13 @@ def test_a_short_break_from_referral_to_statement_by_keyboard(keyboard_user, app
     user.activate(page.get_by_role("button", name="Book the room"))
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Garden room is booked.")
     expect(main).to_contain_text("Short break in Garden room")
+    sign_out(user)
+
+    # A month is paid once it has ended, for care actually given: the day after it ends.
+    paid_on = (first.replace(day=1) + timedelta(days=32)).replace(day=1)
+    later = datetime.combine(paid_on, time(9), tzinfo=clock.LONDON)
+    monkeypatch.setattr("coop.clock.now", lambda: later)
+    sign_in(user, COORDINATOR)
     user.activate(main_menu_link(page, "Shared Lives"))
     user.activate(page.get_by_role("link", name="The coordinator's pages"))
     user.activate(page.get_by_role("link", name="Rates and payments"))

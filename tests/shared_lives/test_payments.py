@@ -1,7 +1,7 @@
 """Carer payments: what each household is owed, posted to the ledger once, balanced, matching
 the rate table; paying from a budget never overspends it."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -16,6 +16,8 @@ RATES = dict(
     day_4h_pence=4_000, day_6h_pence=5_500, day_8h_pence=7_000,
 )  # fmt: skip
 MONTH = date(2027, 3, 1)
+#: When March's payments are run: once March has ended, so the care was actually given.
+PAID_ON = datetime(2027, 4, 2, 9, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("hours", "people", "pence"), [(4, 1, 4000), (6, 2, 8250), (8, 3, 14000)])
@@ -51,7 +53,7 @@ def paid_scheme(db, coordinator, make_household, make_referral, monkeypatch, mak
 
 
 def test_the_payment_run_posts_balanced_lines_matching_the_rate_table(db, coordinator, paid_scheme):
-    result = payment_run.run(MONTH, coordinator)
+    result = payment_run.run(MONTH, coordinator, PAID_ON)
     (payment,) = result.paid
     # 31 days at £420 a week, rounded down; 2 nights of the break fall in March.
     assert payment.care_fee_pence == 42_000 * 31 // 7 + 2 * 7_500
@@ -67,12 +69,12 @@ def test_the_payment_run_posts_balanced_lines_matching_the_rate_table(db, coordi
     assert credits == sorted(
         [payment.care_fee_pence, payment.rent_pence, payment.contribution_pence]
     )
-    again = payment_run.run(MONTH, coordinator)
+    again = payment_run.run(MONTH, coordinator, PAID_ON)
     assert again.paid == [] and again.already_paid == [paid_scheme.name]
 
 
 def test_the_statement_csv_and_tax_year(db, client, auth, coordinator, paid_scheme):
-    payment_run.run(MONTH, coordinator)
+    payment_run.run(MONTH, coordinator, PAID_ON)
     db.session.commit()
     auth.login(paid_scheme.carers[0].member.email)
     page = client.get(f"/shared-lives/households/{paid_scheme.id}/statement").get_data(as_text=True)
@@ -107,13 +109,13 @@ def test_paying_from_a_budget_never_overspends_it(
                       coordinator, referral=referral)  # fmt: skip
     db.session.commit()
     month = start.replace(day=1)
-    result = payment_run.run(month, coordinator)
+    result = payment_run.run(month, coordinator, _after(month))
     assert result.paid == [] and "short" in result.refused[0]
     assert ledger.budget_balance(holder) == 10_000
     ledger.record_funding(
         holder, 10_000, FundingKind.DIRECT_PAYMENT, date.today(), "DP-2", secretary
     )
-    (payment,) = payment_run.run(month, coordinator).paid
+    (payment,) = payment_run.run(month, coordinator, _after(month)).paid
     assert payment.care_fee_pence == 2 * 7_500
     assert ledger.budget_balance(holder) == 20_000 - 15_000
     assert ledger.all_transactions_balance()
@@ -134,3 +136,15 @@ def test_a_coordinator_sets_new_rates_and_the_old_are_kept(db, client, auth, coo
     again = client.post("/shared-lives/coordinator/rates", data=form)
     assert again.status_code == 400
     assert "Rates already start on that date." in again.get_data(as_text=True)
+
+
+def _after(month: date) -> datetime:
+    """The morning after a month ends, when its payments may be run."""
+    next_month = (month + timedelta(days=32)).replace(day=1)
+    return datetime(next_month.year, next_month.month, 1, 9, tzinfo=UTC)
+
+
+def test_a_month_is_paid_only_once_it_has_ended(db, coordinator, paid_scheme):
+    with pytest.raises(payment_run.PaymentError, match="once it has ended"):
+        payment_run.run(MONTH, coordinator, datetime(2027, 3, 31, 20, tzinfo=UTC))
+    assert payment_run.run(MONTH, coordinator, PAID_ON).paid
