@@ -9,11 +9,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import HiddenField, RadioField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from coop.forms import (
-    ConfirmForm,  # noqa: F401 - the booking pages' button form
-    WholeNumberField,
-    strip,
-)
+from coop.forms import WholeNumberField, strip
 
 
 class BookForm(FlaskForm):

@@ -424,23 +424,21 @@ def secretary_providers():
 def secretary_provider(provider_id: int):
     provider = db.get_or_404(Provider, provider_id)
     form = ProviderDecisionForm()
-    if provider.is_waiting and form.validate_on_submit():
-        try:
-            if form.decision.data == "approve":
-                providers.approve_provider(provider, current_user)
-            else:
-                providers.reject_provider(provider, current_user, form.reason.data)
-            providers.send_decision(provider)
-            db.session.commit()
-        except providers.ProviderError as error:
-            db.session.rollback()
-            show_error(form, error, "decision")
+    if (
+        provider.is_waiting
+        and form.validate_on_submit()
+        and _decided(
+            form,
+            lambda by: providers.approve_provider(provider, by),
+            lambda by, reason: providers.reject_provider(provider, by, reason),
+            lambda: providers.send_decision(provider),
+        )
+    ):
+        if provider.is_approved:
+            flash(f"{provider.name} is approved. They have been emailed.", "success")
         else:
-            if provider.is_approved:
-                flash(f"{provider.name} is approved. They have been emailed.", "success")
-            else:
-                flash(f"{provider.name} was not accepted. They have been told why.", "success")
-            return redirect(url_for("marketplace.secretary_providers"))
+            flash(f"{provider.name} was not accepted. They have been told why.", "success")
+        return redirect(url_for("marketplace.secretary_providers"))
     return render_template(
         "marketplace/secretary/provider.html",
         provider=provider,

@@ -42,6 +42,10 @@ class HouseholdStatus(enum.Enum):
             "resigned": "Resigned",
         }[self.value]
 
+    @property
+    def is_application(self) -> bool:
+        return self is HouseholdStatus.APPLICATION
+
 
 class ArrangementType(enum.Enum):
     LONG_TERM = "long_term"
@@ -55,6 +59,10 @@ class ArrangementType(enum.Enum):
             "short_break": "Short break",
             "day_support": "Day support",
         }[self.value]
+
+    @property
+    def is_long_term(self) -> bool:
+        return self is ArrangementType.LONG_TERM
 
 
 class Household(db.Model):
@@ -281,6 +289,14 @@ class IntroductionStatus(enum.Enum):
             "agreed": "Both sides agreed",
             "withdrawn": "Withdrawn",
         }[self.value]
+
+    @property
+    def is_proposed(self) -> bool:
+        return self is IntroductionStatus.PROPOSED
+
+    @property
+    def is_agreed(self) -> bool:
+        return self is IntroductionStatus.AGREED
 
 
 class Introduction(db.Model):
