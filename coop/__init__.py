@@ -27,7 +27,10 @@ def create_app(config=None) -> Flask:
         search_views,
     )
     from coop.marketplace.views import bp as marketplace_bp
-    from coop.members import paper_views  # noqa: F401 - adds its routes to the members blueprint
+    from coop.members import (  # noqa: F401 - circle tables; paper routes on the members blueprint
+        circle_models,
+        paper_views,
+    )
     from coop.members.views import bp as members_bp
     from coop.payments.views import bp as payments_bp
     from coop.shared_lives.views import bp as shared_lives_bp
