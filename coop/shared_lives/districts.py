@@ -20,7 +20,10 @@ DATA = Path(__file__).parent / "data" / "districts.csv"
 @cache
 def _centres() -> dict[str, tuple[float, float]]:
     with DATA.open(newline="") as rows:
-        return {row["district"]: (float(row["latitude"]), float(row["longitude"])) for row in csv.DictReader(rows)}
+        return {
+            row["district"]: (float(row["latitude"]), float(row["longitude"]))
+            for row in csv.DictReader(rows)
+        }
 
 
 def centre(postcode: str) -> tuple[float, float] | None:

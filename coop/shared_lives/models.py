@@ -314,7 +314,8 @@ class Introduction(db.Model):
             name="meetings_after_both_said_yes",
         ),
         CheckConstraint(
-            "status != 'agreed' OR (person_agreed_at IS NOT NULL AND household_agreed_at IS NOT NULL)",
+            "status != 'agreed'"
+            " OR (person_agreed_at IS NOT NULL AND household_agreed_at IS NOT NULL)",
             name="agreed_by_both",
         ),
     )
@@ -429,12 +430,8 @@ class Stay(db.Model):
         CheckConstraint("ends_on > starts_on", name="at_least_one_night"),
         CheckConstraint("hours IS NULL OR hours IN (4, 6, 8)", name="day_session_hours"),
         CheckConstraint("people BETWEEN 1 AND 3", name="one_to_three_people"),
-        CheckConstraint(
-            "kind != 'day_support' OR hours IS NOT NULL", name="day_session_has_hours"
-        ),
-        CheckConstraint(
-            "cancelled_at IS NULL OR cancel_reason != ''", name="cancelled_has_reason"
-        ),
+        CheckConstraint("kind != 'day_support' OR hours IS NOT NULL", name="day_session_has_hours"),
+        CheckConstraint("cancelled_at IS NULL OR cancel_reason != ''", name="cancelled_has_reason"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -72,7 +72,9 @@ def upgrade():
 
     if op.get_bind().dialect.name == "postgresql":
         # A cancelled stay frees its nights: the constraint covers only stays still booked.
-        op.execute("ALTER TABLE shared_lives_stays DROP CONSTRAINT xc_shared_lives_stays_no_overlap")
+        op.execute(
+            "ALTER TABLE shared_lives_stays DROP CONSTRAINT xc_shared_lives_stays_no_overlap"
+        )
         op.execute(NO_OVERLAP + " WHERE (cancelled_at IS NULL)")
 
 
@@ -80,7 +82,9 @@ def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         # The older constraint covers cancelled stays too: they go, as that schema cannot hold them.
         op.execute("DELETE FROM shared_lives_stays WHERE cancelled_at IS NOT NULL")
-        op.execute("ALTER TABLE shared_lives_stays DROP CONSTRAINT xc_shared_lives_stays_no_overlap")
+        op.execute(
+            "ALTER TABLE shared_lives_stays DROP CONSTRAINT xc_shared_lives_stays_no_overlap"
+        )
         op.execute(NO_OVERLAP)
     else:
         op.execute("DELETE FROM shared_lives_stays WHERE cancelled_at IS NOT NULL")
