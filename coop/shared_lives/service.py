@@ -585,7 +585,31 @@ def introduction_for(actor: Member | None, introduction_id: int) -> Introduction
 
 def is_lapsed(introduction: Introduction, today: date) -> bool:
     """An introduction the household did not answer in time (pages treat it as lapsed)."""
-    return introduction.status is IntroductionStatus.PROPOSED and today > introduction.respond_by
+    return (
+        introduction.status is IntroductionStatus.PROPOSED
+        and introduction.household_accepted_at is None
+        and today > introduction.respond_by
+    )
+
+
+def answers_waiting(today: date) -> tuple[list[Introduction], list[Introduction]]:
+    """Introductions the household has yet to answer: (overdue, due within
+    ANSWER_REMINDER_DAYS days), each soonest first."""
+    waiting = db.session.scalars(
+        select(Introduction)
+        .where(
+            Introduction.status == IntroductionStatus.PROPOSED,
+            Introduction.household_accepted_at.is_(None),
+        )
+        .order_by(Introduction.respond_by, Introduction.id)
+    )
+    overdue, soon = [], []
+    for introduction in waiting:
+        if introduction.respond_by < today:
+            overdue.append(introduction)
+        elif introduction.respond_by <= today + timedelta(days=ANSWER_REMINDER_DAYS):
+            soon.append(introduction)
+    return overdue, soon
 
 
 def answer_introduction(
@@ -983,6 +1007,15 @@ def cancel_stay(stay: Stay, by: Member, reason: str, now: datetime | None = None
     stay.cancelled_by_id = by.id
     db.session.flush()
     return stay
+
+
+def introduction_of_stay(stay: Stay) -> Introduction | None:
+    return db.session.scalar(
+        select(Introduction).where(
+            Introduction.referral_id == stay.referral_id,
+            Introduction.household_id == stay.household_id,
+        )
+    )
 
 
 def stays_of(household: Household) -> list[Stay]:
