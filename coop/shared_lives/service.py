@@ -683,10 +683,8 @@ def record_meeting(
         )
     if kind not in MEETING_KINDS:
         raise SharedLivesError("Choose the kind of meeting", "kind")
-    meeting = Meeting(
-        introduction_id=introduction.id, kind=kind, held_on=held_on, notes=notes.strip()
-    )
-    db.session.add(meeting)
+    meeting = Meeting(kind=kind, held_on=held_on, notes=notes.strip())
+    introduction.meetings.append(meeting)
     db.session.flush()
     return meeting
 
@@ -716,12 +714,12 @@ def agree(
         allowed = False
     if not allowed:
         raise SharedLivesError("Only that side can give its answer.")
+    if not yes:
+        return pull_out(introduction, by, side, reason)
     if not can_step(introduction, "agree after meeting"):
         raise SharedLivesError("Both sides agree after they have said yes to meeting and met.")
     if not introduction.meetings:
         raise SharedLivesError("Record at least one meeting before agreeing.")
-    if not yes:
-        return pull_out(introduction, by, side, reason)
     stamp = now or clock.now()
     if side == "person":
         introduction.person_agreed_at = introduction.person_agreed_at or stamp
