@@ -246,3 +246,20 @@ def test_the_application_is_filled_in_then_assessment_starts(
     assert response.status_code == 302
     db.session.refresh(household)
     assert household.status.value == "assessment"
+
+
+def test_the_shortlist_and_the_persons_page_give_the_miles_between_districts(
+    db, client, auth, coordinator, make_member, make_household, make_referral
+):
+    person = make_member(email="pat@example.org")
+    near = make_household(name="Darley Abbey", postcode="DE22 1AA")
+    referral = make_referral(person=person, area_postcode="DE1 1AA")
+    auth.login(coordinator.email)
+    page = _text(client.post(f"/shared-lives/coordinator/referrals/{referral.id}/matching"))
+    assert "miles between the centres of DE22 and DE1." in page
+    service.propose_introduction(referral, near, coordinator)
+    db.session.commit()
+    auth.logout()
+    auth.login("pat@example.org")
+    page = _text(client.get(f"/shared-lives/referrals/{referral.id}"))
+    assert "Near where you want to be: Yes. About 1." in page
