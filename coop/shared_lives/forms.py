@@ -130,6 +130,12 @@ class AgreeForm(FlaskForm):
     submit = SubmitField("Send the answer", widget=GovSubmitInput())
 
 
+class SayNoForm(FlaskForm):
+    reason = text_field("Why not (the coordinator sees this)", "Enter why not", 2000,
+                        multiline=True)  # fmt: skip
+    submit = SubmitField("Say no to this household", widget=GovSubmitInput())
+
+
 class CancelForm(FlaskForm):
     reason = text_field("Why is it cancelled?", "Enter why it is cancelled", 2000, multiline=True)
     submit = SubmitField("Cancel it", widget=GovSubmitInput())

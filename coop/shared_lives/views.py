@@ -39,6 +39,7 @@ from coop.shared_lives.forms import (
     ReferralForm,
     ReviewForm,
     RoomForm,
+    SayNoForm,
     StartForm,
     StayForm,
 )
@@ -278,6 +279,7 @@ def _introduction_page(found, stay, status: int = 200):
         day_support=_is_day_support(found),
         answer=AnswerForm(formdata=None),
         agree=AgreeForm(formdata=None),
+        say_no=SayNoForm(formdata=None),
         stay=stay,
         # The error summary at the top of the page shows `form`'s errors.
         form=stay if stay.errors else ConfirmForm(),
@@ -341,6 +343,25 @@ def person_accepts(introduction_id):
     else:
         db.session.commit()
         flash("The person's yes to meeting is recorded.", "success")
+    return redirect(url_for(".introduction", introduction_id=found.id))
+
+
+@bp.post("/introductions/<int:introduction_id>/person-says-no")
+@member_only
+def person_says_no(introduction_id):
+    """The person (or a coordinator for them) says no to the household suggested."""
+    found = _or_404(service.introduction_for(current_user, introduction_id))
+    form = SayNoForm()
+    if form.validate_on_submit():
+        try:
+            service.say_no(found, current_user, form.reason.data)
+        except service.SharedLivesError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("The person's no is recorded; the coordinator will be in touch.", "success")
+    else:
+        flash("Enter why not, so the coordinator knows.", "error")
     return redirect(url_for(".introduction", introduction_id=found.id))
 
 

@@ -263,3 +263,23 @@ def test_the_shortlist_and_the_persons_page_give_the_miles_between_districts(
     auth.login("pat@example.org")
     page = _text(client.get(f"/shared-lives/referrals/{referral.id}"))
     assert "Near where you want to be: Yes. About 1." in page
+
+
+def test_the_person_says_no_to_a_household_with_a_reason(
+    db, client, auth, coordinator, make_member, make_household, make_referral
+):
+    person = make_member(email="pat@example.org")
+    referral = make_referral(person=person)
+    introduction = service.propose_introduction(referral, make_household(), coordinator)
+    db.session.commit()
+    path = f"/shared-lives/introductions/{introduction.id}"
+    auth.login("pat@example.org")
+    assert "Say no to Household 1" in _text(client.get(path))
+    client.post(f"{path}/person-says-no", data={"reason": ""})
+    db.session.refresh(introduction)
+    assert introduction.status is IntroductionStatus.PROPOSED
+    client.post(f"{path}/person-says-no", data={"reason": "Too far from my college"})
+    db.session.refresh(introduction)
+    assert introduction.status is IntroductionStatus.WITHDRAWN
+    assert introduction.decline_reason == "The person said no: Too far from my college"
+    assert "Say no to" not in _text(client.get(path))
