@@ -88,15 +88,19 @@ def main() -> None:
         household_wish="a retired couple",
         location=districts.centre("DE1 1AA"),
     )
-    times = []
+    times, cpu = [], []
     for _ in range(RUNS):
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         result = m.match(wanted, found)
         times.append((time.perf_counter() - began) * 1000)
+        cpu.append((time.process_time() - began_cpu) * 1000)
     median = statistics.median(times)
+    # The processor time too: on a machine shared with other work the wall clock also counts
+    # the time spent waiting for a core.
     print(
         f"matching: one referral against {HOUSEHOLDS:,} households: {median:.0f} ms "
-        f"(median of {RUNS}; fastest {min(times):.0f} ms; goal under {GOAL_MS} ms); "
+        f"(median of {RUNS}; fastest {min(times):.0f} ms; processor time "
+        f"{statistics.median(cpu):.0f} ms; goal under {GOAL_MS} ms); "
         f"{len(result.ranked):,} ranked, {len(result.excluded):,} excluded"
     )
 
