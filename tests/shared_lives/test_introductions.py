@@ -182,3 +182,13 @@ def test_the_answer_reminder_and_the_overdue_notice_each_go_once(
     assert "Lea and Household 1</a>: answer was due by" in page
     assert "Sol and Household 1</a>: answer due by" in page
     assert "Wyn and" not in page
+
+
+@pytest.mark.parametrize("days", ["0", "-3", "a fortnight", "91", "１４"])
+def test_refuses_a_time_to_answer_that_cannot_work(monkeypatch, days):
+    from coop import create_app
+    from coop.config import ConfigError
+
+    monkeypatch.setenv("COOP_SHARED_LIVES_ANSWER_DAYS", days)
+    with pytest.raises(ConfigError, match="COOP_SHARED_LIVES_ANSWER_DAYS"):
+        create_app()
