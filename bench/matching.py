@@ -1,7 +1,9 @@
 """Explained matching: one referral against 10,000 carer households, in memory.
 
 The households are made up with a fixed seed (a tenth unapproved or with checks out of date,
-mixed rooms, pets, languages, interests and bookings), so every run matches the same data.
+mixed rooms, pets, languages, interests and bookings, each with its district's centre from the
+shipped districts file, so great-circle distances are worked out in the timed part), so every
+run matches the same data.
 Prints the median of several runs; the goal is under 200 ms.
 """
 
@@ -12,6 +14,7 @@ import statistics
 import time
 from datetime import date, timedelta
 
+from coop.shared_lives import districts
 from coop.shared_lives import matching as m
 
 HOUSEHOLDS = 10_000
@@ -25,6 +28,7 @@ INTERESTS = ["football", "cooking", "music", "gardening", "art", "walking", "fil
 def households(rng: random.Random) -> list[m.HouseholdFacts]:
     made = []
     for n in range(HOUSEHOLDS):
+        postcode = f"{rng.choice(DISTRICTS)} 1AA"
         rooms = []
         for r in range(rng.randint(1, 3)):
             taken = []
@@ -46,7 +50,8 @@ def households(rng: random.Random) -> list[m.HouseholdFacts]:
             m.HouseholdFacts(
                 id=n,
                 name=f"Household {n}",
-                postcode=f"{rng.choice(DISTRICTS)} 1AA",
+                postcode=postcode,
+                location=districts.centre(postcode),
                 approved=rng.random() < 0.9,
                 lapsed=("no DBS check is recorded",) if rng.random() < 0.05 else (),
                 types=frozenset(
@@ -81,16 +86,21 @@ def main() -> None:
         faith="Sikh",
         interests=frozenset({"football", "cooking"}),
         household_wish="a retired couple",
+        location=districts.centre("DE1 1AA"),
     )
-    times = []
+    times, cpu = [], []
     for _ in range(RUNS):
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         result = m.match(wanted, found)
         times.append((time.perf_counter() - began) * 1000)
+        cpu.append((time.process_time() - began_cpu) * 1000)
     median = statistics.median(times)
+    # The processor time too: on a machine shared with other work the wall clock also counts
+    # the time spent waiting for a core.
     print(
         f"matching: one referral against {HOUSEHOLDS:,} households: {median:.0f} ms "
-        f"(median of {RUNS}; fastest {min(times):.0f} ms; goal under {GOAL_MS} ms); "
+        f"(median of {RUNS}; fastest {min(times):.0f} ms; processor time "
+        f"{statistics.median(cpu):.0f} ms; goal under {GOAL_MS} ms); "
         f"{len(result.ranked):,} ranked, {len(result.excluded):,} excluded"
     )
 

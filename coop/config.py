@@ -32,6 +32,8 @@ class Config:
         self.SITE_NAME = env.get("COOP_SITE_NAME", "Together Co-op")
         #: Hours a place offered from a waiting list is held for the person it is offered to.
         self.WAITLIST_HOLD_HOURS = env.get("COOP_WAITLIST_HOLD_HOURS", "12")
+        #: Days a Shared Lives household has to answer an introduction.
+        self.SHARED_LIVES_ANSWER_DAYS = env.get("COOP_SHARED_LIVES_ANSWER_DAYS", "14")
         #: Where links in emails point, e.g. https://coop.example.org: required in production,
         #: never taken from a request's Host header when set.
         self.SERVER_URL = env.get("COOP_SERVER_URL", "").rstrip("/")
@@ -106,6 +108,9 @@ def check(config) -> None:
         raise ConfigError(
             "COOP_WAITLIST_HOLD_HOURS must be a number of hours more than 0 and at most 336."
         )
+    answer_days = str(config.get("SHARED_LIVES_ANSWER_DAYS") or "14").strip()
+    if not (answer_days.isascii() and answer_days.isdigit() and 1 <= int(answer_days) <= 90):
+        raise ConfigError("COOP_SHARED_LIVES_ANSWER_DAYS must be a whole number of days, 1 to 90.")
     proxies = str(config.get("TRUSTED_PROXIES") or "0").strip()
     if not (proxies.isascii() and proxies.isdigit() and int(proxies) <= 10):
         raise ConfigError(

@@ -10,14 +10,22 @@ shared_lives_cli = AppGroup(
 )
 
 
-@shared_lives_cli.command("send-reminders")
-def send_reminders() -> None:
-    """Email each reminder of a check, training, review or arrangement review that is overdue
-    or falls due in the next 30 days, once. Run it daily."""
+def send_reminders_now() -> str:
+    """Send what `send-reminders` sends and say how many (the worker runs it daily)."""
+    from coop.extensions import db
     from coop.shared_lives import reminders
 
     sent = reminders.send_reminders()
-    click.echo(f"Sent {sent} reminder{'s' if sent != 1 else ''}.")
+    db.session.commit()
+    return f"Sent {sent} reminder{'s' if sent != 1 else ''}."
+
+
+@shared_lives_cli.command("send-reminders")
+def send_reminders() -> None:
+    """Email each reminder of a check, training, review or arrangement review that is overdue
+    or falls due in the next 30 days, and of each introduction's answer falling due or
+    overdue, once. The worker runs it daily."""
+    click.echo(send_reminders_now())
 
 
 @shared_lives_cli.command("payments")

@@ -20,6 +20,7 @@ from coop.shared_lives.models import (
     HouseholdStatus,
     Introduction,
     IntroductionStatus,
+    Meeting,
     Room,
     Stay,
     StayKind,
@@ -177,8 +178,12 @@ def load(members_by_email: dict[str, Member], now: datetime | None = None) -> No
         Introduction(
             referral_id=tom.id, household_id=sharmas.id, status=IntroductionStatus.AGREED,
             respond_by=started - timedelta(days=20), proposed_at=now - timedelta(days=130),
+            person_accepted_at=now - timedelta(days=129),
+            household_accepted_at=now - timedelta(days=128),
             person_agreed_at=now - timedelta(days=120),
-            household_agreed_at=now - timedelta(days=125),
+            household_agreed_at=now - timedelta(days=121),
+            meetings=[Meeting(kind="A first visit", held_on=started - timedelta(days=25)),
+                      Meeting(kind="An overnight stay", held_on=started - timedelta(days=22))],
         )
     )  # fmt: skip
     arrangement = Arrangement(
@@ -204,7 +209,9 @@ def load(members_by_email: dict[str, Member], now: datetime | None = None) -> No
         Introduction(
             referral_id=ben.id, household_id=browns.id, status=IntroductionStatus.AGREED,
             respond_by=today - timedelta(days=45), proposed_at=now - timedelta(days=55),
+            person_accepted_at=now - timedelta(days=54), household_accepted_at=now - timedelta(53),
             person_agreed_at=now - timedelta(days=50), household_agreed_at=now - timedelta(50),
+            meetings=[Meeting(kind="A meal together", held_on=today - timedelta(days=51))],
         )
     )  # fmt: skip
     last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)

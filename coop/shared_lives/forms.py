@@ -92,6 +92,55 @@ class StayForm(FlaskForm):
     submit = SubmitField("Book the room", widget=GovSubmitInput())
 
 
+class DaySessionForm(FlaskForm):
+    """A day support session: one day, up to 4, 6 or 8 hours, for 1 to 3 people."""
+
+    room = SelectField(
+        "Room", coerce=int, validators=[InputRequired(message="Choose a room")], widget=GovSelect()
+    )
+    on = DayMonthYearField(
+        "Day of the session", validators=[InputRequired(message="Enter the day of the session")]
+    )
+    hours = RadioField(
+        "Length of the session",
+        choices=[(4, "Up to 4 hours"), (6, "Up to 6 hours"), (8, "Up to 8 hours")],
+        coerce=int,
+        validators=[InputRequired(message="Choose the length of the session")],
+        widget=GovRadioInput(),
+    )
+    people = SelectField(
+        "People supported together in the session",
+        choices=[(1, "1"), (2, "2"), (3, "3")],
+        coerce=int,
+        validators=[InputRequired(message="Choose how many people")],
+        widget=GovSelect(),
+    )
+    submit = SubmitField("Book the session", widget=GovSubmitInput())
+
+
+class AgreeForm(FlaskForm):
+    answer = RadioField(
+        "After meeting, should the arrangement go ahead?",
+        choices=[("yes", "Yes, go ahead"), ("no", "No")],
+        validators=[InputRequired(message="Choose yes or no")],
+        widget=GovRadioInput(),
+    )
+    reason = text_field("If no, why not (the coordinator sees this)", max_length=2000,
+                        multiline=True)  # fmt: skip
+    submit = SubmitField("Send the answer", widget=GovSubmitInput())
+
+
+class SayNoForm(FlaskForm):
+    reason = text_field("Why not (the coordinator sees this)", "Enter why not", 2000,
+                        multiline=True)  # fmt: skip
+    submit = SubmitField("Say no to this household", widget=GovSubmitInput())
+
+
+class CancelForm(FlaskForm):
+    reason = text_field("Why is it cancelled?", "Enter why it is cancelled", 2000, multiline=True)
+    submit = SubmitField("Cancel it", widget=GovSubmitInput())
+
+
 class AnswerForm(FlaskForm):
     answer = RadioField(
         "Will you meet this person?",

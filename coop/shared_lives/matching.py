@@ -7,6 +7,7 @@ Pure: plain values in, plain values out, so it is tested with Hypothesis and ben
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -39,6 +40,13 @@ CRITERIA = ("distance", "interests", "language", "faith", "household")
 
 MET, PARTLY, NOT_MET = "met", "partly met", "not met"
 _SCORE = {MET: 2, PARTLY: 1, NOT_MET: 0}
+
+#: Miles between the centres of two postcode districts that count as near, and as fairly near.
+NEAR_MILES, FAIRLY_NEAR_MILES = 5.0, 15.0
+EARTH_RADIUS_MILES = 3958.8
+
+#: A place as (latitude, longitude) in degrees: here, the centre of a postcode district.
+Place = tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,8 @@ class HouseholdFacts:
     exclusions: frozenset[str] = frozenset()
     #: The household's own break dates, as [start, end) pairs.
     blocked: tuple[tuple[date, date], ...] = ()
+    #: The centre of its postcode district, when known.
+    location: Place | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,8 @@ class ReferralFacts:
     faith: str = ""
     interests: frozenset[str] = frozenset()
     household_wish: str = ""
+    #: The centre of the postcode district wanted, when known.
+    location: Place | None = None
 
 
 class Criterion(NamedTuple):
@@ -111,6 +123,8 @@ class Ranked(NamedTuple):
     score: int
     #: The rooms that suit and are free on the dates wanted.
     rooms: tuple[RoomFacts, ...] = ()
+    #: Great-circle miles between the district centres, when both are known.
+    miles: float | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +146,16 @@ def area(postcode: str) -> str:
     """The postcode area (its letters): "DE1 3AB" gives "DE"."""
     found = _OUTWARD.match(district(postcode))
     return found[1] if found else ""
+
+
+def miles_between(here: Place, there: Place) -> float:
+    """Great-circle miles between two places (the haversine formula on a round Earth)."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*here, *there))
+    a = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(a)))
 
 
 def overlaps(start: date, end: date | None, other_start: date, other_end: date | None) -> bool:
@@ -231,15 +255,34 @@ def _failures(household: HouseholdFacts, wanted: _Wanted, rooms: tuple) -> tuple
     return tuple(reasons)
 
 
-def _distance(household: HouseholdFacts, wanted: _Wanted) -> Criterion:
+def _miles(household: HouseholdFacts, wanted: _Wanted) -> float | None:
+    if household.location is None or wanted.referral.location is None:
+        return None
+    return miles_between(household.location, wanted.referral.location)
+
+
+def _distance(household: HouseholdFacts, wanted: _Wanted, miles: float | None) -> Criterion:
+    """Near: the same district, or district centres at most 5 miles apart; partly: at most 15
+    miles. Where a district's centre is not known, the same postcode area counts as partly."""
     here, there = district(household.postcode), wanted.district
     if here == there:
         return Criterion("distance", MET, f"In the same postcode district ({here}).")
+    if miles is not None:
+        outcome = MET if miles <= NEAR_MILES else PARTLY if miles <= FAIRLY_NEAR_MILES else NOT_MET
+        return Criterion(
+            "distance",
+            outcome,
+            f"About {miles:.1f} miles between the centres of {here} and {there}.",
+        )
     if area(household.postcode) == wanted.area:
         return Criterion(
-            "distance", PARTLY, f"In the same postcode area: {here}, wanted near {there}."
+            "distance", PARTLY, f"Distance unknown: {here} is in the same postcode area as {there}."
         )
-    return Criterion("distance", NOT_MET, f"In {here}, a different postcode area from {there}.")
+    return Criterion(
+        "distance",
+        NOT_MET,
+        f"Distance unknown: {here} is in a different postcode area from {there}.",
+    )
 
 
 def _interests(household: HouseholdFacts, wanted: _Wanted) -> Criterion:
@@ -285,12 +328,12 @@ def _household(household: HouseholdFacts, wanted: _Wanted) -> Criterion:
     return Criterion("household", outcome, f"Wished for {referral.household_wish}; {makeup}.")
 
 
-_SOFT = (_distance, _interests, _language, _faith, _household)
+_OTHER_SOFT = (_interests, _language, _faith, _household)
 
 
 def match(referral: ReferralFacts, households: list[HouseholdFacts] | tuple) -> Result:
     """Sort every household into excluded (with the hard rules it fails) or ranked (best first,
-    ties by name then id, so the order never depends on the input's)."""
+    ties by distance, name then id, so the order never depends on the input's)."""
     wanted = _Wanted(referral)
     ranked, excluded = [], []
     for household in households:
@@ -299,12 +342,21 @@ def match(referral: ReferralFacts, households: list[HouseholdFacts] | tuple) -> 
         if failures:
             excluded.append(Excluded(household, failures))
             continue
-        criteria = tuple(rule(household, wanted) for rule in _SOFT)
+        miles = _miles(household, wanted)
+        criteria = (_distance(household, wanted, miles),) + tuple(
+            rule(household, wanted) for rule in _OTHER_SOFT
+        )
         score = sum(_SCORE[criterion.outcome] for criterion in criteria)
-        ranked.append(Ranked(household, criteria, score, rooms))
-    ranked.sort(key=lambda r: (-r.score, r.household.name, r.household.id))
+        ranked.append(Ranked(household, criteria, score, rooms, miles))
+    ranked.sort(key=_rank)
     excluded.sort(key=lambda e: (e.household.name, e.household.id))
     return Result(tuple(ranked), tuple(excluded))
+
+
+def _rank(ranked: Ranked) -> tuple:
+    """Best score first; then the nearer (a distance not known last); then name and id."""
+    miles = math.inf if ranked.miles is None else round(ranked.miles, 6)
+    return (-ranked.score, miles, ranked.household.name, ranked.household.id)
 
 
 def plain_english(ranked: Ranked) -> list[str]:

@@ -283,8 +283,8 @@ class IntroductionStatus(enum.Enum):
     @property
     def label(self) -> str:
         return {
-            "proposed": "Waiting for the household",
-            "accepted": "Household accepted; meetings",
+            "proposed": "Waiting for both sides to say yes to meeting",
+            "accepted": "Meeting each other",
             "declined": "Declined",
             "agreed": "Both sides agreed",
             "withdrawn": "Withdrawn",
@@ -293,6 +293,10 @@ class IntroductionStatus(enum.Enum):
     @property
     def is_proposed(self) -> bool:
         return self is IntroductionStatus.PROPOSED
+
+    @property
+    def is_accepted(self) -> bool:
+        return self is IntroductionStatus.ACCEPTED
 
     @property
     def is_agreed(self) -> bool:
@@ -304,6 +308,16 @@ class Introduction(db.Model):
     __table_args__ = (
         UniqueConstraint("referral_id", "household_id", name="one_per_household"),
         CheckConstraint("status != 'declined' OR decline_reason != ''", name="declined_has_reason"),
+        CheckConstraint(
+            "status NOT IN ('accepted', 'agreed')"
+            " OR (person_accepted_at IS NOT NULL AND household_accepted_at IS NOT NULL)",
+            name="meetings_after_both_said_yes",
+        ),
+        CheckConstraint(
+            "status != 'agreed'"
+            " OR (person_agreed_at IS NOT NULL AND household_agreed_at IS NOT NULL)",
+            name="agreed_by_both",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -316,6 +330,10 @@ class Introduction(db.Model):
     #: The household answers by this date, or the introduction lapses.
     respond_by: Mapped[date]
     decline_reason: Mapped[str] = mapped_column(Text, default="")
+    #: Each side's yes to meeting: the introduction goes ahead to meetings once both said it.
+    person_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    household_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Each side's yes to the arrangement, after the meetings.
     person_agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     household_agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -401,9 +419,10 @@ class Stay(db.Model):
     """A room taken for a range of nights [starts_on, ends_on): a short break or the carers'
     own break, or a day of day support (ends_on the day after).
 
-    Two stays never overlap in one room: on PostgreSQL an exclusion constraint over
-    daterange(starts_on, ends_on) (migration 0010_shared_lives), on SQLite the check in
-    ``service.book_stay`` inside the BEGIN IMMEDIATE transaction every write starts with.
+    Two stays that are not cancelled never overlap in one room: on PostgreSQL an exclusion
+    constraint over daterange(starts_on, ends_on) WHERE cancelled_at IS NULL (migration
+    0011_slgaps), on SQLite the check in ``service.book_stay`` inside the BEGIN IMMEDIATE
+    transaction every write starts with. A cancelled stay frees its room and is not paid.
     """
 
     __tablename__ = "shared_lives_stays"
@@ -411,6 +430,8 @@ class Stay(db.Model):
         CheckConstraint("ends_on > starts_on", name="at_least_one_night"),
         CheckConstraint("hours IS NULL OR hours IN (4, 6, 8)", name="day_session_hours"),
         CheckConstraint("people BETWEEN 1 AND 3", name="one_to_three_people"),
+        CheckConstraint("kind != 'day_support' OR hours IS NOT NULL", name="day_session_has_hours"),
+        CheckConstraint("cancelled_at IS NULL OR cancel_reason != ''", name="cancelled_has_reason"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -424,14 +445,23 @@ class Stay(db.Model):
     hours: Mapped[int | None]
     people: Mapped[int] = mapped_column(default=1)
     booked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: A cancelled stay keeps its row, frees the room and is never paid.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("members_members.id"))
 
     household: Mapped[Household] = relationship()
     room: Mapped[Room] = relationship()
     referral: Mapped[Referral | None] = relationship()
+    cancelled_by: Mapped[Member | None] = relationship(foreign_keys=[cancelled_by_id])
 
     @property
     def nights(self) -> int:
         return (self.ends_on - self.starts_on).days
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
 
 class RateTable(db.Model):

@@ -111,7 +111,11 @@ def lines_for(household: Household, month: date, rates: carer_pay.Rates) -> list
             lines.append(line)
     for stay in db.session.scalars(
         select(Stay)
-        .where(Stay.household_id == household.id, Stay.kind != StayKind.CARERS_BREAK)
+        .where(
+            Stay.household_id == household.id,
+            Stay.kind != StayKind.CARERS_BREAK,
+            Stay.cancelled_at.is_(None),  # a cancelled stay is never paid
+        )
         .order_by(Stay.starts_on, Stay.id)
     ):
         who = stay.referral.person_name if stay.referral else "a person"
@@ -122,7 +126,7 @@ def lines_for(household: Household, month: date, rates: carer_pay.Rates) -> list
             )
         else:
             line = carer_pay.day_support_line(
-                rates, month, who=who, on=stay.starts_on, hours=stay.hours or 8,
+                rates, month, who=who, on=stay.starts_on, hours=stay.hours,
                 people=stay.people, payer=payer,
             )  # fmt: skip
         if line:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask import current_app, has_app_context
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -14,11 +15,12 @@ from coop.extensions import db
 from coop.members import roles
 from coop.members.models import Member
 from coop.postcodes import normalise_postcode
-from coop.shared_lives import due, matching
+from coop.shared_lives import districts, due, matching
 from coop.shared_lives.models import (
     Arrangement,
     ArrangementReview,
     ArrangementType,
+    CarerPayment,
     Household,
     HouseholdCarer,
     HouseholdStatus,
@@ -51,8 +53,36 @@ HOUSEHOLD_MOVES: dict[HouseholdStatus, frozenset[HouseholdStatus]] = {
 #: Moves that need a reason written down.
 NEEDS_REASON = frozenset({S.SUSPENDED, S.DEAPPROVED, S.APPROVED})
 
-#: How long a household has to answer an introduction.
+#: How long a household has to answer an introduction, unless COOP_SHARED_LIVES_ANSWER_DAYS
+#: says otherwise.
 INTRODUCTION_ANSWER_DAYS = 14
+
+IS = IntroductionStatus
+
+#: The moves an introduction may make. Proposed: each side says whether it will meet the other
+#: (the household within the time the scheme sets). Accepted: both said yes, so they meet.
+#: Agreed: after the meetings both sides agreed, so the coordinator may start the arrangement
+#: or book the short break. Either side may pull out until then.
+INTRODUCTION_MOVES: dict[IntroductionStatus, frozenset[IntroductionStatus]] = {
+    IS.PROPOSED: frozenset({IS.ACCEPTED, IS.DECLINED, IS.WITHDRAWN}),
+    IS.ACCEPTED: frozenset({IS.AGREED, IS.WITHDRAWN}),
+    IS.AGREED: frozenset(),
+    IS.DECLINED: frozenset(),
+    IS.WITHDRAWN: frozenset(),
+}
+
+#: What may be done to an introduction in each state; anything else is refused.
+INTRODUCTION_STEPS: dict[str, frozenset[IntroductionStatus]] = {
+    "say yes to meeting": frozenset({IS.PROPOSED}),
+    "decline": frozenset({IS.PROPOSED}),
+    "record a meeting": frozenset({IS.ACCEPTED}),
+    "agree after meeting": frozenset({IS.ACCEPTED}),
+    "pull out": frozenset({IS.PROPOSED, IS.ACCEPTED}),
+    "start or book": frozenset({IS.AGREED}),
+}
+
+#: Days before the answer is due that the household is reminded.
+ANSWER_REMINDER_DAYS = 3
 
 MEETING_KINDS = ("A first visit", "A meal together", "An overnight stay", "Another meeting")
 
@@ -384,7 +414,11 @@ def _supporting(household: Household, start: date, end: date | None) -> int:
         if matching.overlaps(start, end, arrangement.starts_on, stop):
             people += 1
     for stay in db.session.scalars(
-        select(Stay).where(Stay.household_id == household.id, Stay.kind != StayKind.CARERS_BREAK)
+        select(Stay).where(
+            Stay.household_id == household.id,
+            Stay.kind != StayKind.CARERS_BREAK,
+            Stay.cancelled_at.is_(None),
+        )
     ):
         if matching.overlaps(start, end, stay.starts_on, stay.ends_on):
             people += stay.people
@@ -400,7 +434,9 @@ def _wanted(referral: Referral) -> tuple[date, date | None]:
 def room_facts(room: Room) -> matching.RoomFacts:
     taken = [
         (s.starts_on, s.ends_on)
-        for s in db.session.scalars(select(Stay).where(Stay.room_id == room.id))
+        for s in db.session.scalars(
+            select(Stay).where(Stay.room_id == room.id, Stay.cancelled_at.is_(None))
+        )
     ]
     for arrangement in db.session.scalars(
         select(Arrangement).where(
@@ -429,7 +465,9 @@ def household_facts(
         (s.starts_on, s.ends_on)
         for s in db.session.scalars(
             select(Stay).where(
-                Stay.household_id == household.id, Stay.kind == StayKind.CARERS_BREAK
+                Stay.household_id == household.id,
+                Stay.kind == StayKind.CARERS_BREAK,
+                Stay.cancelled_at.is_(None),
             )
         )
     )
@@ -452,6 +490,7 @@ def household_facts(
         has_woman_carer=household.has_woman_carer,
         exclusions=household.exclusion_set,
         blocked=blocked,
+        location=districts.centre(household.postcode),
     )
 
 
@@ -467,6 +506,7 @@ def referral_facts(referral: Referral) -> matching.ReferralFacts:
         faith=referral.faith,
         interests=referral.interest_set,
         household_wish=referral.household_wish,
+        location=districts.centre(referral.area_postcode),
     )
 
 
@@ -499,7 +539,7 @@ def propose_introduction(
     introduction = Introduction(
         referral_id=referral.id,
         household_id=household.id,
-        respond_by=clock.london_today(now) + timedelta(days=INTRODUCTION_ANSWER_DAYS),
+        respond_by=clock.london_today(now) + timedelta(days=answer_days()),
         proposed_at=now,
     )
     try:
@@ -510,6 +550,27 @@ def propose_introduction(
     referral.status = ReferralStatus.INTRODUCED
     log_access(referral, by, "needs, to propose an introduction", now)
     return introduction
+
+
+def answer_days() -> int:
+    """The days a household has to answer an introduction, as the scheme sets them."""
+    if has_app_context():
+        return int(current_app.config.get("SHARED_LIVES_ANSWER_DAYS") or INTRODUCTION_ANSWER_DAYS)
+    return INTRODUCTION_ANSWER_DAYS
+
+
+def can_step(introduction: Introduction, step: str) -> bool:
+    """Whether the introduction's state allows the step (`INTRODUCTION_STEPS`)."""
+    return introduction.status in INTRODUCTION_STEPS[step]
+
+
+def _move(introduction: Introduction, to_status: IntroductionStatus) -> None:
+    if to_status not in INTRODUCTION_MOVES[introduction.status]:
+        raise SharedLivesError(
+            f"An introduction that is {introduction.status.label.lower()} cannot become "
+            f"{to_status.label.lower()}."
+        )
+    introduction.status = to_status
 
 
 def introduction_for(actor: Member | None, introduction_id: int) -> Introduction | None:
@@ -524,7 +585,31 @@ def introduction_for(actor: Member | None, introduction_id: int) -> Introduction
 
 def is_lapsed(introduction: Introduction, today: date) -> bool:
     """An introduction the household did not answer in time (pages treat it as lapsed)."""
-    return introduction.status is IntroductionStatus.PROPOSED and today > introduction.respond_by
+    return (
+        introduction.status is IntroductionStatus.PROPOSED
+        and introduction.household_accepted_at is None
+        and today > introduction.respond_by
+    )
+
+
+def answers_waiting(today: date) -> tuple[list[Introduction], list[Introduction]]:
+    """Introductions the household has yet to answer: (overdue, due within
+    ANSWER_REMINDER_DAYS days), each soonest first."""
+    waiting = db.session.scalars(
+        select(Introduction)
+        .where(
+            Introduction.status == IntroductionStatus.PROPOSED,
+            Introduction.household_accepted_at.is_(None),
+        )
+        .order_by(Introduction.respond_by, Introduction.id)
+    )
+    overdue, soon = [], []
+    for introduction in waiting:
+        if introduction.respond_by < today:
+            overdue.append(introduction)
+        elif introduction.respond_by <= today + timedelta(days=ANSWER_REMINDER_DAYS):
+            soon.append(introduction)
+    return overdue, soon
 
 
 def answer_introduction(
@@ -534,11 +619,12 @@ def answer_introduction(
     reason: str = "",
     now: datetime | None = None,
 ) -> Introduction:
-    """The household accepts an introduction (its yes), or declines it with a reason."""
+    """The household says whether it will meet the person (within the time the scheme sets),
+    declining with a reason. Its yes is to meeting, not yet to the arrangement."""
     now = now or clock.now()
-    if not any(h.id == introduction.household_id for h in households_of(by)):
+    if not is_household_side(by, introduction):
         raise SharedLivesError("Only the household can answer its introduction.")
-    if introduction.status is not IntroductionStatus.PROPOSED:
+    if not can_step(introduction, "say yes to meeting") or introduction.household_accepted_at:
         raise SharedLivesError("This introduction has already been answered.")
     if is_lapsed(introduction, clock.london_today(now)):
         raise SharedLivesError(
@@ -546,22 +632,44 @@ def answer_introduction(
             "Ask the coordinator to introduce you again."
         )
     if accept:
-        introduction.household_agreed_at = now
-        introduction.status = IntroductionStatus.ACCEPTED
-        _both_agreed(introduction)
+        introduction.household_accepted_at = now
+        _both_said_yes(introduction)
     else:
         reason = (reason or "").strip()
         if not reason:
             raise SharedLivesError("Enter why you are saying no", "reason")
-        introduction.status = IntroductionStatus.DECLINED
+        _move(introduction, IS.DECLINED)
         introduction.decline_reason = reason
     db.session.flush()
     return introduction
 
 
-def _both_agreed(introduction: Introduction) -> None:
-    if introduction.person_agreed_at and introduction.household_agreed_at:
-        introduction.status = IntroductionStatus.AGREED
+def _both_said_yes(introduction: Introduction) -> None:
+    if introduction.person_accepted_at and introduction.household_accepted_at:
+        _move(introduction, IS.ACCEPTED)
+
+
+def is_household_side(actor: Member | None, introduction: Introduction) -> bool:
+    return any(h.id == introduction.household_id for h in households_of(actor))
+
+
+def can_speak_for_person(actor: Member | None, introduction: Introduction) -> bool:
+    """The person, whoever they said may act for them, or a coordinator recording what a
+    person said (a person who is not a member cannot sign in)."""
+    return is_the_person(actor, introduction.referral) or can_coordinate(actor)
+
+
+def person_accepts(introduction: Introduction, by: Member, now: datetime | None = None):
+    """The person says yes to meeting the household suggested to them. Nothing goes to
+    meetings until the household has said yes too."""
+    if not can_speak_for_person(by, introduction):
+        raise SharedLivesError("Only the person, or a coordinator for them, can say yes.")
+    if not can_step(introduction, "say yes to meeting") or introduction.person_accepted_at:
+        raise SharedLivesError("The person has already answered this introduction.")
+    introduction.person_accepted_at = now or clock.now()
+    _both_said_yes(introduction)
+    db.session.flush()
+    return introduction
 
 
 def record_meeting(
@@ -569,42 +677,79 @@ def record_meeting(
 ) -> Meeting:
     if not (can_coordinate(by) or can_act_for_household(by, introduction.household)):
         raise SharedLivesError("Only the household or a coordinator can record a meeting.")
-    if introduction.status not in (IntroductionStatus.ACCEPTED, IntroductionStatus.AGREED):
-        raise SharedLivesError("Meetings follow the household accepting the introduction.")
+    if not can_step(introduction, "record a meeting"):
+        raise SharedLivesError(
+            "Meetings follow both sides saying yes to meeting, until both agree."
+        )
     if kind not in MEETING_KINDS:
         raise SharedLivesError("Choose the kind of meeting", "kind")
-    meeting = Meeting(
-        introduction_id=introduction.id, kind=kind, held_on=held_on, notes=notes.strip()
-    )
-    db.session.add(meeting)
+    meeting = Meeting(kind=kind, held_on=held_on, notes=notes.strip())
+    introduction.meetings.append(meeting)
     db.session.flush()
     return meeting
 
 
-def person_agrees(introduction: Introduction, by: Member, now: datetime | None = None):
-    """The person says yes to the household: themselves, whoever acts for them, or a
-    coordinator recording what a person who is not a member said. Nothing goes ahead until
-    the household has said yes too."""
-    if not (is_the_person(by, introduction.referral) or can_coordinate(by)):
-        raise SharedLivesError("Only the person, or a coordinator for them, can say yes.")
-    if introduction.status not in (IntroductionStatus.PROPOSED, IntroductionStatus.ACCEPTED):
-        raise SharedLivesError("This introduction is no longer open.")
-    introduction.person_agreed_at = introduction.person_agreed_at or now or clock.now()
-    _both_agreed(introduction)
+SIDES = ("person", "household")
+
+
+def agree(
+    introduction: Introduction,
+    by: Member,
+    side: str,
+    yes: bool,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Introduction:
+    """After the meetings, one side says whether it wants the arrangement to go ahead.
+
+    The person speaks for themselves, through whoever acts for them, or through a coordinator
+    recording their answer; the household for itself. Both must agree before the coordinator
+    can start the arrangement or book the room; a no ends the introduction, with its reason.
+    """
+    if side == "person":
+        allowed = can_speak_for_person(by, introduction)
+    elif side == "household":
+        allowed = is_household_side(by, introduction)
+    else:
+        allowed = False
+    if not allowed:
+        raise SharedLivesError("Only that side can give its answer.")
+    if not yes:
+        return pull_out(introduction, by, side, reason)
+    if not can_step(introduction, "agree after meeting"):
+        raise SharedLivesError("Both sides agree after they have said yes to meeting and met.")
+    if not introduction.meetings:
+        raise SharedLivesError("Record at least one meeting before agreeing.")
+    stamp = now or clock.now()
+    if side == "person":
+        introduction.person_agreed_at = introduction.person_agreed_at or stamp
+    else:
+        introduction.household_agreed_at = introduction.household_agreed_at or stamp
+    if introduction.person_agreed_at and introduction.household_agreed_at:
+        _move(introduction, IS.AGREED)
+    db.session.flush()
+    return introduction
+
+
+def pull_out(introduction: Introduction, by: Member, side: str, reason: str) -> Introduction:
+    """One side says no before both agreed; the introduction goes no further."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise SharedLivesError("Enter why, so the coordinator knows", "reason")
+    if not can_step(introduction, "pull out"):
+        raise SharedLivesError("This introduction can no longer be ended this way.")
+    _move(introduction, IS.WITHDRAWN)
+    who = "The person" if side == "person" else "The household"
+    introduction.decline_reason = f"{who} said no: {reason}"
     db.session.flush()
     return introduction
 
 
 def say_no(introduction: Introduction, by: Member, reason: str) -> Introduction:
     """The person says no to a suggested household; it goes no further."""
-    if not is_the_person(by, introduction.referral):
+    if not can_speak_for_person(by, introduction):
         raise SharedLivesError("Only the person can say no here.")
-    if introduction.status in (IntroductionStatus.DECLINED, IntroductionStatus.WITHDRAWN):
-        raise SharedLivesError("This introduction has already ended.")
-    introduction.status = IntroductionStatus.WITHDRAWN
-    introduction.decline_reason = (reason or "").strip() or "The person said no."
-    db.session.flush()
-    return introduction
+    return pull_out(introduction, by, "person", reason or "no reason given")
 
 
 def start_arrangement(
@@ -621,7 +766,7 @@ def start_arrangement(
     """A coordinator starts a long-term or day support arrangement once both sides agreed."""
     if not can_coordinate(by):
         raise SharedLivesError("Only a Shared Lives coordinator can start an arrangement.")
-    if introduction.status is not IntroductionStatus.AGREED:
+    if not can_step(introduction, "start or book"):
         raise SharedLivesError("The person and the household must both agree first.")
     referral = introduction.referral
     if room is not None and room.household_id != introduction.household_id:
@@ -713,11 +858,15 @@ def book_stay(
         raise SharedLivesError("Only a Shared Lives coordinator can book a short break.")
     if ends_on <= starts_on:
         raise SharedLivesError("The last day must be after the first", "ends_on")
+    if kind is StayKind.DAY_SUPPORT:
+        _check_day_session(household, starts_on, ends_on, hours, people)
+    elif hours is not None or people != 1:
+        raise SharedLivesError("Only day support has a session length and a number of people.")
     if referral is not None and not db.session.scalar(
         select(Introduction.id).where(
             Introduction.referral_id == referral.id,
             Introduction.household_id == household.id,
-            Introduction.status == IntroductionStatus.AGREED,
+            Introduction.status.in_(INTRODUCTION_STEPS["start or book"]),
         )
     ):
         raise SharedLivesError("The person and the household must both agree first.")
@@ -741,6 +890,7 @@ def book_stay(
             select(Stay.id).where(
                 Stay.household_id == household.id,
                 Stay.kind == StayKind.CARERS_BREAK,
+                Stay.cancelled_at.is_(None),
                 Stay.starts_on < ends_on,
                 Stay.ends_on > starts_on,
             )
@@ -774,6 +924,96 @@ def book_stay(
             "starts_on",
         ) from None
     return stay
+
+
+#: Day support sessions: up to 4, 6 or 8 hours.
+SESSION_HOURS = (4, 6, 8)
+
+
+def _check_day_session(
+    household: Household, starts_on: date, ends_on: date, hours: int | None, people: int
+) -> None:
+    """A day support session is one day, of up to 4, 6 or 8 hours, for 1 to 3 people and never
+    more than the household is approved to support at once."""
+    if ends_on != starts_on + timedelta(days=1):
+        raise SharedLivesError("A day support session is on one day", "starts_on")
+    if hours not in SESSION_HOURS:
+        raise SharedLivesError("Choose a session of up to 4, 6 or 8 hours", "hours")
+    if not 1 <= people <= 3:
+        raise SharedLivesError("A session supports 1 to 3 people", "people")
+    if people > household.max_people:
+        raise SharedLivesError(
+            f"{household.name} is approved to support at most {household.max_people} "
+            f"{'person' if household.max_people == 1 else 'people'} at once",
+            "people",
+        )
+
+
+def stay_for(actor: Member | None, stay_id: int) -> Stay | None:
+    """A stay its household or a coordinator may see; else None (the page is then a 404)."""
+    found = db.session.get(Stay, stay_id)
+    if found is None or not can_act_for_household(actor, found.household):
+        return None
+    return found
+
+
+def paid_month_of(stay: Stay) -> date | None:
+    """The first month holding one of the stay's nights that the household was already paid
+    for, if any."""
+    first = stay.starts_on.replace(day=1)
+    return db.session.scalar(
+        select(CarerPayment.month)
+        .where(
+            CarerPayment.household_id == stay.household_id,
+            CarerPayment.month >= first,
+            CarerPayment.month < stay.ends_on,
+        )
+        .order_by(CarerPayment.month)
+        .limit(1)
+    )
+
+
+def cancel_stay(stay: Stay, by: Member, reason: str, now: datetime | None = None) -> Stay:
+    """Cancel a booked short break, day support session or the carers' own break.
+
+    A coordinator may cancel any; the household its own before the first night. The row is
+    kept with who cancelled it and why; the room is free again (the exclusion constraint and
+    every check ignore cancelled stays) and the payment run does not pay it. A stay in a month
+    already paid is refused: the payment was posted to the ledger, so undoing it is a
+    correction for the coordinator and the treasurer, not a cancellation.
+    """
+    now = now or clock.now()
+    coordinating = can_coordinate(by)
+    if not (coordinating or any(h.id == stay.household_id for h in households_of(by))):
+        raise SharedLivesError("Only the household or a coordinator can cancel this.")
+    if stay.is_cancelled:
+        raise SharedLivesError("This has already been cancelled.")
+    if not coordinating and stay.starts_on <= clock.london_today(now):
+        raise SharedLivesError("It has already begun: ask the coordinator to cancel it.", "reason")
+    paid = paid_month_of(stay)
+    if paid is not None:
+        raise SharedLivesError(
+            f"It was paid in the carer payment for {paid:%B %Y}, so it cannot be cancelled. "
+            "Ask the treasurer to correct the payment instead.",
+            "reason",
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise SharedLivesError("Enter why it is cancelled", "reason")
+    stay.cancelled_at = now
+    stay.cancel_reason = reason
+    stay.cancelled_by_id = by.id
+    db.session.flush()
+    return stay
+
+
+def introduction_of_stay(stay: Stay) -> Introduction | None:
+    return db.session.scalar(
+        select(Introduction).where(
+            Introduction.referral_id == stay.referral_id,
+            Introduction.household_id == stay.household_id,
+        )
+    )
 
 
 def stays_of(household: Household) -> list[Stay]:

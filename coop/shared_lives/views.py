@@ -1,7 +1,7 @@
 """The Shared Lives blueprint: the scheme's start page, and the coordinator's, carer
 households' and the person's pages (coordinator_views, household_views, person_views)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import (
     Blueprint,
@@ -23,8 +23,11 @@ from coop.forms import ConfirmForm, show_error
 from coop.members import roles
 from coop.shared_lives import due, incidents, matching, payment_run, service
 from coop.shared_lives.forms import (
+    AgreeForm,
     AnswerForm,
     BreakForm,
+    CancelForm,
+    DaySessionForm,
     EndForm,
     IncidentForm,
     MeetingForm,
@@ -36,6 +39,7 @@ from coop.shared_lives.forms import (
     ReferralForm,
     ReviewForm,
     RoomForm,
+    SayNoForm,
     StartForm,
     StayForm,
 )
@@ -81,8 +85,11 @@ def _or_404(found):
 def coordinator():
     today = clock.london_today()
     overdue, soon = due.falling_due(service.everything_due(today), today)
+    answers_overdue, answers_soon = service.answers_waiting(today)
     return render_template(
         "shared_lives/coordinator.html",
+        answers_overdue=answers_overdue,
+        answers_soon=answers_soon,
         households=service.all_households(),
         referrals=service.all_referrals(),
         overdue=overdue,
@@ -239,14 +246,21 @@ def introduction(introduction_id):
     """One introduction: its answers, meetings and, once both agree, the booking or start."""
     found = _or_404(service.introduction_for(current_user, introduction_id))
     stay = _stay_form(found)
-    if found.referral.wanted_until:
+    if _is_day_support(found):
+        stay.on.data = found.referral.wanted_from
+    elif found.referral.wanted_until:
         stay.starts_on.data = found.referral.wanted_from
         stay.ends_on.data = found.referral.wanted_until
     return _introduction_page(found, stay)
 
 
+def _is_day_support(introduction) -> bool:
+    return introduction.referral.arrangement_type is ArrangementType.DAY_SUPPORT
+
+
 def _stay_form(introduction, formdata=None):
-    form = StayForm(formdata=formdata)
+    """The booking form: nights for a short break; a day, hours and people for day support."""
+    form = (DaySessionForm if _is_day_support(introduction) else StayForm)(formdata=formdata)
     form.room.choices = [(r.id, r.name) for r in introduction.household.rooms if r.for_short_breaks]
     return form
 
@@ -258,10 +272,14 @@ def _introduction_page(found, stay, status: int = 200):
         "shared_lives/introduction.html",
         introduction=found,
         coordinating=service.can_coordinate(current_user),
-        household_side=any(h.id == found.household_id for h in service.households_of(current_user)),
+        household_side=service.is_household_side(current_user, found),
         person_side=service.is_the_person(current_user, found.referral),
         lapsed=service.is_lapsed(found, clock.london_today()),
+        can_step=lambda step: service.can_step(found, step),
+        day_support=_is_day_support(found),
         answer=AnswerForm(formdata=None),
+        agree=AgreeForm(formdata=None),
+        say_no=SayNoForm(formdata=None),
         stay=stay,
         # The error summary at the top of the page shows `form`'s errors.
         form=stay if stay.errors else ConfirmForm(),
@@ -311,19 +329,60 @@ def introduction_summary(introduction_id):
     return render_template("shared_lives/summary.html", introduction=found, referral=referral)
 
 
-@bp.post("/introductions/<int:introduction_id>/person-agrees")
+@bp.post("/introductions/<int:introduction_id>/person-accepts")
 @member_only
-def person_agrees(introduction_id):
+def person_accepts(introduction_id):
+    """The person (or a coordinator for them) says yes to meeting the household."""
     found = _or_404(service.introduction_for(current_user, introduction_id))
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        service.person_agrees(found, current_user)
+        service.person_accepts(found, current_user)
     except service.SharedLivesError as error:
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash("The person's yes is recorded.", "success")
+        flash("The person's yes to meeting is recorded.", "success")
+    return redirect(url_for(".introduction", introduction_id=found.id))
+
+
+@bp.post("/introductions/<int:introduction_id>/person-says-no")
+@member_only
+def person_says_no(introduction_id):
+    """The person (or a coordinator for them) says no to the household suggested."""
+    found = _or_404(service.introduction_for(current_user, introduction_id))
+    form = SayNoForm()
+    if form.validate_on_submit():
+        try:
+            service.say_no(found, current_user, form.reason.data)
+        except service.SharedLivesError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("The person's no is recorded; the coordinator will be in touch.", "success")
+    else:
+        flash("Enter why not, so the coordinator knows.", "error")
+    return redirect(url_for(".introduction", introduction_id=found.id))
+
+
+@bp.post("/introductions/<int:introduction_id>/agree/<any(person, household):side>")
+@member_only
+def agree(introduction_id, side):
+    """After the meetings, one side says whether the arrangement should go ahead."""
+    found = _or_404(service.introduction_for(current_user, introduction_id))
+    form = AgreeForm()
+    if form.validate_on_submit():
+        try:
+            service.agree(
+                found, current_user, side, form.answer.data == "yes", form.reason.data or ""
+            )
+        except service.SharedLivesError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("The answer is recorded.", "success")
+    else:
+        flash("Choose yes or no.", "error")
     return redirect(url_for(".introduction", introduction_id=found.id))
 
 
@@ -335,20 +394,54 @@ def book_short_break(introduction_id):
     if not stay.validate_on_submit():
         return _introduction_page(found, stay, 400)
     room = next(r for r in found.household.rooms if r.id == stay.room.data)
-    day_support = found.referral.arrangement_type is ArrangementType.DAY_SUPPORT
-    kind = StayKind.DAY_SUPPORT if day_support else StayKind.SHORT_BREAK
+    if _is_day_support(found):
+        kind, first, last = StayKind.DAY_SUPPORT, stay.on.data, stay.on.data + timedelta(days=1)
+        session = dict(hours=stay.hours.data, people=stay.people.data)
+    else:
+        kind, first, last, session = (
+            StayKind.SHORT_BREAK,
+            stay.starts_on.data,
+            stay.ends_on.data,
+            {},
+        )
     try:
-        service.book_stay(
-            room, kind, stay.starts_on.data, stay.ends_on.data, current_user,
-            referral=found.referral, hours=8 if day_support else None,
-        )  # fmt: skip
+        service.book_stay(room, kind, first, last, current_user, referral=found.referral, **session)
         db.session.commit()
     except service.SharedLivesError as error:
         db.session.rollback()
-        show_error(stay, error, "starts_on")
+        show_error(stay, error, "on" if _is_day_support(found) else "starts_on")
         return _introduction_page(found, stay, 409)
     flash(f"{room.name} is booked.", "success")
     return redirect(url_for(".introduction", introduction_id=found.id))
+
+
+@bp.route("/stays/<int:stay_id>/cancel", methods=["GET", "POST"])
+@member_only
+def cancel_stay(stay_id):
+    """Cancel a short break, day support session or the carers' own break, with a reason:
+    the coordinator any, the household its own."""
+    found = _or_404(service.stay_for(current_user, stay_id))
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            service.cancel_stay(found, current_user, form.reason.data)
+        except service.SharedLivesError as error:
+            show_error(form, error, "reason")
+        else:
+            db.session.commit()
+            flash(f"{found.kind.label} in {found.room.name} is cancelled.", "success")
+            return redirect(_after_cancel(found))
+    return render_template(
+        "shared_lives/cancel_stay.html", stay=found, form=form, back=_after_cancel(found)
+    )
+
+
+def _after_cancel(stay) -> str:
+    if service.can_coordinate(current_user) and stay.referral_id:
+        introduction = service.introduction_of_stay(stay)
+        if introduction is not None:
+            return url_for(".introduction", introduction_id=introduction.id)
+    return url_for(".household", household_id=stay.household_id)
 
 
 # --- The household's and the person's pages -----------------------------------------------

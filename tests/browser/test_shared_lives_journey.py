@@ -1,6 +1,7 @@
 """Shared Lives by keyboard alone, with axe-core on every page: a coordinator records a
-short-break referral, runs matching, proposes an introduction; the household accepts; the
-room is booked; the month's payment statement shows the break."""
+short-break referral, runs matching, proposes an introduction; the person and the household
+each say yes to meeting; they meet and both agree; the room is booked; the month's payment
+statement shows the break."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -98,7 +99,8 @@ def test_a_short_break_from_referral_to_statement_by_keyboard(
     expect(main).to_contain_text("In the same postcode district (DE1).")
     user.activate(page.get_by_role("button", name="Propose an introduction to Hana's Home"))
     expect(heading).to_have_text("Pat Person and Hana's Home")
-    user.activate(page.get_by_role("button", name="Record that Pat Person said yes"))
+    user.activate(page.get_by_role("button", name="Record that Pat Person would like to meet them"))
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("yes to meeting")
     sign_out(user)
 
     sign_in(user, CARER)
@@ -111,7 +113,14 @@ def test_a_short_break_from_referral_to_statement_by_keyboard(
     user.activate(page.get_by_role("link", name="Back to the introduction"))
     user.choose(page.get_by_role("radio", name="Yes, we would like to meet"))
     user.activate(page.get_by_role("button", name="Send our answer"))
-    expect(main).to_contain_text("Both sides agreed")
+    expect(main).to_contain_text("Meeting each other")
+    user.choose(page.get_by_role("radio", name="A first visit"))
+    type_date(user, page, "Date of the meeting", today)
+    user.activate(page.get_by_role("button", name="Record the meeting"))
+    expect(main).to_contain_text("A first visit")
+    user.choose(page.get_by_role("radio", name="Yes, go ahead"))
+    user.activate(page.get_by_role("button", name="Send the answer"))
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("The answer is recorded.")
     sign_out(user)
 
     sign_in(user, COORDINATOR)
@@ -119,9 +128,17 @@ def test_a_short_break_from_referral_to_statement_by_keyboard(
     user.activate(page.get_by_role("link", name="The coordinator's pages"))
     user.activate(page.get_by_role("link", name="Pat Person"))
     user.activate(page.get_by_role("link", name="Hana's Home"))
+    user.choose(page.get_by_role("radio", name="Yes, go ahead"))
+    user.activate(page.get_by_role("button", name="Record Pat Person's answer"))
+    expect(main).to_contain_text("Both sides agreed")
     user.activate(page.get_by_role("button", name="Book the room"))
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Garden room is booked.")
-    expect(main).to_contain_text("Short break in Garden room")
+    expect(main).to_contain_text("Short break for Pat Person in Garden room")
+    # The page to cancel it, left without cancelling: the break goes ahead and is paid.
+    user.activate(page.get_by_role("link", name="Cancel short break"))
+    expect(heading).to_have_text("Cancel: short break")
+    user.activate(page.get_by_role("link", name="Go back without cancelling"))
+    expect(heading).to_have_text("Pat Person and Hana's Home")
     sign_out(user)
 
     # A month is paid once it has ended, for care actually given: the day after it ends.

@@ -98,3 +98,16 @@ def make_referral(db, coordinator):
         return referral
 
     return make
+
+
+def agree_both(introduction, for_person):
+    """Take an introduction the whole way: both sides say yes to meeting, a first visit is
+    recorded, then both agree. `for_person` is the person, whoever acts for them, or a
+    coordinator recording their answers."""
+    carer = introduction.household.carers[0].member
+    service.person_accepts(introduction, for_person)
+    service.answer_introduction(introduction, carer, True)
+    service.record_meeting(introduction, "A first visit", TODAY, "", carer)
+    service.agree(introduction, for_person, "person", True)
+    service.agree(introduction, carer, "household", True)
+    return introduction

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from coop.shared_lives import districts
 from coop.shared_lives import matching as m
 
 START = date(2027, 5, 1)
@@ -84,6 +85,70 @@ def test_ranked_with_the_facts_behind_each_criterion():
     assert "Near where you want to be: Yes." in m.plain_english(result.ranked[0])[0]
 
 
+def _at(postcode: str, **fields) -> m.HouseholdFacts:
+    return household(postcode=postcode, location=districts.centre(postcode), **fields)
+
+
+def test_the_distance_between_district_centres_is_a_fact_behind_the_ranking():
+    wanted = referral(postcode="DE1 1AA", location=districts.centre("DE1 1AA"))
+    result = m.match(
+        wanted,
+        [
+            _at("NG1 1AA", id=1, name="Nottingham"),
+            _at("SW1A 1AA", id=2, name="London"),
+            _at("DE22 1AA", id=3, name="Darley Abbey"),
+            _at("DE1 3AB", id=4, name="Derby"),
+        ],
+    )
+    distance = {r.household.name: r.criteria[0] for r in result.ranked}
+    assert distance["Derby"] == m.Criterion(
+        "distance", m.MET, "In the same postcode district (DE1)."
+    )
+    assert distance["Darley Abbey"].outcome == m.MET
+    assert distance["Darley Abbey"].facts.startswith("About 1.")
+    assert distance["Darley Abbey"].facts.endswith("miles between the centres of DE22 and DE1.")
+    assert distance["Nottingham"].outcome == m.PARTLY  # about 14 miles
+    assert distance["London"].outcome == m.NOT_MET
+    miles = {r.household.name: r.miles for r in result.ranked}
+    assert 12 < miles["Nottingham"] < 16 and 100 < miles["London"] < 120
+    assert [r.household.name for r in result.ranked] == [
+        "Derby", "Darley Abbey", "Nottingham", "London"
+    ]  # fmt: skip
+
+
+def test_an_equal_score_puts_the_nearer_household_first():
+    wanted = referral(postcode="DE1 1AA", location=districts.centre("DE1 1AA"))
+    # Both fairly near (partly met), so their scores tie; Burton is nearer than Nottingham,
+    # though its name would put it second.
+    result = m.match(
+        wanted, [_at("NG1 1AA", id=1, name="A Nottingham"), _at("DE14 1AA", id=2, name="Z Burton")]
+    )
+    assert [r.criteria[0].outcome for r in result.ranked] == [m.PARTLY, m.PARTLY]
+    assert [r.household.name for r in result.ranked] == ["Z Burton", "A Nottingham"]
+    assert result.ranked[0].miles < result.ranked[1].miles
+
+
+def test_a_district_without_a_known_centre_falls_back_to_the_postcode_area():
+    # Code-Point Open covers Great Britain: Northern Ireland's districts have no centre.
+    assert districts.centre("BT1 1AA") is None
+    wanted = referral(postcode="BT7 1NN", location=districts.centre("BT7 1NN"))
+    result = m.match(wanted, [_at("BT1 1AA", id=1), _at("DE1 3AB", id=2)])
+    facts = {r.household.postcode: r.criteria[0] for r in result.ranked}
+    assert facts["BT1 1AA"] == m.Criterion(
+        "distance", m.PARTLY, "Distance unknown: BT1 is in the same postcode area as BT7."
+    )
+    assert facts["DE1 3AB"] == m.Criterion(
+        "distance", m.NOT_MET, "Distance unknown: DE1 is in a different postcode area from BT7."
+    )
+
+
+def test_great_circle_miles():
+    london, edinburgh = districts.centre("SW1A 1AA"), districts.centre("EH1 1AA")
+    assert 325 < m.miles_between(london, edinburgh) < 340
+    assert m.miles_between(london, london) == 0
+    assert m.miles_between(london, edinburgh) == m.miles_between(edinburgh, london)
+
+
 def test_a_room_free_after_a_stay_ends_is_free_that_night():
     room = m.RoomFacts(1, "Front", for_short_breaks=True, taken=((START - timedelta(3), START),))
     assert m.match(referral(), [household(rooms=(room,))]).ranked
@@ -116,7 +181,7 @@ households = st.builds(
     m.HouseholdFacts,
     id=st.integers(1, 10_000),
     name=st.sampled_from(["Ash", "Birch", "Cedar", "Damson"]),
-    postcode=st.sampled_from(["DE1 3AB", "DE22 1AA", "NG1 1AA"]),
+    postcode=st.sampled_from(["DE1 3AB", "DE22 1AA", "NG1 1AA", "BT1 1AA"]),
     approved=st.booleans(),
     lapsed=st.lists(st.just("no DBS check is recorded"), max_size=1).map(tuple),
     types=st.frozensets(st.sampled_from([m.LONG_TERM, m.SHORT_BREAK, m.DAY_SUPPORT])),
@@ -131,7 +196,7 @@ households = st.builds(
     makeup=st.sampled_from(["", "couple with teenagers", "single woman"]),
     has_woman_carer=st.booleans(),
     exclusions=st.frozensets(st.sampled_from(list(m.NEEDS))),
-)
+).map(lambda h: m.HouseholdFacts(**{**h.__dict__, "location": districts.centre(h.postcode)}))
 referrals = st.builds(
     m.ReferralFacts,
     arrangement_type=st.sampled_from([m.LONG_TERM, m.SHORT_BREAK, m.DAY_SUPPORT]),
@@ -144,7 +209,7 @@ referrals = st.builds(
     faith=st.sampled_from(["", "Sikh"]),
     interests=st.frozensets(words),
     household_wish=st.sampled_from(["", "a couple", "a single woman"]),
-)
+).map(lambda r: m.ReferralFacts(**{**r.__dict__, "location": districts.centre(r.postcode)}))
 
 
 @given(referrals, st.lists(households, max_size=12, unique_by=lambda h: h.id))

@@ -9,6 +9,7 @@ from coop.payments import ledger, postings
 from coop.payments.models import FundingKind, LedgerTransaction, TransactionKind
 from coop.shared_lives import carer_pay, payment_run, service
 from coop.shared_lives.models import Arrangement, ArrangementType, StayKind
+from tests.shared_lives.conftest import agree_both
 
 RATES = dict(
     band_1_weekly_pence=35_000, band_2_weekly_pence=42_000, band_3_weekly_pence=49_000,
@@ -103,8 +104,7 @@ def test_paying_from_a_budget_never_overspends_it(
     referral = make_referral(person=holder, paid_from_budget=True, wanted_from=start,
                              wanted_until=start + timedelta(days=2))  # fmt: skip
     intro = service.propose_introduction(referral, household, coordinator)
-    service.person_agrees(intro, coordinator)
-    service.answer_introduction(intro, household.carers[0].member, True)
+    agree_both(intro, coordinator)
     service.book_stay(household.rooms[0], StayKind.SHORT_BREAK, start, start + timedelta(2),
                       coordinator, referral=referral)  # fmt: skip
     db.session.commit()

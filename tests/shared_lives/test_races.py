@@ -75,6 +75,8 @@ def scheme(pg_app, monkeypatch):
             status=IntroductionStatus.AGREED,
             respond_by=today + timedelta(days=14),
             proposed_at=now,
+            person_accepted_at=now,
+            household_accepted_at=now,
             person_agreed_at=now,
             household_agreed_at=now,
         )

@@ -6,7 +6,7 @@ import pytest
 
 from coop.shared_lives import service
 from coop.shared_lives.models import Introduction, IntroductionStatus, Stay
-from tests.shared_lives.conftest import TODAY
+from tests.shared_lives.conftest import TODAY, agree_both
 
 
 def _boxes(day):
@@ -72,16 +72,39 @@ def test_a_short_break_from_referral_to_booking(
     assert response.headers["Location"].endswith(f"/introductions/{introduction.id}")
     auth.logout()
 
+    path = f"/shared-lives/introductions/{introduction.id}"
     auth.login("carer@example.org")
     assert client.get(f"/shared-lives/households/{good.id}").status_code == 200
-    client.post(f"/shared-lives/introductions/{introduction.id}/answer", data={"answer": "accept"})
+    client.post(f"{path}/answer", data={"answer": "accept"})
+    # The household's yes is to meeting: without the person's, there are no meetings yet.
+    db.session.refresh(introduction)
+    assert introduction.status is IntroductionStatus.PROPOSED
     auth.logout()
 
     auth.login("person@example.org")
     page = _text(client.get(f"/shared-lives/referrals/{referral.id}"))
     assert "Interests you share: Yes. Shares an interest in football." in page
     assert "Cara Coordinator saw needs and must-haves, to run matching" in page
-    client.post(f"/shared-lives/introductions/{introduction.id}/person-agrees")
+    client.post(f"{path}/person-accepts")
+    db.session.refresh(introduction)
+    assert introduction.status is IntroductionStatus.ACCEPTED
+    # Agreeing before any meeting is refused.
+    client.post(f"{path}/agree/person", data={"answer": "yes"})
+    db.session.refresh(introduction)
+    assert introduction.person_agreed_at is None
+    auth.logout()
+
+    auth.login("carer@example.org")
+    client.post(f"{path}/meetings", data={"kind": "A meal together", "held_on": _boxes(TODAY)})
+    assert "Does your household want to go ahead?" in _text(client.get(path))
+    client.post(f"{path}/agree/household", data={"answer": "yes"})
+    auth.logout()
+    auth.login(coordinator.email)
+    # Not yet both: the coordinator cannot book.
+    assert "Book the room" not in _text(client.get(path))
+    auth.logout()
+    auth.login("person@example.org")
+    client.post(f"{path}/agree/person", data={"answer": "yes"})
     db.session.refresh(introduction)
     assert introduction.status is IntroductionStatus.AGREED
     auth.logout()
@@ -161,8 +184,7 @@ def test_a_long_term_arrangement_starts_is_reviewed_and_ends(
     person = make_member(email="tom@example.org")
     referral = make_referral("long_term", person=person, wanted_from=TODAY)
     introduction = service.propose_introduction(referral, household, coordinator)
-    service.answer_introduction(introduction, household.carers[0].member, True)
-    service.person_agrees(introduction, person)
+    agree_both(introduction, person)
     db.session.commit()
     room = next(r for r in household.rooms if r.for_long_term)
     auth.login(coordinator.email)
@@ -224,3 +246,40 @@ def test_the_application_is_filled_in_then_assessment_starts(
     assert response.status_code == 302
     db.session.refresh(household)
     assert household.status.value == "assessment"
+
+
+def test_the_shortlist_and_the_persons_page_give_the_miles_between_districts(
+    db, client, auth, coordinator, make_member, make_household, make_referral
+):
+    person = make_member(email="pat@example.org")
+    near = make_household(name="Darley Abbey", postcode="DE22 1AA")
+    referral = make_referral(person=person, area_postcode="DE1 1AA")
+    auth.login(coordinator.email)
+    page = _text(client.post(f"/shared-lives/coordinator/referrals/{referral.id}/matching"))
+    assert "miles between the centres of DE22 and DE1." in page
+    service.propose_introduction(referral, near, coordinator)
+    db.session.commit()
+    auth.logout()
+    auth.login("pat@example.org")
+    page = _text(client.get(f"/shared-lives/referrals/{referral.id}"))
+    assert "Near where you want to be: Yes. About 1." in page
+
+
+def test_the_person_says_no_to_a_household_with_a_reason(
+    db, client, auth, coordinator, make_member, make_household, make_referral
+):
+    person = make_member(email="pat@example.org")
+    referral = make_referral(person=person)
+    introduction = service.propose_introduction(referral, make_household(), coordinator)
+    db.session.commit()
+    path = f"/shared-lives/introductions/{introduction.id}"
+    auth.login("pat@example.org")
+    assert "Say no to Household 1" in _text(client.get(path))
+    client.post(f"{path}/person-says-no", data={"reason": ""})
+    db.session.refresh(introduction)
+    assert introduction.status is IntroductionStatus.PROPOSED
+    client.post(f"{path}/person-says-no", data={"reason": "Too far from my college"})
+    db.session.refresh(introduction)
+    assert introduction.status is IntroductionStatus.WITHDRAWN
+    assert introduction.decline_reason == "The person said no: Too far from my college"
+    assert "Say no to" not in _text(client.get(path))
