@@ -421,7 +421,7 @@ class Stay(db.Model):
 
     Two stays that are not cancelled never overlap in one room: on PostgreSQL an exclusion
     constraint over daterange(starts_on, ends_on) WHERE cancelled_at IS NULL (migration
-    0011_slgaps), on SQLite the check in ``service.book_stay`` inside the BEGIN IMMEDIATE
+    0012_slgaps), on SQLite the check in ``service.book_stay`` inside the BEGIN IMMEDIATE
     transaction every write starts with. A cancelled stay frees its room and is not paid.
     """
 

@@ -4,8 +4,8 @@ breaks and day support sessions free their room (the exclusion constraint ignore
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_slgaps"
-down_revision = "0010_shared_lives"
+revision = "0012_slgaps"
+down_revision = "0011_circles"
 branch_labels = None
 depends_on = None
 
