@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from coop import clock, outbox
 from coop.extensions import db
 from coop.marketplace import cli as marketplace_jobs
+from coop.support import cli as support_jobs
 from coop.outbox import ScheduledJob
 from coop.voting import cli as voting_jobs
 
@@ -44,6 +45,9 @@ JOBS = (
     Job(
         "marketplace generate-sessions", timedelta(hours=6), marketplace_jobs.generate_sessions_now
     ),
+    Job("support tell-banks", timedelta(minutes=1), support_jobs.tell_banks_now),
+    Job("support flag-unfilled", timedelta(minutes=5), support_jobs.flag_unfilled_now),
+    Job("support extend-calendars", timedelta(hours=6), support_jobs.extend_calendars_now),
 )
 
 
