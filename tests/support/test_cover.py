@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from coop.members import circles
+from coop.members import service as members
 from coop.members.circle_models import CircleAct, Permission
 from coop.members.models import Member, Office
-from coop.members import service as members
 from coop.outbox import OutboxMessage
 from coop.payments import ledger, pa_pay
 from coop.payments.models import TransactionKind

@@ -30,7 +30,8 @@ def profile(**checks) -> PaProfile:
         ({"right_to_work_until": date(2026, 3, 2)}, TODAY, ["Right to work ended on 2 March 2026"]),
         ({"right_to_work_until": TODAY}, TODAY, []),
         ({"references_on": None}, TODAY, ["References not received"]),
-        ({"dbs_issued_on": date(2024, 2, 29)}, date(2027, 2, 28), ["DBS certificate lapsed on 28 February 2027"]),
+        ({"dbs_issued_on": date(2024, 2, 29)}, date(2027, 2, 28),
+         ["DBS certificate lapsed on 28 February 2027"]),
     ],
 )  # fmt: skip
 def test_checks_are_in_date_for_three_years(checks, on, problems):
