@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from coop import clock, outbox
 from coop.extensions import db
 from coop.marketplace import cli as marketplace_jobs
-from coop.support import cli as support_jobs
 from coop.outbox import ScheduledJob
+from coop.support import cli as support_jobs
 from coop.voting import cli as voting_jobs
 
 #: Seconds between looks at the outbox and the schedule when there is nothing to do.

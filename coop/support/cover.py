@@ -316,9 +316,10 @@ def accept(request: CoverRequest, pa: Member, now: datetime | None = None) -> Co
     except shared_pas.Clash:
         db.session.refresh(request)
         raise CoverError("You are already working then, so you cannot take this shift.") from None
+    link = email.external_url("support.request_page", request_id=request.id)
     body = (
         f"{pa.name} is coming {when(request)}. Their email address is {pa.email or 'not given'}."
-        f"\n\nSee the request: {email.external_url('support.request_page', request_id=request.id)}\n"
+        f"\n\nSee the request: {link}\n"
     )
     letters.notify(request.budget_holder, f"{pa.name} is covering your shift", body)
     if request.asked_by_id != request.budget_holder_id:
