@@ -18,6 +18,7 @@ from wtforms import (
     SubmitField,
     ValidationError,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
 
 from coop import clock
@@ -26,8 +27,9 @@ from coop.money import parse_pounds
 from coop.support.models import Skill
 from coop.support.pa_register import DAYS
 
-SKILL_CHOICES = [(s.value, s.label) for s in Skill]
-DAY_CHOICES = [(str(i), day) for i, day in enumerate(DAYS)]
+SKILL_CHOICES = [SelectChoice(s.value, s.label) for s in Skill]
+DAY_CHOICES = [SelectChoice(str(i), day) for i, day in enumerate(DAYS)]
+ANY = [SelectChoice("", "Any")]
 
 
 def _time_field(label: str, required: str | None = None, hint_label: bool = True):
@@ -58,8 +60,8 @@ class ProfileForm(FlaskForm):
     introduction = text_field("Introduce yourself", max_length=2000, multiline=True)
     gender = RadioField(
         "How you describe yourself (so families who ask for a woman PA can find you)",
-        choices=[("", "Prefer not to say"), ("woman", "Woman"), ("man", "Man"),
-                 ("other", "In another way")],
+        choices=[SelectChoice("", "Prefer not to say"), SelectChoice("woman", "Woman"),
+                 SelectChoice("man", "Man"), SelectChoice("other", "In another way")],
         default="",
         validators=[Optional()],
         widget=GovRadioInput(),
@@ -96,12 +98,12 @@ class SearchForm(FlaskForm):
         csrf = False
 
     skill = SelectField(
-        "Skill", choices=[("", "Any")] + SKILL_CHOICES, default="", validate_choice=False,
+        "Skill", choices=ANY + SKILL_CHOICES, default="", validate_choice=False,
         widget=GovSelect(),
     )  # fmt: skip
     district = text_field("Postcode district, like DE22", max_length=8)
     day = SelectField(
-        "Day", choices=[("", "Any")] + DAY_CHOICES, default="", validate_choice=False,
+        "Day", choices=ANY + DAY_CHOICES, default="", validate_choice=False,
         widget=GovSelect(),
     )  # fmt: skip
     starts = _time_field("From")
@@ -138,7 +140,7 @@ class HoursForm(FlaskForm):
     hours = WholeNumberField("Hours", validators=[InputRequired(message="Enter the hours worked")])
     minutes = SelectField(
         "And minutes",
-        choices=[("0", "0"), ("15", "15"), ("30", "30"), ("45", "45")],
+        choices=[SelectChoice(m, m) for m in ("0", "15", "30", "45")],
         default="0",
         widget=GovSelect(),
     )

@@ -9,6 +9,7 @@ from datetime import time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from coop import clock
 from coop.auth import allowed_only_if
@@ -271,8 +272,9 @@ def ask():
             "to ask for them.",
         )
     form = CoverForm()
-    form.person.choices = [(str(p.id), "Myself" if p.id == current_user.id else p.name)
-                           for p in people]  # fmt: skip
+    form.person.choices = [
+        SelectChoice(str(p.id), "Myself" if p.id == current_user.id else p.name) for p in people
+    ]
     if form.validate_on_submit():
         person = _or_404(db.session.get(Member, _int(form.person.data)))
         try:
@@ -300,7 +302,7 @@ def ask():
             return redirect(url_for(".request_page", request_id=made.id))
     elif not form.is_submitted():
         wanted = request.args.get("for")
-        if wanted and wanted in {c for c, _ in form.person.choices}:
+        if wanted and wanted in {c.value for c in form.person.choices}:
             form.person.data = wanted
         form.day.data = clock.london_today()
         mine = people[0]
@@ -429,7 +431,7 @@ def regular(person_id):
     person = _family_or_404(person_id)
     form = RegularForm()
     profiles = pa_register.bookable_profiles(clock.london_today())
-    form.pa.choices = [(str(p.member_id), p.member.name) for p in profiles]
+    form.pa.choices = [SelectChoice(str(p.member_id), p.member.name) for p in profiles]
     if form.validate_on_submit():
         pa = _pa_or_404(form.pa.data)
         try:
