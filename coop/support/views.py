@@ -66,17 +66,26 @@ def _family_or_404(person_id: int) -> Member:
         abort(404)
     if circles.may_act(current_user, person, Permission.COVER):
         return person
-    if cover.was_ever_helper(current_user, person.id):
-        circles.require(current_user, person, Permission.COVER)  # raises, with the reason
+    _refuse_former_helper(person)
     abort(404)
+
+
+def _refuse_former_helper(person: Member) -> None:
+    """403 with the reason for someone the person chose once but who may not ask for cover for
+    them now (another permission, past its end date, or withdrawn). Read without locking, so
+    opening a page never writes; every action checks again with `circles.require`."""
+    if cover.was_ever_helper(current_user, person.id):
+        raise circles.NotPermitted(
+            f"{person.name} has not chosen you to ask for cover and approve PA hours for them, "
+            "or has withdrawn it."
+        )
 
 
 def _request_or_404(request_id: int) -> CoverRequest:
     found = _or_404(db.session.get(CoverRequest, request_id))
     if cover.may_see(found, current_user):
         return found
-    if cover.was_ever_helper(current_user, found.budget_holder_id):
-        circles.require(current_user, found.budget_holder, Permission.COVER)
+    _refuse_former_helper(found.budget_holder)
     abort(404)
 
 
