@@ -20,6 +20,7 @@ from coop.members import circles, roles
 from coop.members.circle_models import Permission
 from coop.members.models import Member
 from coop.money import parse_pounds
+from coop.payments import pa_pay
 from coop.support import cover, pa_register, shared_pas
 from coop.support import models as _models  # noqa: F401 - the tables, for migrations
 from coop.support.forms import (
@@ -167,6 +168,7 @@ def pa_home():
         profile=mine,
         lapsed=pa_register.lapsed_checks(mine, clock.london_today(now)) if mine else [],
         offers=cover.open_offers_for(current_user, now),
+        owed=pa_pay.owed_to(current_user),
         covered=cover.shifts_covered_by(current_user),
         calendar=shared_pas.pa_calendar(current_user, now - timedelta(days=1),
                                         now + timedelta(days=14)),
@@ -311,10 +313,9 @@ def ask():
             return redirect(url_for(".request_page", request_id=made.id))
     elif not form.is_submitted():
         wanted = request.args.get("for")
-        if wanted and wanted in {c.value for c in form.person.choices}:
-            form.person.data = wanted
+        mine = next((p for p in people if str(p.id) == wanted), people[0])
+        form.person.data = str(mine.id)
         form.day.data = clock.london_today()
-        mine = people[0]
         if mine.postcode:
             form.district.data = pa_register.district_of(mine.postcode)
         form.bank_delay.data = cover.DEFAULT_DELAY_MINUTES

@@ -309,3 +309,21 @@ def test_asking_checks_the_times(db, make_family):
         cover.ask(asha, wanted(starts=time(15), ends=time(14)), asha, NOW)
     with pytest.raises(cover.CoverError, match="postcode district"):
         cover.ask(asha, wanted(district="nowhere"), asha, NOW)
+
+
+def test_the_worker_tells_the_bank_when_the_delay_has_passed(
+    app, db, make_pa, make_family, monkeypatch
+):
+    from coop import worker
+
+    asha = make_family("Asha")
+    femi, bank = make_pa("Femi"), make_pa("Bank")
+    cover.add_own(asha, femi, asha, NOW)
+    cover.ask(asha, wanted(), asha, NOW)
+    db.session.commit()
+    [job] = [j for j in worker.JOBS if j.name == "support tell-banks"]
+    monkeypatch.setattr("coop.clock.now", lambda: NOW + timedelta(minutes=31))
+    assert worker.run_due_jobs(jobs=[job]) == [
+        "support tell-banks: Told the bank of PAs about 1 cover request."
+    ]
+    assert len(emailed(db, bank)) == 1 and len(emailed(db, femi)) == 1

@@ -155,3 +155,21 @@ def test_a_helper_acts_for_the_person_until_the_permission_is_withdrawn(
     auth.login(asha.email)
     statement = client.get("/payments/budget").get_data(as_text=True)
     assert "by Dev for Asha" in statement and "£45.00" in statement
+
+
+def test_the_cover_page_lets_a_helper_choose_whom_they_ask_for(
+    db, client, auth, make_family, make_member
+):
+    asha = make_family("Asha", email="asha@example.org")
+    dev = db.session.get(Member, make_member("carer", name="Dev", email="dev@example.org").id)
+    make_member("carer", name="Stranger", email="stranger@example.org")
+    give_cover(asha, dev)
+    db.session.commit()
+    auth.login("stranger@example.org")
+    assert client.get("/support/cover/new").status_code == 403
+    assert client.get(f"/support/for/{asha.id}").status_code == 404
+    auth.logout()
+    auth.login("dev@example.org")
+    page = client.get(f"/support/cover/new?for={asha.id}").get_data(as_text=True)
+    assert f'<option value="{asha.id}" selected>Asha</option>' in page
+    assert client.get(f"/support/for/{asha.id}").status_code == 200
