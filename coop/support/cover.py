@@ -610,6 +610,15 @@ def move_up(person: Member, pa: Member, by: Member, now: datetime | None = None)
     db.session.flush()
 
 
+def requests_by_payment(payment_ids) -> dict[int, CoverRequest]:
+    """The cover requests whose approved hours these ledger transactions paid."""
+    ids = [i for i in payment_ids if i is not None]
+    if not ids:
+        return {}
+    found = db.session.scalars(select(CoverRequest).where(CoverRequest.payment_id.in_(ids)))
+    return {r.payment_id: r for r in found}
+
+
 def requests_of(person: Member) -> list[CoverRequest]:
     """A family's cover requests, newest first: only theirs."""
     return list(

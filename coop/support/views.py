@@ -19,8 +19,9 @@ from coop.forms import ConfirmForm, show_error
 from coop.members import circles, roles
 from coop.members.circle_models import Permission
 from coop.members.models import Member
-from coop.money import parse_pounds
+from coop.money import format_pence, parse_pounds
 from coop.payments import pa_pay
+from coop.payments.signals import Description, describe_transactions
 from coop.support import cover, pa_register, shared_pas
 from coop.support import models as _models  # noqa: F401 - the tables, for migrations
 from coop.support.forms import (
@@ -38,6 +39,34 @@ bp = Blueprint("support", __name__, url_prefix="/support", template_folder="temp
 
 pa_only = allowed_only_if(pa_register.is_pa)
 coordinator_only = allowed_only_if(pa_register.can_coordinate)
+
+
+@describe_transactions.connect
+def _describe_pa_hours(_sender, transactions, viewer=None):
+    """Tell statements and councils' returns whose hours each PA payment was for, and who
+    approved them when a helper did; a link only for those who may open the request."""
+    found = cover.requests_by_payment({t.id for t in transactions})
+    described = {}
+    for transaction in transactions:
+        paid = found.get(transaction.id)
+        if paid is None:
+            continue
+        label = circles.acting_label(paid.approved_by, paid.budget_holder)
+        hours = cover.hours_text(paid.minutes_worked)
+        mine = viewer is not None and cover.may_see(paid, viewer)
+        described[transaction.id] = Description(
+            what="PA cover by",
+            text=paid.pa.name,
+            detail=f"{hours} on {clock.format_date(paid.starts_at)} at "
+            f"{format_pence(paid.hourly_rate_pence)} an hour"
+            + (f", approved {label}" if label else ""),
+            href=url_for("support.request_page", request_id=paid.id) if mine else None,
+            provider=paid.pa.name,
+            item=f"PA cover, {hours} on {clock.format_date(paid.starts_at)}",
+            reference=f"COVER-{paid.id}",
+            category="Personal assistant",
+        )
+    return described
 
 
 @bp.errorhandler(circles.NotPermitted)

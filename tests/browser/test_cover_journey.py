@@ -114,7 +114,6 @@ def test_asha_gets_cover_for_this_afternoon_and_pays_femi(keyboard_user, world, 
     expect(summary_value(page, "Status")).to_have_text("Hours approved and paid")
     user.activate(main_menu_link(page, "Your account"))
     user.activate(page.get_by_role("link", name="See your budget and its statement"))
-    expect(main).to_contain_text(
-        "PA hours paid: Femi Adeyemi, cover 3 March 2026: 3 hours at £15.00 an hour"
-    )
+    expect(main).to_contain_text("Paid for PA cover by Femi Adeyemi")
+    expect(main).to_contain_text("3 hours on 3 March 2026 at £15.00 an hour")
     expect(main).to_contain_text("£155.00")
