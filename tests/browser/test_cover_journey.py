@@ -117,3 +117,54 @@ def test_asha_gets_cover_for_this_afternoon_and_pays_femi(keyboard_user, world, 
     expect(main).to_contain_text("Paid for PA cover by Femi Adeyemi")
     expect(main).to_contain_text("3 hours on 3 March 2026 at £15.00 an hour")
     expect(main).to_contain_text("£155.00")
+
+
+def test_every_other_cover_page_of_the_demo_passes_axe(keyboard_user, app, runner):
+    """The pages the journey above does not reach, on the demo data, checked by axe-core,
+    with a form's error summary and a search's results."""
+    from coop.members.demo import DEMO_PASSWORD
+    from coop.support.models import CoverRequest, PaProfile
+
+    user, page = keyboard_user, keyboard_user.page
+    heading = page.get_by_role("heading", level=1)
+    loaded = runner.invoke(args=["demo", "load"])
+    assert loaded.exit_code == 0, loaded.output
+    with app.app_context():
+        ben = _db.session.scalar(_db.select(CoverRequest)).id
+        asha = _db.session.scalar(_db.select(Member).where(Member.email == "asha@demo.coop")).id
+        owen = _db.session.scalar(
+            _db.select(PaProfile).join(Member, PaProfile.member_id == Member.id)
+            .where(Member.email == "owen@demo.coop")
+        ).id  # fmt: skip
+        _db.session.remove()
+
+    user.open("/")
+    sign_in(user, "asha@demo.coop", DEMO_PASSWORD)
+    for path, title in [
+        ("/support", "PAs and cover"),
+        ("/support/register?skill=personal_care&district=DE22&day=0", "The PA register"),
+        ("/support/cover/new", "Ask for cover"),
+        (f"/support/for/{asha}", "Your requests, PAs and shifts"),
+        (f"/support/for/{asha}/regular", "Add a regular shift"),
+    ]:
+        user.open(path)
+        expect(heading).to_have_text(title)
+    user.activate(page.get_by_role("button", name="Add the regular shift"))
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the start time")
+    sign_out(user)
+
+    sign_in(user, "grace@demo.coop", DEMO_PASSWORD)
+    for path, title in [
+        ("/support/pa", "Your shifts and cover offers"),
+        ("/support/pa/profile", "Your profile in the PA register"),
+        (f"/support/cover/{ben}/offer", "Cover needed"),
+    ]:
+        user.open(path)
+        expect(heading).to_have_text(title)
+    sign_out(user)
+
+    sign_in(user, "secretary@demo.coop", DEMO_PASSWORD)
+    user.open("/support/coordinator")
+    expect(page.locator("main")).to_contain_text("DBS certificate lapsed")
+    user.open(f"/support/coordinator/pas/{owen}")
+    expect(heading).to_have_text("Checks")
