@@ -24,6 +24,10 @@ GROUPS = {
         "coop.shared_lives.cli:shared_lives_cli",
         "Shared Lives jobs: reminders of what falls due, and carer payments.",
     ),
+    "support": (
+        "coop.support.cli:support_cli",
+        "PA cover jobs: tell the bank, flag unfilled cover.",
+    ),
 }
 
 

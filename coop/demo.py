@@ -9,6 +9,7 @@ from coop.marketplace import demo as marketplace_demo
 from coop.members import demo as members_demo
 from coop.members.models import Member
 from coop.shared_lives import demo as shared_lives_demo
+from coop.support import demo as support_demo
 from coop.voting import demo as voting_demo
 
 demo_cli = AppGroup("demo", help="Demo data for trying the site out.")
@@ -29,6 +30,7 @@ def load(if_empty: bool):
     voting_demo.load_surplus(members)
     marketplace_demo.load(members)
     shared_lives_demo.load(members)
+    support_demo.load(members)
     db.session.commit()
     click.echo(
         f"Loaded demo data. Sign in as secretary@demo.coop (the secretary), asha@demo.coop "

@@ -17,6 +17,7 @@ def navigation() -> list[dict]:
         ("Marketplace", "marketplace.search", ("marketplace.",)),
         ("Voting", "voting.index", ("voting.",)),
         ("Shared Lives", "shared_lives.start", ("shared_lives.",)),
+        ("PAs and cover", "support.start", ("support.",)),
     ]
     if current_user.is_authenticated:
         if roles.is_secretary(current_user):

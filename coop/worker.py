@@ -17,6 +17,7 @@ from coop.extensions import db
 from coop.marketplace import cli as marketplace_jobs
 from coop.outbox import ScheduledJob
 from coop.shared_lives import cli as shared_lives_jobs
+from coop.support import cli as support_jobs
 from coop.voting import cli as voting_jobs
 
 #: Seconds between looks at the outbox and the schedule when there is nothing to do.
@@ -46,6 +47,9 @@ JOBS = (
         "marketplace generate-sessions", timedelta(hours=6), marketplace_jobs.generate_sessions_now
     ),
     Job("shared-lives send-reminders", timedelta(days=1), shared_lives_jobs.send_reminders_now),
+    Job("support tell-banks", timedelta(minutes=1), support_jobs.tell_banks_now),
+    Job("support flag-unfilled", timedelta(minutes=5), support_jobs.flag_unfilled_now),
+    Job("support extend-calendars", timedelta(hours=6), support_jobs.extend_calendars_now),
 )
 
 

@@ -31,6 +31,7 @@ class AccountKind(enum.Enum):
     COSTS = postings.COSTS
     EARMARKED_SURPLUS = postings.EARMARKED_SURPLUS
     CARER_PAYABLE = postings.CARER_PAYABLE
+    PA_PAYABLE = postings.PA_PAYABLE
 
     @property
     def label(self) -> str:
@@ -43,6 +44,7 @@ class AccountKind(enum.Enum):
             "costs": "The co-op's costs",
             "earmarked_surplus": "Surplus earmarked for a proposal",
             "carer_payable": "Owed to carer household",
+            "pa_payable": "Owed to personal assistant",
         }[self.value]
 
 
@@ -59,6 +61,7 @@ class TransactionKind(enum.Enum):
     EARMARK_SPENT = "earmark_spent"
     FUND_PAYMENT = "fund_payment"
     CARER_PAYMENT = "carer_payment"
+    PA_HOURS = "pa_hours"
 
     @property
     def label(self) -> str:
@@ -73,6 +76,7 @@ class TransactionKind(enum.Enum):
             "earmark_spent": "Spent from earmarked surplus",
             "fund_payment": "Paid from the fund",
             "carer_payment": "Shared Lives carer payment",
+            "pa_hours": "PA hours paid",
         }[self.value]
 
     @property

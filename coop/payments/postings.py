@@ -23,6 +23,9 @@ COSTS = "costs"
 EARMARKED_SURPLUS = "earmarked_surplus"
 #: What the co-op owes a Shared Lives carer household, keyed by the household's id.
 CARER_PAYABLE = "carer_payable"
+#: What a budget holder's budget owes a personal assistant for approved hours, keyed by the
+#: PA's member id (coop.payments.pa_pay).
+PA_PAYABLE = "pa_payable"
 
 #: Income to the co-op from commission on bookings.
 COMMISSION_INCOME_ACCOUNT: Account = (COMMISSION_INCOME,)
@@ -31,7 +34,7 @@ COMMISSION_INCOME_ACCOUNT: Account = (COMMISSION_INCOME,)
 #: holder or owes a provider (liabilities), and its income. Bank and funding accounts are
 #: assets, whose natural balance is a debit.
 CREDIT_NORMAL = frozenset(
-    {BUDGET, PROVIDER_PAYABLE, COMMISSION_INCOME, EARMARKED_SURPLUS, CARER_PAYABLE}
+    {BUDGET, PROVIDER_PAYABLE, COMMISSION_INCOME, EARMARKED_SURPLUS, CARER_PAYABLE, PA_PAYABLE}
 )
 
 #: Where money arriving for a budget may come from.
@@ -51,6 +54,11 @@ def provider_payable_account(provider_id: Hashable) -> Account:
 def carer_payable_account(household_id: Hashable) -> Account:
     """The account of what the co-op owes a Shared Lives carer household."""
     return (CARER_PAYABLE, household_id)
+
+
+def pa_payable_account(pa_member_id: Hashable) -> Account:
+    """The account of what is owed to a personal assistant for approved hours."""
+    return (PA_PAYABLE, pa_member_id)
 
 
 def bank_account(name: Hashable) -> Account:
