@@ -44,7 +44,7 @@ def init_app(app: Flask) -> None:
 def _extra_sources(response):
     """Add the origins a page asked for (``g.csp_extra``, e.g. Stripe.js on the card payment
     page) to the policy for that page only: every other page keeps the strict one."""
-    extra = g.get("csp_extra")
+    extra = g.pop("csp_extra", None)
     header = response.headers.get("Content-Security-Policy")
     if not extra or not header:
         return response

@@ -142,10 +142,14 @@ def book(session_id: int):
     except (TypeError, ValueError):
         expected = -1  # a form that does not say the price is never charged blind
     choices = card_bookings.payment_choices(current_user, session)
-    method = form.method.data if len(choices) != 1 else choices[0]
+    method = form.method.data or (choices[0] if len(choices) == 1 else None)
     if method not in choices:
         form.method.errors = [
-            "Choose how you want to pay" if choices else "You cannot book this session"
+            "You cannot pay for this session that way"
+            if method
+            else "Choose how you want to pay"
+            if choices
+            else "You cannot book this session"
         ]
         return _book_page(session, form, 400)
     if method == "card":

@@ -32,6 +32,8 @@ def stripe_webhook():
         db.session.rollback()
         current_app.logger.exception("Stripe event %s could not be handled", event.id)
         raise  # a 500: Stripe sends it again later
+    if outcome == "refund requested":
+        card.send_refunds()  # a late payment for places that had gone goes straight back
     return {"received": True, "outcome": outcome}
 
 
