@@ -50,10 +50,8 @@ def process_waitlist_now() -> str:
     sent = emails.send_offers(offers)
     db.session.commit()
     _cancel_payment_intents(unpaid)
-    return (
-        f"Offered {_plural(len(offers), 'place')}; emailed {sent}; let "
-        f"{_plural(len(unpaid), 'unpaid card hold')} go."
-    )
+    let_go = f" Let {_plural(len(unpaid), 'unpaid card hold')} go." if unpaid else ""
+    return f"Offered {_plural(len(offers), 'place')}; emailed {sent}.{let_go}"
 
 
 def _expire_card_holds():

@@ -475,7 +475,9 @@ def reconcile(since: datetime | None = None) -> list[Disagreement]:
     found: list[Disagreement] = []
     for stripe_id, intent in at_stripe.items():
         status = intent.status
-        received = getattr(intent, "amount_received", 0) or 0
+        received = getattr(intent, "amount_received", 0) or (
+            getattr(intent, "amount", 0) if status == "succeeded" else 0
+        )
         payment = ours.get(stripe_id)
         if payment is None:
             if status == "succeeded":
