@@ -106,6 +106,8 @@ def configure(app, monkeypatch, base: str) -> None:
     import stripe
 
     monkeypatch.setattr(stripe, "max_network_retries", 0)
+    monkeypatch.setattr(stripe, "api_base", base)  # for the tests' own calls to Stripe
+    monkeypatch.setattr(stripe, "api_key", SECRET_KEY)
 
 
 @pytest.fixture(scope="session")
