@@ -315,8 +315,8 @@ def _book(hold: CardHold, now: datetime) -> Booking:
     session = hold.session
     booking = Booking(
         reference=hold.reference,
-        session=session,
-        member=hold.member,
+        session_id=session.id,
+        member_id=hold.member_id,
         places=hold.places,
         price_each_pence=hold.price_each_pence,
         base_price_each_pence=hold.base_price_each_pence,

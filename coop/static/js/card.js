@@ -39,6 +39,32 @@
     });
   }
 
+  // The offline stand-in's 3-D Secure window is a fixed 300 pixels wide with no name: make
+  // it fit a narrow screen and tell screen readers what it is. (Real Stripe.js shows its own.)
+  function fitCheckWindow() {
+    if (!window.MutationObserver) return;
+    new MutationObserver(function (changes) {
+      changes.forEach(function (change) {
+        Array.prototype.forEach.call(change.addedNodes, function (node) {
+          var text = node.querySelector && node.querySelector('p');
+          if (!text || text.textContent.indexOf('3D Secure') !== 0) return;
+          node.setAttribute('role', 'dialog');
+          node.setAttribute('aria-label', 'Check with your bank');
+          node.style.width = 'auto';
+          node.style.maxWidth = '300px';
+          node.style.left = '10px';
+          node.style.right = '10px';
+          node.style.margin = '0 auto';
+          node.style.boxSizing = 'border-box';
+          Array.prototype.forEach.call(node.querySelectorAll('button'), function (button, i) {
+            button.className = 'govuk-button' + (i ? ' govuk-button--secondary' : '');
+            button.style.margin = '10px 5px 0';
+          });
+        });
+      });
+    }).observe(document.body, { childList: true });
+  }
+
   function showError(message) {
     var box = document.getElementById('card-error');
     document.getElementById('card-error-text').textContent = message;
@@ -69,13 +95,14 @@
           return;
         }
         form.elements.payment_method.value = result.token.card.id;
-        form.submit();
+        HTMLFormElement.prototype.submit.call(form); // form.submit is the button named "submit"
       });
     });
 
     var secret = form.getAttribute('data-client-secret');
     if (secret) {
       busy = true;
+      fitCheckWindow();
       stripe.confirmCardPayment(secret).then(function (result) {
         var status = result.paymentIntent && result.paymentIntent.status;
         if (!result.error && (status === 'succeeded' || status === 'processing')) {
