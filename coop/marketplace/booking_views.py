@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from coop import clock
 from coop.extensions import db
 from coop.forms import ConfirmForm, show_error
-from coop.marketplace import bookings, card_bookings, cancellation, emails
+from coop.marketplace import bookings, cancellation, card_bookings, emails
 from coop.marketplace.booking_forms import BookForm, ReviewForm
 from coop.marketplace.models import Booking, Session
 from coop.marketplace.service import price_for

@@ -10,7 +10,15 @@ from flask_login import current_user
 from coop import clock
 from coop.extensions import db
 from coop.forms import show_error
-from coop.marketplace import bookings, cancellation, card_bookings, card_views, listings, providers, schedule
+from coop.marketplace import (
+    bookings,
+    cancellation,
+    card_bookings,
+    card_views,
+    listings,
+    providers,
+    schedule,
+)
 from coop.marketplace.listing_forms import (
     AttendanceForm,
     CancelSessionForm,

@@ -497,7 +497,9 @@ def reconcile(since: datetime | None = None) -> list[Disagreement]:
         )
         if payment.problem:
             found.append(
-                Disagreement(stripe_id, payment.reference, payment.problem, status, received, booked)
+                Disagreement(
+                    stripe_id, payment.reference, payment.problem, status, received, booked
+                )
             )
         elif status == "succeeded" and booked is None and not refunded:
             found.append(

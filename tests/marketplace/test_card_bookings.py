@@ -159,7 +159,9 @@ def test_choosing_card_holds_the_places_and_makes_one_payment_intent_for_the_pri
     assert "Pay £16.00" in page and hold.reference in page
 
 
-def test_the_payment_page_allows_exactly_the_stripe_origin(client, db, carer, gym_session, stripe_api):
+def test_the_payment_page_allows_exactly_the_stripe_origin(
+    client, db, carer, gym_session, stripe_api
+):
     _hold(client, gym_session.id)
     hold = _only_hold(db)
     policy = client.get(f"/marketplace/card/{hold.id}").headers["Content-Security-Policy"]
@@ -217,7 +219,9 @@ def test_paying_then_the_webhook_books_once_and_posts_once_however_often_it_come
     assert len(mailbox.to("dev@example.org")) == 1
     message = mailbox.to("dev@example.org")[0]
     assert "paid by card" in mailbox.body(message)
-    assert any(part.get_filename() == f"{hold.reference}.ics" for part in message.iter_attachments())
+    assert any(
+        part.get_filename() == f"{hold.reference}.ics" for part in message.iter_attachments()
+    )
 
     done = client.get(f"/marketplace/card/{hold.id}/done")
     assert done.headers["Location"] == f"/marketplace/bookings/{booking.id}"
@@ -337,7 +341,7 @@ def test_a_hold_that_runs_out_frees_the_place_and_cancels_the_payment_intent(
     monkeypatch.setattr(clock, "now", lambda: later)
     # The page already treats it as gone, without writing.
     page = client.get(f"/marketplace/sessions/{gym_session.id}/book").get_data(as_text=True)
-    assert "<dd class=\"govuk-summary-list__value\">\n          3" in page or "3" in page
+    assert '<dd class="govuk-summary-list__value">\n          3' in page or "3" in page
     result = runner.invoke(args=["marketplace", "process-waitlist"])
     assert result.exit_code == 0, result.output
     assert "1 unpaid card hold" in result.output
@@ -460,11 +464,14 @@ def test_a_refund_stripe_cannot_take_waits_and_the_worker_sends_it_later(
     assert refund.status is CardRefundStatus.REQUESTED and not refund.ledger_posted
     page = client.get(f"/marketplace/bookings/{booking.id}").get_data(as_text=True)
     assert "Being sent to your card" in page
-    assert db.session.scalar(
-        select(func.count()).select_from(LedgerTransaction).where(
-            LedgerTransaction.kind == TransactionKind.REFUND
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(LedgerTransaction)
+            .where(LedgerTransaction.kind == TransactionKind.REFUND)
         )
-    ) == 0
+        == 0
+    )
     monkeypatch.setitem(app.config, "STRIPE_API_BASE", stripe_api.base)
     from coop.payments.cli import send_refunds_now
 
