@@ -11,10 +11,15 @@ from flask import current_app
 
 #: The co-op charges in pounds.
 CURRENCY = "gbp"
-#: Where Stripe.js comes from, and the origins it needs, with real keys (Stripe's CSP guide).
+#: Where Stripe.js comes from, and the origins Stripe's Content-Security-Policy guide says it
+#: needs for cards with 3-D Secure (docs.stripe.com/security/guide#content-security-policy).
 REAL_JS_URL = "https://js.stripe.com/v3/"
-REAL_SCRIPT_ORIGINS = ("https://js.stripe.com",)
-REAL_FRAME_ORIGINS = ("https://js.stripe.com", "https://hooks.stripe.com")
+REAL_SCRIPT_ORIGINS = ("https://js.stripe.com", "https://*.js.stripe.com")
+REAL_FRAME_ORIGINS = (
+    "https://js.stripe.com",
+    "https://*.js.stripe.com",
+    "https://hooks.stripe.com",
+)
 REAL_CONNECT_ORIGINS = ("https://api.stripe.com",)
 
 

@@ -175,3 +175,35 @@ def test_a_payment_intent_amount_is_the_servers(db, payer, stripe_api):
     assert db.session.scalars(select(CardPayment)).one().currency == "gbp"
     with pytest.raises(card.CardError):
         card.start("BK-ZERO2222", 0, member_id=member.id, provider_id=provider.id)
+
+
+def test_with_real_stripe_the_policy_adds_exactly_stripes_documented_origins(app, monkeypatch):
+    from flask import Flask, g
+
+    from coop import security
+    from coop.payments import stripe_gateway as gateway
+
+    monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", "sk_live_x")
+    monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", "whsec_x")
+    monkeypatch.setitem(app.config, "STRIPE_API_BASE", "")
+    with app.test_request_context("/"):
+        assert gateway.js_url() == "https://js.stripe.com/v3/"
+        g.csp_extra = gateway.csp_sources()
+        response = Flask(__name__).response_class()
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
+        )
+        policy = security._extra_sources(response).headers["Content-Security-Policy"]
+    directives = {p.split()[0]: p.split()[1:] for p in policy.split("; ")}
+    assert directives["script-src"] == [
+        "'self'",
+        "https://js.stripe.com",
+        "https://*.js.stripe.com",
+    ]
+    assert directives["frame-src"] == [
+        "https://js.stripe.com",
+        "https://*.js.stripe.com",
+        "https://hooks.stripe.com",
+    ]
+    assert directives["connect-src"] == ["'self'", "https://api.stripe.com"]
+    assert directives["frame-ancestors"] == ["'none'"]
