@@ -129,6 +129,20 @@ def _book_page(session: Session, form: BookForm, status: int = 200):
     )
 
 
+def _refused(session_id: int, form: BookForm, error: bookings.BookingError):
+    """The booking page again, with what was typed and why nothing was booked (or held)."""
+    db.session.rollback()
+    if isinstance(error, bookings.OwnProviderBooking):
+        bookings.record_refused_own_booking(error)  # for the secretary to see
+        db.session.commit()
+    session = _session_or_404(session_id)
+    if isinstance(error, bookings.PriceChanged):
+        form.price_pence.data = str(error.price_pence)
+    show_error(form, error, "places")
+    status = 409 if isinstance(error, bookings.SessionFull | bookings.NotEnoughMoney) else 400
+    return _book_page(session, form, status)
+
+
 @bp.route("/sessions/<int:session_id>/book", methods=["GET", "POST"])
 @bookers_only
 def book(session_id: int):
@@ -162,16 +176,7 @@ def book(session_id: int):
             current_user, session, places=form.places.data, expected_price_pence=expected
         )
     except bookings.BookingError as error:
-        db.session.rollback()
-        if isinstance(error, bookings.OwnProviderBooking):
-            bookings.record_refused_own_booking(error)  # for the secretary to see
-            db.session.commit()
-        session = _session_or_404(session_id)
-        if isinstance(error, bookings.PriceChanged):
-            form.price_pence.data = str(error.price_pence)
-        show_error(form, error, "places")
-        status = 409 if isinstance(error, bookings.SessionFull | bookings.NotEnoughMoney) else 400
-        return _book_page(session, form, status)
+        return _refused(session_id, form, error)
     emails.send_booking_confirmed(booking)
     _send_offers(offers)
     db.session.commit()

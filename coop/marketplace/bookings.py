@@ -253,24 +253,8 @@ def book(
     now = now or clock.now()
     if not is_budget_holder(member):
         raise BookingError("Only approved budget holders can book and pay from a budget.")
-    reason = why_not_bookable(session, now)
-    if reason:
-        raise BookingError(reason)
-    if isinstance(places, bool) or not isinstance(places, int) or places < 1:
-        raise BookingError("Book at least 1 place.", field="places")
-    if places > MAX_PLACES_PER_BOOKING:
-        raise BookingError(
-            f"You can book up to {MAX_PLACES_PER_BOOKING} places at a time.", field="places"
-        )
+    price = checked_price(member, session, places, expected_price_pence, now)
     listing = session.listing
-    price = price_for(listing, session.starts_at, member)
-    if expected_price_pence is not None and expected_price_pence != price.price_pence:
-        raise PriceChanged(
-            f"The price of a place is {format_pence(price.price_pence)}, not the "
-            f"{format_pence(expected_price_pence)} on the page you sent. Nothing has been "
-            "booked. Check the price below and book again.",
-            price.price_pence,
-        )
     total = price.price_pence * places
     if total and not listing.direct_payments_allowed:
         raise BookingError(
@@ -329,6 +313,35 @@ def book(
         except postings.InsufficientFunds as short:
             raise _short(short.available_pence, total) from None
     return booking
+
+
+def checked_price(
+    member: Member,
+    session: Session,
+    places: int,
+    expected_price_pence: int | None,
+    now: datetime,
+):
+    """The price of a place for this member, once the session can be booked now, the number
+    of places is sensible and the price is the one the page showed (else BookingError)."""
+    reason = why_not_bookable(session, now)
+    if reason:
+        raise BookingError(reason)
+    if isinstance(places, bool) or not isinstance(places, int) or places < 1:
+        raise BookingError("Book at least 1 place.", field="places")
+    if places > MAX_PLACES_PER_BOOKING:
+        raise BookingError(
+            f"You can book up to {MAX_PLACES_PER_BOOKING} places at a time.", field="places"
+        )
+    price = price_for(session.listing, session.starts_at, member)
+    if expected_price_pence is not None and expected_price_pence != price.price_pence:
+        raise PriceChanged(
+            f"The price of a place is {format_pence(price.price_pence)}, not the "
+            f"{format_pence(expected_price_pence)} on the page you sent. Nothing has been "
+            "booked. Check the price below and book again.",
+            price.price_pence,
+        )
+    return price
 
 
 def own_provider_reason(provider) -> str:

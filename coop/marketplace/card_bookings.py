@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from coop import clock
 from coop.extensions import db
 from coop.marketplace import bookings, emails
-from coop.marketplace.bookings import BookingError, OwnProviderBooking, PriceChanged
+from coop.marketplace.bookings import BookingError, OwnProviderBooking
 from coop.marketplace.card_models import CardHold, CardHoldStatus
 from coop.marketplace.models import (
     Booking,
@@ -105,25 +105,8 @@ def hold_for_card(
     now = now or clock.now()
     if not can_pay_by_card(member):
         raise BookingError("Card payments are only for approved members of the co-op.")
-    reason = bookings.why_not_bookable(session, now)
-    if reason:
-        raise BookingError(reason)
-    if isinstance(places, bool) or not isinstance(places, int) or places < 1:
-        raise BookingError("Book at least 1 place.", field="places")
-    if places > bookings.MAX_PLACES_PER_BOOKING:
-        raise BookingError(
-            f"You can book up to {bookings.MAX_PLACES_PER_BOOKING} places at a time.",
-            field="places",
-        )
+    price = bookings.checked_price(member, session, places, expected_price_pence, now)
     listing = session.listing
-    price = price_for(listing, session.starts_at, member)
-    if expected_price_pence is not None and expected_price_pence != price.price_pence:
-        raise PriceChanged(
-            f"The price of a place is {format_pence(price.price_pence)}, not the "
-            f"{format_pence(expected_price_pence)} on the page you sent. Nothing has been "
-            "booked. Check the price below and book again.",
-            price.price_pence,
-        )
     total = price.price_pence * places
     if not total:
         raise BookingError("This session is free, so there is nothing to pay by card.")

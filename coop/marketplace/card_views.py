@@ -71,16 +71,7 @@ def start_card_payment(session, form: BookForm, expected: int):
             current_user, session, places=form.places.data, expected_price_pence=expected
         )
     except bookings.BookingError as error:
-        db.session.rollback()
-        if isinstance(error, bookings.OwnProviderBooking):
-            bookings.record_refused_own_booking(error)  # for the secretary to see
-            db.session.commit()
-        session = booking_views._session_or_404(session.id)
-        if isinstance(error, bookings.PriceChanged):
-            form.price_pence.data = str(error.price_pence)
-        show_error(form, error, "places")
-        status = 409 if isinstance(error, bookings.SessionFull) else 400
-        return booking_views._book_page(session, form, status)
+        return booking_views._refused(session.id, form, error)
     except gateway.GatewayError as error:
         db.session.rollback()
         session = booking_views._session_or_404(session.id)
