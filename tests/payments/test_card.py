@@ -207,3 +207,18 @@ def test_with_real_stripe_the_policy_adds_exactly_stripes_documented_origins(app
     ]
     assert directives["connect-src"] == ["'self'", "https://api.stripe.com"]
     assert directives["frame-ancestors"] == ["'none'"]
+
+
+def test_reconcile_since_a_date_leaves_out_older_payment_intents(db, payer, stripe_api, runner):
+    from coop import clock
+
+    member, provider = payer
+    unbooked = card.start("BK-SNCE2222", 900, member_id=member.id, provider_id=provider.id)
+    db.session.commit()
+    _paid_at_stripe(unbooked.stripe_id)
+    today = clock.london_today()
+    since_today = runner.invoke(args=["payments", "reconcile", "--since", today.isoformat()])
+    assert since_today.exit_code == 1 and "BK-SNCE2222" in since_today.output
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    since_tomorrow = runner.invoke(args=["payments", "reconcile", "--since", tomorrow])
+    assert since_tomorrow.exit_code == 0, since_tomorrow.output
