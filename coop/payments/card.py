@@ -106,8 +106,16 @@ def pay(payment: CardPayment, payment_method: str) -> Attempt:
         raise CardError("Enter your card details.")
     if payment.status is not CardPaymentStatus.OPEN:
         raise CardError("This payment has already been settled.")
+    current = gateway.retrieve(payment.stripe_id).status
+    if current in ALREADY_UNDER_WAY:
+        # A second press of the button (or a second tab): never confirm twice.
+        return Attempt(current, payment.client_secret)
     intent = gateway.confirm_with_card(payment.stripe_id, payment_method)
     return Attempt(intent.status, payment.client_secret)
+
+
+#: PaymentIntent states in which the card has already been given and confirmed.
+ALREADY_UNDER_WAY = frozenset({"succeeded", "processing", "requires_capture", "requires_action"})
 
 
 def cancel_at_stripe(stripe_ids) -> list[str]:

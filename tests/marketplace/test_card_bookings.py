@@ -539,3 +539,18 @@ def test_stripe_stopped_mid_payment_leaves_nothing_and_keeps_the_form(
     assert re.search(r'name="places"[^>]*value="2"', page)
     assert _counts(db) == {"bookings": 0, "ledger": 0, "held": 0}
     assert _places(db, gym_session.id) == (0, 0)
+
+
+def test_pressing_pay_twice_confirms_once_and_keeps_the_hold(
+    client, db, carer, gym_session, stripe_api
+):
+    _hold(client, gym_session.id)
+    hold = _only_hold(db)
+    assert _pay(client, hold).status_code == 302
+    again = _pay(client, hold)  # a second tab, or a double click the page did not stop
+    assert again.status_code == 302 and again.headers["Location"].endswith("/done")
+    db.session.expire_all()
+    assert _only_hold(db).status is CardHoldStatus.HELD
+    assert intent(_payment(db, hold).stripe_id)["status"] == "succeeded"
+    _succeeded(client, db, hold)
+    assert _places(db, gym_session.id) == (1, 0)
