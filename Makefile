@@ -41,11 +41,23 @@ assets: coop/static/coop.css
 
 # The worker (emails and scheduled jobs) runs in the background beside the server, and stops
 # with it. With no MAIL_SERVER it prints each email; http://127.0.0.1:$(PORT)/dev/mail lists them.
+# With no STRIPE_SECRET_KEY the offline Stripe server (localstripe, on 127.0.0.1:$(STRIPE_PORT))
+# runs beside them too, sending its signed webhooks to the app: pay with card 4242 4242 4242 4242.
+STRIPE_PORT ?= 8420
+OFFLINE_WEBHOOK_SECRET := whsec_offline_make_run
 run: $(VENV)/.installed-run assets
 	$(BIN)/python -c 'from coop.config import instance_secret_key; instance_secret_key("instance")'
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load --if-empty
-	$(BIN)/flask worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
+	stripe=; if [ -z "$$STRIPE_SECRET_KEY" ]; then \
+		export STRIPE_SECRET_KEY=sk_test_offline STRIPE_PUBLISHABLE_KEY=pk_test_offline \
+			STRIPE_WEBHOOK_SECRET=$(OFFLINE_WEBHOOK_SECRET) \
+			COOP_STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT); \
+		$(BIN)/python -m coop.dev_stripe --port $(STRIPE_PORT) --secret $(OFFLINE_WEBHOOK_SECRET) \
+			--webhook http://127.0.0.1:$(PORT)/payments/stripe/webhook & stripe=$$!; \
+	fi; \
+	$(BIN)/flask worker & worker=$$!; trap 'kill $$worker $$stripe 2>/dev/null' EXIT; \
+		trap 'exit 130' INT TERM; \
 		$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.installed-dev assets

@@ -45,6 +45,15 @@ class Config:
         self.YEAR_END = env.get("COOP_YEAR_END", "03-31")
         #: A budget holding more than this many weeks of its usual funding is flagged.
         self.OVERFUNDED_WEEKS = int(env.get("COOP_OVERFUNDED_WEEKS", "8"))
+        #: Stripe, for card payments. With no secret key, card payments are switched off;
+        #: `make run` then starts the offline stand-in (localstripe) and sets all four.
+        self.STRIPE_SECRET_KEY = env.get("STRIPE_SECRET_KEY", "")
+        self.STRIPE_PUBLISHABLE_KEY = env.get("STRIPE_PUBLISHABLE_KEY", "")
+        self.STRIPE_WEBHOOK_SECRET = env.get("STRIPE_WEBHOOK_SECRET", "")
+        #: Where the Stripe API is, when it is not Stripe itself (the offline stand-in).
+        self.STRIPE_API_BASE = env.get("COOP_STRIPE_API_BASE", "").rstrip("/")
+        #: Minutes places chosen for a card payment are held while the person pays.
+        self.CARD_HOLD_MINUTES = env.get("COOP_CARD_HOLD_MINUTES", "15")
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_AUTH = env.get("COOP_RATELIMIT_AUTH", "10 per minute; 100 per hour")
         #: Per account (the email address typed), whatever address the attempts come from:
@@ -111,6 +120,19 @@ def check(config) -> None:
     answer_days = str(config.get("SHARED_LIVES_ANSWER_DAYS") or "14").strip()
     if not (answer_days.isascii() and answer_days.isdigit() and 1 <= int(answer_days) <= 90):
         raise ConfigError("COOP_SHARED_LIVES_ANSWER_DAYS must be a whole number of days, 1 to 90.")
+    try:
+        card_hold = float(config.get("CARD_HOLD_MINUTES") or 15)
+    except ValueError:
+        card_hold = 0
+    if not 1 <= card_hold <= 24 * 60:
+        raise ConfigError(
+            "COOP_CARD_HOLD_MINUTES must be a number of minutes from 1 to 1440 (a day)."
+        )
+    if config.get("STRIPE_SECRET_KEY") and not config.get("STRIPE_WEBHOOK_SECRET"):
+        raise ConfigError(
+            "STRIPE_SECRET_KEY is set but STRIPE_WEBHOOK_SECRET is not: card payments are only "
+            "settled by Stripe's signed webhook, so set the endpoint's signing secret (whsec_...)."
+        )
     proxies = str(config.get("TRUSTED_PROXIES") or "0").strip()
     if not (proxies.isascii() and proxies.isdigit() and int(proxies) <= 10):
         raise ConfigError(

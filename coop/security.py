@@ -1,6 +1,6 @@
 """Security headers and cookie policy, through Flask-Talisman."""
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_login import current_user
 
 from coop.extensions import talisman
@@ -36,6 +36,30 @@ def init_app(app: Flask) -> None:
         permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
     )
     app.after_request(_cache_policy)
+    # Talisman writes the policy in its own after_request; Flask runs them last-registered
+    # first, so this one goes to the front of the list to run after Talisman's.
+    app.after_request_funcs.setdefault(None, []).insert(0, _extra_sources)
+
+
+def _extra_sources(response):
+    """Add the origins a page asked for (``g.csp_extra``, e.g. Stripe.js on the card payment
+    page) to the policy for that page only: every other page keeps the strict one."""
+    extra = g.pop("csp_extra", None)
+    header = response.headers.get("Content-Security-Policy")
+    if not extra or not header:
+        return response
+    directives = {}
+    for part in header.split(";"):
+        words = part.split()
+        if words:
+            directives[words[0]] = words[1:]
+    for directive, sources in extra.items():
+        have = directives.setdefault(directive, ["'self'"] if directive != "frame-src" else [])
+        have.extend(source for source in sources if source not in have)
+    response.headers["Content-Security-Policy"] = "; ".join(
+        " ".join([name, *sources]) for name, sources in directives.items()
+    )
+    return response
 
 
 def _cache_policy(response):

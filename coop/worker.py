@@ -16,6 +16,7 @@ from coop import clock, outbox
 from coop.extensions import db
 from coop.marketplace import cli as marketplace_jobs
 from coop.outbox import ScheduledJob
+from coop.payments import cli as payments_jobs
 from coop.shared_lives import cli as shared_lives_jobs
 from coop.support import cli as support_jobs
 from coop.voting import cli as voting_jobs
@@ -42,6 +43,12 @@ JOBS = (
     Job(
         "marketplace process-waitlist", timedelta(minutes=5), marketplace_jobs.process_waitlist_now
     ),
+    Job(
+        "marketplace expire-card-holds",
+        timedelta(minutes=1),
+        marketplace_jobs.expire_card_holds_now,
+    ),
+    Job("payments send-refunds", timedelta(minutes=5), payments_jobs.send_refunds_now),
     Job("marketplace check-insurance", timedelta(hours=1), marketplace_jobs.check_insurance_now),
     Job(
         "marketplace generate-sessions", timedelta(hours=6), marketplace_jobs.generate_sessions_now

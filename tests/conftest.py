@@ -23,7 +23,7 @@ from coop.extensions import limiter
 PASSWORD = "correct horse battery"
 
 #: The real server and browsers that race tests share (fixtures `pg_app`, `server`).
-pytest_plugins = ["tests.races"]
+pytest_plugins = ["tests.races", "tests.stripe_server"]
 
 # Hypothesis profiles, chosen by HYPOTHESIS_PROFILE (.ci/run sets "ci"). Neither has a
 # deadline: a timed assertion proves nothing on two busy cores. "dev" draws new random

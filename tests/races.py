@@ -44,13 +44,20 @@ def pg_app(app):
 
 
 @pytest.fixture
-def server(pg_app, tmp_path):
+def server_env() -> dict:
+    """More environment for the race server (a test module may override it, e.g. Stripe's)."""
+    return {}
+
+
+@pytest.fixture
+def server(pg_app, tmp_path, server_env):
     """Gunicorn serving the app against the test database; its address, e.g. http://..."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COOP_", "MAIL_"))}
     env.update(
         DATABASE_URL=postgres_url(),
         SECRET_KEY="race-test-" + secrets.token_hex(32),
         COOP_RATELIMIT_AUTH="10000 per minute",
+        **server_env,
     )
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as output:

@@ -152,6 +152,8 @@ def test_the_worker_runs_the_jobs_that_were_cron_lines(app, db, runner):
         "marketplace process-waitlist: Offered 0 places; emailed 0.",
         "marketplace check-insurance: Told 0 providers their insurance has run out.",
         "marketplace generate-sessions: Made 0 new sessions.",
+        "marketplace expire-card-holds: Let 0 unpaid card holds go.",
+        "payments send-refunds: Card payments are not set up.",
     ):
         assert line in output
     assert "voting send-notices" not in runner.invoke(args=["worker", "--once"]).output

@@ -25,7 +25,23 @@ class BookForm(FlaskForm):
     #: The price of one place as the page showed it; booking refuses if it is not the price
     #: that would be charged.
     price_pence = HiddenField()
+    #: "budget" or "card"; where only one is possible the page sends it hidden.
+    method = RadioField(
+        "How do you want to pay?",
+        widget=GovRadioInput(),
+        choices=[("budget", "Pay from your budget"), ("card", "Pay by card")],
+        validators=[Optional()],
+        validate_choice=False,
+    )
     submit = SubmitField("Confirm and pay", widget=GovSubmitInput())
+
+
+class CardPaymentForm(FlaskForm):
+    """The card payment: Stripe.js puts the tokenised card's id here; no card data ever
+    reaches the co-op."""
+
+    payment_method = HiddenField()
+    submit = SubmitField("Pay now", widget=GovSubmitInput())
 
 
 class ReviewForm(FlaskForm):

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from coop import clock
 from coop.extensions import db
 from coop.forms import ConfirmForm, show_error
-from coop.marketplace import bookings, cancellation, emails
+from coop.marketplace import bookings, cancellation, card_bookings, emails
 from coop.marketplace.booking_forms import BookForm, ReviewForm
 from coop.marketplace.models import Booking, Session
 from coop.marketplace.service import price_for
@@ -116,9 +116,31 @@ def _book_page(session: Session, form: BookForm, status: int = 200):
             position=bookings.position(entry) if entry and entry.is_waiting else None,
             join_form=ConfirmForm(),
             max_places=bookings.MAX_PLACES_PER_BOOKING,
+            choices=card_bookings.payment_choices(current_user, session),
+            card_only_reason=card_bookings.CARD_ONLY_REASON
+            if not session.listing.direct_payments_allowed
+            and bookings.is_budget_holder(current_user)
+            else None,
+            hold=card_bookings.live_hold(session, current_user),
+            test_cards=card_views.test_cards(),
+            hold_minutes=int(card_bookings.hold_time().total_seconds() // 60),
         ),
         status,
     )
+
+
+def _refused(session_id: int, form: BookForm, error: bookings.BookingError):
+    """The booking page again, with what was typed and why nothing was booked (or held)."""
+    db.session.rollback()
+    if isinstance(error, bookings.OwnProviderBooking):
+        bookings.record_refused_own_booking(error)  # for the secretary to see
+        db.session.commit()
+    session = _session_or_404(session_id)
+    if isinstance(error, bookings.PriceChanged):
+        form.price_pence.data = str(error.price_pence)
+    show_error(form, error, "places")
+    status = 409 if isinstance(error, bookings.SessionFull | bookings.NotEnoughMoney) else 400
+    return _book_page(session, form, status)
 
 
 @bp.route("/sessions/<int:session_id>/book", methods=["GET", "POST"])
@@ -133,26 +155,32 @@ def book(session_id: int):
         expected = int(form.price_pence.data)
     except (TypeError, ValueError):
         expected = -1  # a form that does not say the price is never charged blind
+    choices = card_bookings.payment_choices(current_user, session)
+    method = form.method.data or (choices[0] if len(choices) == 1 else None)
+    if method not in choices:
+        form.method.errors = [
+            "You cannot pay for this session that way"
+            if method
+            else "Choose how you want to pay"
+            if choices
+            else "You cannot book this session"
+        ]
+        return _book_page(session, form, 400)
+    if method == "card":
+        return card_views.start_card_payment(session, form, expected)
     try:
-        # A place held by an offer that ran out is passed on first, in this transaction.
-        offers = bookings.expire_offers(session=session)
+        # A place held by an offer or card payment that ran out is let go first.
+        offers, unpaid = card_bookings.expire_holds(session=session)
+        offers += bookings.expire_offers(session=session)
         booking = bookings.book(
             current_user, session, places=form.places.data, expected_price_pence=expected
         )
     except bookings.BookingError as error:
-        db.session.rollback()
-        if isinstance(error, bookings.OwnProviderBooking):
-            bookings.record_refused_own_booking(error)  # for the secretary to see
-            db.session.commit()
-        session = _session_or_404(session_id)
-        if isinstance(error, bookings.PriceChanged):
-            form.price_pence.data = str(error.price_pence)
-        show_error(form, error, "places")
-        status = 409 if isinstance(error, bookings.SessionFull | bookings.NotEnoughMoney) else 400
-        return _book_page(session, form, status)
+        return _refused(session_id, form, error)
     emails.send_booking_confirmed(booking)
     _send_offers(offers)
     db.session.commit()
+    card_views.cancel_payment_intents(unpaid)
     flash("booked", "panel")
     return redirect(url_for("marketplace.booking", booking_id=booking.id))
 
@@ -190,6 +218,7 @@ def booking(booking_id: int):
         can_cancel=bookings.can_cancel(booking, now),
         can_review=bookings.can_review(booking, current_user),
         balance=ledger.budget_balance(current_user),
+        card_refund=card_bookings.refund_state(booking),
     )
 
 
@@ -220,6 +249,7 @@ def cancel_booking(booking_id: int):
         emails.send_booking_cancelled(cancelled.booking)
         _send_offers(cancelled.offers)
         db.session.commit()
+        card_views.send_refunds()  # a card booking's refund goes to Stripe after the commit
         flash("cancelled", "panel")
         return redirect(url_for("marketplace.booking", booking_id=booking_id))
     if not bookings.can_cancel(booking, clock.now()):
@@ -302,3 +332,6 @@ def review_booking(booking_id: int):
         listing=booking.session.listing,
         form=form,
     )
+
+
+from coop.marketplace import card_views  # noqa: E402 - its routes; it uses this module's pages

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from coop import clock
 from coop.extensions import db
 from coop.marketplace import cancellation
+from coop.marketplace.card_models import CardHold, CardHoldStatus
 from coop.marketplace.models import (
     Booking,
     BookingStatus,
@@ -34,9 +35,10 @@ from coop.marketplace.service import (
 )
 from coop.marketplace.staff_models import RefusedOwnBooking
 from coop.members.models import Member, MemberClass
-from coop.members.roles import is_budget_holder
+from coop.members.roles import is_budget_holder, is_member
 from coop.money import format_pence
-from coop.payments import ledger, postings
+from coop.payments import card, ledger, postings
+from coop.payments import stripe_gateway as gateway
 from coop.voting.service import commission_rate
 
 #: The most places one booking may take.
@@ -140,6 +142,8 @@ def why_cannot_book(member: Member | None) -> CannotBook | None:
     """
     if is_budget_holder(member):
         return None
+    if is_member(member) and gateway.enabled():
+        return None  # carers, PAs and providers' staff book for themselves by card
     if member is None or not member.is_authenticated:
         return CannotBook(
             "signed_out",
@@ -249,24 +253,8 @@ def book(
     now = now or clock.now()
     if not is_budget_holder(member):
         raise BookingError("Only approved budget holders can book and pay from a budget.")
-    reason = why_not_bookable(session, now)
-    if reason:
-        raise BookingError(reason)
-    if isinstance(places, bool) or not isinstance(places, int) or places < 1:
-        raise BookingError("Book at least 1 place.", field="places")
-    if places > MAX_PLACES_PER_BOOKING:
-        raise BookingError(
-            f"You can book up to {MAX_PLACES_PER_BOOKING} places at a time.", field="places"
-        )
+    price = checked_price(member, session, places, expected_price_pence, now)
     listing = session.listing
-    price = price_for(listing, session.starts_at, member)
-    if expected_price_pence is not None and expected_price_pence != price.price_pence:
-        raise PriceChanged(
-            f"The price of a place is {format_pence(price.price_pence)}, not the "
-            f"{format_pence(expected_price_pence)} on the page you sent. Nothing has been "
-            "booked. Check the price below and book again.",
-            price.price_pence,
-        )
     total = price.price_pence * places
     if total and not listing.direct_payments_allowed:
         raise BookingError(
@@ -325,6 +313,35 @@ def book(
         except postings.InsufficientFunds as short:
             raise _short(short.available_pence, total) from None
     return booking
+
+
+def checked_price(
+    member: Member,
+    session: Session,
+    places: int,
+    expected_price_pence: int | None,
+    now: datetime,
+):
+    """The price of a place for this member, once the session can be booked now, the number
+    of places is sensible and the price is the one the page showed (else BookingError)."""
+    reason = why_not_bookable(session, now)
+    if reason:
+        raise BookingError(reason)
+    if isinstance(places, bool) or not isinstance(places, int) or places < 1:
+        raise BookingError("Book at least 1 place.", field="places")
+    if places > MAX_PLACES_PER_BOOKING:
+        raise BookingError(
+            f"You can book up to {MAX_PLACES_PER_BOOKING} places at a time.", field="places"
+        )
+    price = price_for(session.listing, session.starts_at, member)
+    if expected_price_pence is not None and expected_price_pence != price.price_pence:
+        raise PriceChanged(
+            f"The price of a place is {format_pence(price.price_pence)}, not the "
+            f"{format_pence(expected_price_pence)} on the page you sent. Nothing has been "
+            "booked. Check the price below and book again.",
+            price.price_pence,
+        )
+    return price
 
 
 def own_provider_reason(provider) -> str:
@@ -459,6 +476,14 @@ def _release_places(session: Session, places: int) -> None:
 
 
 def _refund(booking: Booking, by: Member | None, now: datetime, why: str) -> None:
+    """Give a cancelled booking's money back: to the budget now, or to the card through
+    Stripe's Refunds API (asked for here, sent after the commit; the ledger is reversed
+    when Stripe says the refund succeeded)."""
+    if booking.paid_by_card:
+        paid = card.payment_of_booking(booking.id)
+        if paid is not None:
+            card.request_refund(paid, f"Refund {booking.reference}: {why}", by, now)
+        return
     payment = ledger.payment_for(booking.id)
     if payment is not None:
         ledger.refund(payment, f"Refund {booking.reference}: {why}", by, now)
@@ -548,7 +573,8 @@ def _live_offer(session: Session, member: Member, now: datetime) -> WaitlistEntr
 
 
 def places_left(session: Session, now: datetime) -> int:
-    """Places anyone could take now: a hold whose offer ran out no longer counts as held.
+    """Places anyone could take now: a hold whose offer (or card payment time) ran out no
+    longer counts as held.
 
     The scheduled job passes such a place on later; until then a page reading this treats it as
     free, without writing anything.
@@ -562,7 +588,14 @@ def places_left(session: Session, now: datetime) -> int:
             WaitlistEntry.offer_expires_at <= now,
         )
     )
-    return max(session.places_left + min(lapsed, session.held), 0)
+    lapsed_card = db.session.scalar(
+        select(func.coalesce(func.sum(CardHold.places), 0)).where(
+            CardHold.session_id == session.id,
+            CardHold.status == CardHoldStatus.HELD,
+            CardHold.expires_at <= now,
+        )
+    )
+    return max(session.places_left + min(lapsed + int(lapsed_card), session.held), 0)
 
 
 def position(entry: WaitlistEntry) -> int:

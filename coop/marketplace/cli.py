@@ -40,14 +40,46 @@ def generate_sessions_now() -> str:
 
 
 def process_waitlist_now() -> str:
-    """Pass places whose waiting-list offer ran out to the next person, and email them."""
+    """Pass places whose waiting-list offer ran out to the next person, and email them; let
+    card holds that ran out go too, cancelling their PaymentIntents."""
     from coop.extensions import db
     from coop.marketplace import bookings, emails
 
-    offers = bookings.expire_offers()
+    card_offers, unpaid = _expire_card_holds()
+    offers = card_offers + bookings.expire_offers()
     sent = emails.send_offers(offers)
     db.session.commit()
-    return f"Offered {_plural(len(offers), 'place')}; emailed {sent}."
+    _cancel_payment_intents(unpaid)
+    let_go = f" Let {_plural(len(unpaid), 'unpaid card hold')} go." if unpaid else ""
+    return f"Offered {_plural(len(offers), 'place')}; emailed {sent}.{let_go}"
+
+
+def _expire_card_holds():
+    from coop.marketplace import card_bookings
+
+    return card_bookings.expire_holds()
+
+
+def _cancel_payment_intents(stripe_ids) -> None:
+    from coop.extensions import db
+    from coop.payments import card
+    from coop.payments import stripe_gateway as gateway
+
+    if stripe_ids and gateway.enabled():
+        card.cancel_at_stripe(stripe_ids)
+        db.session.commit()
+
+
+def expire_card_holds_now() -> str:
+    """Let card holds whose time ran out go: places back, PaymentIntents cancelled."""
+    from coop.extensions import db
+    from coop.marketplace import emails
+
+    offers, unpaid = _expire_card_holds()
+    emails.send_offers(offers)
+    db.session.commit()
+    _cancel_payment_intents(unpaid)
+    return f"Let {_plural(len(unpaid), 'unpaid card hold')} go."
 
 
 @marketplace_cli.command("check-insurance")
@@ -70,8 +102,15 @@ def generate_sessions() -> None:
 
 @marketplace_cli.command("process-waitlist")
 def process_waitlist() -> None:
-    """Pass places whose waiting-list offer ran out to the next person.
+    """Pass places whose waiting-list offer ran out to the next person, and let card holds
+    whose time ran out go (cancelling their PaymentIntents).
 
     The worker runs it every five minutes; pages treat a lapsed offer as lapsed meanwhile.
     """
     click.echo(process_waitlist_now())
+
+
+@marketplace_cli.command("expire-card-holds")
+def expire_card_holds() -> None:
+    """Let card holds whose time ran out go. The worker runs it every minute."""
+    click.echo(expire_card_holds_now())

@@ -56,7 +56,9 @@ def _ics(booking: Booking) -> tuple:
 def send_booking_confirmed(booking: Booking) -> bool:
     session, listing = booking.session, booking.session.listing
     paid = (
-        f"{format_pence(booking.total_pence)} has been paid from your budget."
+        f"{format_pence(booking.total_pence)} has been paid by card."
+        if booking.total_pence and booking.paid_by_card
+        else f"{format_pence(booking.total_pence)} has been paid from your budget."
         if booking.total_pence
         else "This session is free."
     )
@@ -77,7 +79,10 @@ def send_booking_confirmed(booking: Booking) -> bool:
 def send_booking_cancelled(booking: Booking) -> bool:
     listing = booking.session.listing
     refund = (
-        f"{format_pence(booking.refund_pence)} has been returned to your budget."
+        f"{format_pence(booking.refund_pence)} is being refunded to your card. It can take a "
+        "few days to reach your account."
+        if booking.refund_pence and booking.paid_by_card
+        else f"{format_pence(booking.refund_pence)} has been returned to your budget."
         if booking.refund_pence
         else "There is no refund, because the booking was cancelled within the notice period."
         if booking.total_pence
@@ -98,7 +103,10 @@ def send_session_cancelled(session: Session, bookings: list[Booking]) -> int:
     listing = session.listing
     for booking in bookings:
         refund = (
-            f"The {format_pence(booking.refund_pence)} you paid has been returned to your budget."
+            f"The {format_pence(booking.refund_pence)} you paid is being refunded to your card."
+            if booking.refund_pence and booking.paid_by_card
+            else f"The {format_pence(booking.refund_pence)} you paid has been returned to your "
+            "budget."
             if booking.refund_pence
             else "The session was free, so there is nothing to refund."
         )

@@ -10,7 +10,15 @@ from flask_login import current_user
 from coop import clock
 from coop.extensions import db
 from coop.forms import show_error
-from coop.marketplace import bookings, cancellation, listings, providers, schedule
+from coop.marketplace import (
+    bookings,
+    cancellation,
+    card_bookings,
+    card_views,
+    listings,
+    providers,
+    schedule,
+)
 from coop.marketplace.listing_forms import (
     AttendanceForm,
     CancelSessionForm,
@@ -397,11 +405,14 @@ def provider_cancel_session(provider, session):
         try:
             cancelled = bookings.cancel_session(session, current_user, form.reason.data)
             bookings.send_session_cancelled(session, cancelled)
+            unpaid = card_bookings.end_holds_of_cancelled_session(session)
             db.session.commit()
         except bookings.BookingError as error:
             db.session.rollback()
             show_error(form, error, "reason")
         else:
+            card_views.send_refunds()  # card bookings are refunded through Stripe
+            card_views.cancel_payment_intents(unpaid)
             flash(
                 "The session is cancelled. "
                 + (

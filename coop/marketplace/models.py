@@ -107,6 +107,13 @@ class BookingStatus(enum.Enum):
         }[self.value]
 
 
+class PaymentMethod(enum.Enum):
+    """How a booking was paid for."""
+
+    BUDGET = "budget"
+    CARD = "card"
+
+
 class WaitlistStatus(enum.Enum):
     WAITING = "waiting"
     OFFERED = "offered"
@@ -438,6 +445,12 @@ class Booking(db.Model):
     booked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     refund_pence: Mapped[int] = mapped_column(default=0)
+    #: From the budget (or free), or by card through Stripe.
+    payment_method: Mapped[PaymentMethod] = mapped_column(
+        enum_column(PaymentMethod, "payment_method"),
+        default=PaymentMethod.BUDGET,
+        server_default="budget",
+    )
     #: Marked by the provider after the session; empty until then.
     attended: Mapped[bool | None]
 
@@ -449,6 +462,10 @@ class Booking(db.Model):
     def is_confirmed(self) -> bool:
         """Booked and not cancelled by anyone."""
         return self.status is BookingStatus.CONFIRMED
+
+    @property
+    def paid_by_card(self) -> bool:
+        return self.payment_method is PaymentMethod.CARD
 
 
 class WaitlistEntry(db.Model):

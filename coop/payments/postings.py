@@ -274,6 +274,27 @@ def pay_for_booking(
     return Transaction(tuple(entries), memo or "Booking paid from budget")
 
 
+def pay_by_card(
+    clearing: Account,
+    provider_id: Hashable,
+    gross_pence: int,
+    commission_rate: Fraction | Decimal | int,
+    *,
+    memo: str | None = None,
+) -> Transaction:
+    """Record a booking paid by card: the gross arrives in the card clearing account (a
+    debit to a bank account), split between commission income and the provider's payable as
+    :func:`commission_split` rounds it."""
+    _require_positive_pence(gross_pence, "The price of a booking paid by card")
+    if not clearing or clearing[0] != BANK:
+        raise LedgerError("Card money arrives in a bank (clearing) account.")
+    commission, net = commission_split(gross_pence, commission_rate)
+    entries = [Entry(clearing, gross_pence), Entry(provider_payable_account(provider_id), -net)]
+    if commission:
+        entries.append(Entry(COMMISSION_INCOME_ACCOUNT, -commission))
+    return Transaction(tuple(entries), memo or "Booking paid by card")
+
+
 def reverse(transaction: Transaction, memo: str | None = None) -> Transaction:
     """Undo a transaction exactly: the same accounts, every amount with its sign flipped.
 
@@ -288,13 +309,13 @@ def reverse(transaction: Transaction, memo: str | None = None) -> Transaction:
 def is_booking_payment(transaction: Transaction) -> bool:
     """Say whether a transaction has the shape :func:`pay_for_booking` gives.
 
-    That is one budget debited, at least one provider's payable credited, and otherwise
-    only commission income credited.
+    That is one budget (or, paid by card, one bank clearing account) debited, at least one
+    provider's payable credited, and otherwise only commission income credited.
     """
     budgets = providers = 0
     for entry in transaction.entries:
         kind = entry.account[0]
-        if kind == BUDGET and entry.amount_pence > 0:
+        if kind in (BUDGET, BANK) and entry.amount_pence > 0:
             budgets += 1
         elif kind == PROVIDER_PAYABLE and entry.amount_pence < 0:
             providers += 1

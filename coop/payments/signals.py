@@ -81,3 +81,13 @@ def provider_names(provider_ids) -> dict[int, str]:
     for _receiver, answer in name_providers.send(None, provider_ids=set(provider_ids)):
         found.update(answer or {})
     return found
+
+
+#: Sent by the card webhook with ``reference``, ``amount_pence`` and ``now`` when Stripe says a
+#: payment succeeded. The domain that made the reference returns ``card.Booked`` (it booked;
+#: post the money) or ``card.GiveBack`` (the thing is gone; refund it).
+card_payment_succeeded = _signals.signal("card-payment-succeeded")
+
+#: Sent with ``reference``, ``declined`` and ``now`` when a card payment failed or was
+#: cancelled at Stripe: the domain frees what it held and tells the person.
+card_payment_failed = _signals.signal("card-payment-failed")

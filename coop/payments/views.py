@@ -137,6 +137,7 @@ def secretary_ledger_csv():
 
 from coop.payments import accounts_views as _accounts_views  # noqa: E402,F401 - its routes
 from coop.payments import auditor_views as _auditor_views  # noqa: E402,F401 - its routes
+from coop.payments import card_views as _card_views  # noqa: E402,F401 - its routes
 from coop.payments import fund_views as _fund_views  # noqa: E402,F401 - its routes
 from coop.payments import payout_views as _payout_views  # noqa: E402,F401 - its routes
 from coop.payments import return_views as _return_views  # noqa: E402,F401 - its routes
