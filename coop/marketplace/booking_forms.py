@@ -25,6 +25,8 @@ class BookForm(FlaskForm):
     #: The price of one place as the page showed it; booking refuses if it is not the price
     #: that would be charged.
     price_pence = HiddenField()
+    #: Whom the booking is for: "me", or the id of a member who lets the booker book for them.
+    book_for = HiddenField()
     submit = SubmitField("Confirm and pay", widget=GovSubmitInput())
 
 
