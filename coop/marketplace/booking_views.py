@@ -40,7 +40,13 @@ def bookers_only(view):
     @login_required
     def wrapped(session_id: int, **kwargs):
         cannot = bookings.why_cannot_book(current_user)
-        if cannot is not None and not circles.people_helped_by(current_user, Permission.BOOK):
+        # Booking for someone else is checked (and refused with its reason) by the view.
+        for_someone = request.method == "POST" and request.form.get("book_for", "me") != "me"
+        if (
+            cannot is not None
+            and not for_someone
+            and not circles.people_helped_by(current_user, Permission.BOOK)
+        ):
             session = _session_or_404(session_id)
             return (
                 render_template(
@@ -209,6 +215,12 @@ def book(session_id: int):
     person = _person(form.book_for.data)
     if person is None:
         return _refused("You can only book for yourself or for someone who has chosen you.")
+    if person.id != current_user.id and not circles.may_act(current_user, person, Permission.BOOK):
+        # Said before anything else; booking checks it again in its own transaction.
+        try:
+            circles.require(current_user, person, Permission.BOOK)
+        except circles.NotPermitted as refused:
+            return _refused(f"{refused} Nothing has been changed.")
     if not form.validate_on_submit():
         return _book_page(session, form, 400, person=person)
     try:
