@@ -39,14 +39,10 @@ def bookers_only(view):
     @wraps(view)
     @login_required
     def wrapped(session_id: int, **kwargs):
-        cannot = bookings.why_cannot_book(current_user)
+        cannot = bookings.why_cannot_book_anyone(current_user)
         # Booking for someone else is checked (and refused with its reason) by the view.
         for_someone = request.method == "POST" and request.form.get("book_for", "me") != "me"
-        if (
-            cannot is not None
-            and not for_someone
-            and not circles.people_helped_by(current_user, Permission.BOOK)
-        ):
+        if cannot is not None and not for_someone:
             session = _session_or_404(session_id)
             return (
                 render_template(

@@ -36,7 +36,7 @@ from coop.marketplace.staff_models import RefusedOwnBooking
 from coop.members import circles
 from coop.members.circle_models import Permission
 from coop.members.models import Member, MemberClass
-from coop.members.roles import is_budget_holder
+from coop.members.roles import is_budget_holder, is_member
 from coop.money import format_pence
 from coop.payments import ledger, postings
 from coop.voting.service import commission_rate
@@ -205,6 +205,14 @@ def why_cannot_book(member: Member | None) -> CannotBook | None:
         "The budget holder you support can book from their own account, and you can help "
         "them do it.",
     )
+
+
+def why_cannot_book_anyone(member: Member | None) -> CannotBook | None:
+    """Like `why_cannot_book`, but None too for someone who may book for a member who chose
+    them in their circle of support, so pages offer them the Book buttons."""
+    cannot = why_cannot_book(member)
+    helps = is_member(member) and circles.people_helped_by(member, Permission.BOOK)
+    return None if cannot is not None and helps else cannot
 
 
 # --- What a booking would cost -----------------------------------------------------------
