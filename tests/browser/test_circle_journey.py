@@ -74,7 +74,7 @@ def test_dev_books_for_asha_within_his_limit_until_she_withdraws_it(
             asha_page.get_by_role("link", name="Your circle of support: who can act for you")
         )
         expect(asha_page.get_by_role("heading", level=1)).to_have_text("Your circle of support")
-        asha_user.activate(asha_page.get_by_role("link", name="Choose someone to act for you"))
+        asha_user.activate(asha_page.get_by_role("button", name="Choose someone to act for you"))
         asha_user.type_into(asha_page.get_by_label("Their email address or membership number"), DEV)
         asha_user.tick(asha_page.get_by_role("checkbox", name="Book and pay from my budget"))
         asha_user.type_into(
