@@ -67,24 +67,30 @@ def circle_add():
     return render_template("members/circle_add.html", form=form), 400 if form.errors else 200
 
 
-@bp.route("/account/circle/<int:grant_id>/withdraw", methods=["GET", "POST"])
-@members_only
-def circle_withdraw(grant_id: int):
-    """Withdraw one permission, after saying what it stops; it stops at once."""
-    grant = circles.grant_of(current_user, grant_id)
-    if grant is None:
-        abort(404)
+def _end_grant(grant, done: str, back: str, template: str):
+    """Ask first (GET), then end the grant at once (POST) and go back with `done` said."""
     form = ConfirmForm()
     if form.validate_on_submit():
         circles.withdraw(grant, current_user)
         db.session.commit()
-        flash(
-            f"{grant.helper.name} can no longer {grant.permission.label[0].lower()}"
-            f"{grant.permission.label[1:].replace('my ', 'your ')}.",
-            "success",
-        )
-        return redirect(url_for("members.circle"))
-    return render_template("members/circle_withdraw.html", grant=grant, form=form)
+        flash(done, "success")
+        return redirect(url_for(back))
+    return render_template(template, grant=grant, form=form)
+
+
+@bp.route("/account/circle/<int:grant_id>/withdraw", methods=["GET", "POST"])
+@members_only
+def circle_withdraw(grant_id: int):
+    """Withdraw one permission, after saying what it stops; it stops at once."""
+    grant = circles.grant_of(current_user, grant_id) or abort(404)
+    label = grant.permission.label
+    return _end_grant(
+        grant,
+        f"{grant.helper.name} can no longer {label[:1].lower()}"
+        f"{label[1:].replace('my ', 'your ')}.",
+        "members.circle",
+        "members/circle_withdraw.html",
+    )
 
 
 @bp.get("/account/helping")
@@ -106,16 +112,13 @@ def helping():
 @members_only
 def helping_step_back(grant_id: int):
     """A helper stops doing one thing for someone."""
-    grant = circles.grant_to(current_user, grant_id)
-    if grant is None:
-        abort(404)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        circles.withdraw(grant, current_user)
-        db.session.commit()
-        flash(f"You have stepped back. {grant.person.name} can see this.", "success")
-        return redirect(url_for("members.helping"))
-    return render_template("members/helping_step_back.html", grant=grant, form=form)
+    grant = circles.grant_to(current_user, grant_id) or abort(404)
+    return _end_grant(
+        grant,
+        f"You have stepped back. {grant.person.name} can see this.",
+        "members.helping",
+        "members/helping_step_back.html",
+    )
 
 
 @bp.get("/coordinator/nominees")

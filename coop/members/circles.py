@@ -340,26 +340,22 @@ def find_member(text: str) -> Member | None:
     return found if found is not None and found.is_approved else None
 
 
-def grant_of(person: Member, grant_id: int, now: datetime | None = None) -> CircleGrant | None:
-    """A live grant `person` gave, by id; anyone else's is None, whatever its id."""
+def _live_grant_by_id(grant_id: int, owner, member: Member, now: datetime | None):
     return db.session.scalar(
         select(CircleGrant).where(
-            CircleGrant.id == grant_id,
-            CircleGrant.person_id == person.id,
-            _live(now or clock.now()),
+            CircleGrant.id == grant_id, owner == member.id, _live(now or clock.now())
         )
     )
+
+
+def grant_of(person: Member, grant_id: int, now: datetime | None = None) -> CircleGrant | None:
+    """A live grant `person` gave, by id; anyone else's is None, whatever its id."""
+    return _live_grant_by_id(grant_id, CircleGrant.person_id, person, now)
 
 
 def grant_to(helper: Member, grant_id: int, now: datetime | None = None) -> CircleGrant | None:
     """A live grant given to `helper`, by id; anyone else's is None, whatever its id."""
-    return db.session.scalar(
-        select(CircleGrant).where(
-            CircleGrant.id == grant_id,
-            CircleGrant.helper_id == helper.id,
-            _live(now or clock.now()),
-        )
-    )
+    return _live_grant_by_id(grant_id, CircleGrant.helper_id, helper, now)
 
 
 def people_in_circle(helper: Member, now: datetime | None = None) -> list[Member]:

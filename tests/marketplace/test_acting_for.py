@@ -14,17 +14,9 @@ from coop.members import circles
 from coop.members.circle_models import CircleAct, CircleGrant, Permission
 from coop.payments import ledger
 from coop.payments.models import LedgerTransaction
+from tests.marketplace.test_booking_views import _off_peak
 
 FUTURE = (datetime.now(UTC) + timedelta(days=14)).replace(minute=0, second=0, microsecond=0)
-
-
-def _off_peak(start: datetime) -> datetime:
-    from coop.marketplace.schedule import wall_clock_to_utc
-
-    day = start.date()
-    while day.weekday() > 4:
-        day += timedelta(days=1)
-    return wall_clock_to_utc(day, datetime.min.time().replace(hour=11))
 
 
 @pytest.fixture

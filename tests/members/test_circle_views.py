@@ -241,3 +241,11 @@ def test_the_secretary_sees_nominees_on_the_members_register_page(
     page = _text(client.get(f"/secretary/applications/{asha.id}"))
     assert "Raj Patel" in page and "Court of Protection order" in page
     assert f"/coordinator/members/{asha.id}/nominees" in page
+
+
+def test_names_on_the_circle_page_are_escaped(client, db, asha, make_member):
+    eve = make_member("carer", name="Eve <script>x</script>", email="eve@example.org")
+    circles.give(asha, db.session.merge(eve), circles.Choice(Permission.SEE))
+    db.session.commit()
+    raw = client.get("/account/circle").get_data(as_text=True)
+    assert "<script>x</script>" not in raw and "Eve &lt;script&gt;x&lt;/script&gt;" in raw
