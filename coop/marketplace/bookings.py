@@ -86,12 +86,12 @@ class ActingRefused(BookingError):
     the end date, over the limit); a page answers 403 and nothing has changed."""
 
 
-def _require(helper: Member, person: Member, permission: Permission, now, amount=None):
+def _require(helper: Member, person: Member, permission: Permission, now, amount=None, why=""):
     """Check a helper's permission in this transaction (locking the grant), or refuse."""
     try:
         circles.require(helper, person, permission, now, amount_pence=amount)
     except circles.NotPermitted as refused:
-        raise ActingRefused(f"{refused} Nothing has been changed.") from None
+        raise ActingRefused(f"{why}{refused} Nothing has been changed.") from None
 
 
 def acting_for(by: Member | None, member: Member) -> bool:
@@ -492,7 +492,14 @@ def cancel(booking: Booking, by: Member, now: datetime | None = None) -> Cancell
     now = now or clock.now()
     acting = acting_for(by, booking.member)
     if acting:
-        _require(by, booking.member, Permission.BOOK, now)
+        _require(
+            by,
+            booking.member,
+            Permission.BOOK,
+            now,
+            why="You can only cancel your own bookings, or those of someone who lets you book "
+            "for them. ",
+        )
     booking = _locked(booking)
     if not booking.is_confirmed:
         raise BookingError("This booking has already been cancelled.")
