@@ -29,6 +29,7 @@ def create_app(config=None) -> Flask:
     from coop.marketplace.views import bp as marketplace_bp
     from coop.members import (  # noqa: F401 - circle tables; paper routes on the members blueprint
         circle_models,
+        circle_views,
         paper_views,
     )
     from coop.members.views import bp as members_bp

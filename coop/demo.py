@@ -5,6 +5,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from coop.extensions import db
+from coop.marketplace import circle_demo
 from coop.marketplace import demo as marketplace_demo
 from coop.members import demo as members_demo
 from coop.members.models import Member
@@ -29,6 +30,7 @@ def load(if_empty: bool):
     voting_demo.load(members)
     voting_demo.load_surplus(members)
     marketplace_demo.load(members)
+    circle_demo.load(members)  # Dev acting for Asha, up to £20 a booking
     shared_lives_demo.load(members)
     support_demo.load(members)
     db.session.commit()

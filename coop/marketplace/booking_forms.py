@@ -33,6 +33,8 @@ class BookForm(FlaskForm):
         validators=[Optional()],
         validate_choice=False,
     )
+    #: Whom the booking is for: "me", or the id of a member who lets the booker book for them.
+    book_for = HiddenField()
     submit = SubmitField("Confirm and pay", widget=GovSubmitInput())
 
 

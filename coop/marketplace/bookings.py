@@ -34,6 +34,8 @@ from coop.marketplace.service import (
     price_for,
 )
 from coop.marketplace.staff_models import RefusedOwnBooking
+from coop.members import circles
+from coop.members.circle_models import Permission
 from coop.members.models import Member, MemberClass
 from coop.members.roles import is_budget_holder, is_member
 from coop.money import format_pence
@@ -79,6 +81,24 @@ class OwnProviderBooking(BookingError):
         self.member = member
         self.session = session
         self.total_pence = total_pence
+
+
+class ActingRefused(BookingError):
+    """Someone acting for a member may not do this for them (never chosen, withdrawn, past
+    the end date, over the limit); a page answers 403 and nothing has changed."""
+
+
+def _require(helper: Member, person: Member, permission: Permission, now, amount=None, why=""):
+    """Check a helper's permission in this transaction (locking the grant), or refuse."""
+    try:
+        circles.require(helper, person, permission, now, amount_pence=amount)
+    except circles.NotPermitted as refused:
+        raise ActingRefused(f"{why}{refused} Nothing has been changed.") from None
+
+
+def acting_for(by: Member | None, member: Member) -> bool:
+    """Whether ``by`` is someone else acting for ``member``."""
+    return by is not None and by.id != member.id
 
 
 class PriceChanged(BookingError):
@@ -191,6 +211,14 @@ def why_cannot_book(member: Member | None) -> CannotBook | None:
     )
 
 
+def why_cannot_book_anyone(member: Member | None) -> CannotBook | None:
+    """Like `why_cannot_book`, but None too for someone who may book for a member who chose
+    them in their circle of support, so pages offer them the Book buttons."""
+    cannot = why_cannot_book(member)
+    helps = is_member(member) and circles.people_helped_by(member, Permission.BOOK)
+    return None if cannot is not None and helps else cannot
+
+
 # --- What a booking would cost -----------------------------------------------------------
 
 
@@ -243,19 +271,31 @@ def book(
     places: int = 1,
     expected_price_pence: int | None = None,
     now: datetime | None = None,
+    by: Member | None = None,
 ) -> Booking:
     """Book places in a session and pay for them from the member's budget.
 
     ``expected_price_pence`` is the price of one place the person was shown; if the price
     to be charged differs (a changed rule, or a tampered form) nothing is booked. A place
-    held for the member by a waiting-list offer is used before any free place.
+    held for the member by a waiting-list offer is used before any free place. ``by`` is
+    someone in the member's circle of support booking for them: their permission (and its
+    limit per booking) is checked here, in the booking's own transaction, and the booking,
+    the ledger and the member's record of what was done for them all say who booked.
     """
     now = now or clock.now()
+    acting = acting_for(by, member)
     if not is_budget_holder(member):
         raise BookingError("Only approved budget holders can book and pay from a budget.")
     price = checked_price(member, session, places, expected_price_pence, now)
     listing = session.listing
     total = price.price_pence * places
+    if acting:
+        _require(by, member, Permission.BOOK, now, total)
+        if total and is_staff_of(by, listing.provider):
+            raise ActingRefused(
+                f"You are one of {listing.provider.name}'s staff, so you cannot pay it from "
+                f"{member.name}'s budget. Nothing has been booked."
+            )
     if total and not listing.direct_payments_allowed:
         raise BookingError(
             "Budgets cannot be spent on this listing, because the provider says direct "
@@ -263,14 +303,19 @@ def book(
         )
     if total and is_staff_of(member, listing.provider):
         raise OwnProviderBooking(own_provider_reason(listing.provider), member, session, total)
+    already = (
+        f"{member.name} has already booked this session."
+        if acting
+        else "You have already booked this session. See My bookings."
+    )
     if live_booking(session, member) is not None:
-        raise BookingError("You have already booked this session. See My bookings.")
+        raise BookingError(already)
 
     if total:
         budget = ledger.lock_budget(member)  # money first, always in this order
         available = ledger.balance_of(budget)
         if available < total:
-            raise _short(available, total)
+            raise _short(available, total, member if acting else None)
 
     offer = _live_offer(session, member, now)
     if offer is not None and places != 1:
@@ -285,6 +330,7 @@ def book(
                 reference=new_reference(),
                 session=session,
                 member=member,
+                booked_by_id=by.id if acting else None,
                 places=places,
                 price_each_pence=price.price_pence,
                 base_price_each_pence=price.base_pence,
@@ -297,8 +343,9 @@ def book(
             )
             db.session.add(booking)
     except IntegrityError:
-        raise BookingError("You have already booked this session. See My bookings.") from None
+        raise BookingError(already) from None
 
+    label = circles.acting_label(by, member)
     if total:
         try:
             ledger.pay_for_booking(
@@ -306,12 +353,22 @@ def book(
                 listing.provider_id,
                 total,
                 booking.id,
-                f"{booking.reference}: {listing.title}",
+                f"{booking.reference}: {listing.title}" + (f", {label}" if label else ""),
                 commission_rate(now),
                 now,
+                by=by if acting else None,
             )
         except postings.InsufficientFunds as short:
-            raise _short(short.available_pence, total) from None
+            raise _short(short.available_pence, total, member if acting else None) from None
+    if acting:
+        circles.record_act(
+            by,
+            member,
+            Permission.BOOK,
+            f"Booked {listing.title} on {clock.format_moment(session.starts_at)}, "
+            f"{format_pence(total) if total else 'free'} ({booking.reference})",
+            now,
+        )
     return booking
 
 
@@ -393,9 +450,10 @@ def refused_own_bookings(limit: int = 200) -> list[RefusedOwnBooking]:
     )
 
 
-def _short(available: int, total: int) -> NotEnoughMoney:
+def _short(available: int, total: int, whose: Member | None = None) -> NotEnoughMoney:
+    budget = f"{whose.name}'s budget" if whose is not None else "Your budget"
     return NotEnoughMoney(
-        f"Your budget holds {format_pence(available)} but this booking costs "
+        f"{budget} holds {format_pence(available)} but this booking costs "
         f"{format_pence(total)}, so it is {format_pence(total - available)} short. "
         "Nothing has been booked.",
         total - available,
@@ -446,10 +504,19 @@ def _locked(booking: Booking) -> Booking:
 
 
 def cancel(booking: Booking, by: Member, now: datetime | None = None) -> Cancellation:
-    """The budget holder cancels: a full refund before the notice period, none after."""
+    """The budget holder, or someone in their circle who may book for them, cancels: a full
+    refund before the notice period, none after."""
     now = now or clock.now()
-    if booking.member_id != by.id:
-        raise BookingError("You can only cancel your own bookings.")
+    acting = acting_for(by, booking.member)
+    if acting:
+        _require(
+            by,
+            booking.member,
+            Permission.BOOK,
+            now,
+            why="You can only cancel your own bookings, or those of someone who lets you book "
+            "for them. ",
+        )
     booking = _locked(booking)
     if not booking.is_confirmed:
         raise BookingError("This booking has already been cancelled.")
@@ -460,8 +527,19 @@ def cancel(booking: Booking, by: Member, now: datetime | None = None) -> Cancell
     _move(booking, BookingStatus.CANCELLED, now)
     booking.refund_pence = refund
     _release_places(session, booking.places)
+    label = circles.acting_label(by, booking.member)
     if refund:
-        _refund(booking, by, now, "Cancelled by the budget holder")
+        why = f"Cancelled {label}" if acting else "Cancelled by the budget holder"
+        _refund(booking, by, now, why)
+    if acting:
+        circles.record_act(
+            by,
+            booking.member,
+            Permission.BOOK,
+            f"Cancelled {session.listing.title} on {clock.format_moment(session.starts_at)}"
+            f" ({booking.reference}), {format_pence(refund)} refunded",
+            now,
+        )
     return Cancellation(booking, refund, offer_places(session, now))
 
 
@@ -770,6 +848,56 @@ def reply_to_review(review: Review, text: str, by: Member, now: datetime | None 
 
 
 # --- What a member sees ------------------------------------------------------------------
+
+
+def booking_seen_by(viewer: Member, booking_id: int) -> Booking | None:
+    """A booking the viewer may be shown: their own, one of a member who lets them see their
+    bookings, or one they made for someone (whether they may still act is checked by
+    `may_view`); anyone else's is None, whatever its id."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or booking.member_id == viewer.id or booking.booked_by_id == viewer.id:
+        return booking
+    return booking if circles.can_see_for(viewer, booking.member) else None
+
+
+def may_view(viewer: Member, booking: Booking, now: datetime | None = None) -> bool:
+    """Whether the viewer may look at this booking now: their own, or they may see the
+    member's bookings, or they made it and may still book for the member."""
+    return (
+        booking.member_id == viewer.id
+        or circles.can_see_for(viewer, booking.member, now)
+        or (
+            booking.booked_by_id == viewer.id
+            and circles.may_act(viewer, booking.member, Permission.BOOK, now)
+        )
+    )
+
+
+def bookings_seen_by(
+    viewer: Member, member: Member, now: datetime | None = None
+) -> tuple[list[Booking], list[Booking]] | None:
+    """A member's bookings as a helper may see them: all of them with permission to see,
+    those the helper made with permission to book, or None with neither."""
+    if circles.can_see_for(viewer, member, now):
+        return bookings_of(member, now)
+    if circles.may_act(viewer, member, Permission.BOOK, now):
+        coming, past = bookings_of(member, now)
+        return (
+            [b for b in coming if b.booked_by_id == viewer.id],
+            [b for b in past if b.booked_by_id == viewer.id],
+        )
+    return None
+
+
+def acting_label_of(booking: Booking, transaction) -> str:
+    """ "by Dev for Asha" when someone in the member's circle paid for (or cancelled and
+    refunded) this booking for them; "" when the member did it, or the provider cancelled."""
+    who = booking.booked_by
+    if transaction.kind.is_refund:
+        who = transaction.posted_by
+        if who is not None and is_staff_of(who, booking.session.listing.provider):
+            return ""
+    return circles.acting_label(who, booking.member)
 
 
 def booking_of(member: Member, booking_id: int) -> Booking | None:

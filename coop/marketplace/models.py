@@ -430,6 +430,8 @@ class Booking(db.Model):
     reference: Mapped[str] = mapped_column(String(12), unique=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("marketplace_sessions.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members_members.id"), index=True)
+    #: Someone in the member's circle of support who booked for them; empty when they booked.
+    booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("members_members.id"), index=True)
     places: Mapped[int] = mapped_column(default=1)
     price_each_pence: Mapped[int]
     #: The full price before any discount, so statements show what was saved.
@@ -455,7 +457,8 @@ class Booking(db.Model):
     attended: Mapped[bool | None]
 
     session: Mapped[Session] = relationship(back_populates="bookings")
-    member: Mapped[Member] = relationship()
+    member: Mapped[Member] = relationship(foreign_keys=[member_id])
+    booked_by: Mapped[Member | None] = relationship(foreign_keys=[booked_by_id])
     review: Mapped["Review | None"] = relationship(back_populates="booking")
 
     @property

@@ -88,7 +88,7 @@ def search_page():
         results=results,
         pagination=_pagination(results) if results else None,
         describe_start=clock.format_start,
-        cannot_book=bookings.why_cannot_book(current_user),
+        cannot_book=bookings.why_cannot_book_anyone(current_user),
     )
 
 
@@ -113,5 +113,5 @@ def listing(listing_id: int):
         rating=search.ratings_for([found.id]).get(found.id),
         reviews=search.reviews_of(found),
         describe_start=clock.format_start,
-        cannot_book=bookings.why_cannot_book(current_user),
+        cannot_book=bookings.why_cannot_book_anyone(current_user),
     )

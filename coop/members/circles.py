@@ -23,6 +23,7 @@ from coop.members.circle_models import (
     Permission,
 )
 from coop.members.models import Member
+from coop.members.service import find_by_email
 from coop.money import MAX_PENCE, format_pence
 
 
@@ -320,3 +321,52 @@ def nominees_of(person: Member) -> list[NominatedPerson]:
         .order_by(NominatedPerson.evidence_seen_on.desc(), NominatedPerson.id.desc())
     )
     return list(db.session.scalars(query))
+
+
+# --- For the circle pages --------------------------------------------------------------
+
+
+def find_member(text: str) -> Member | None:
+    """The approved member with this email address or membership number, if there is one.
+
+    Only approved members can be chosen, so an applicant or someone who has left is not found."""
+    text = (text or "").strip()
+    if text.isascii() and text.isdigit() and len(text) <= 9:
+        found = db.session.scalar(select(Member).where(Member.member_number == int(text)))
+    elif "@" in text:
+        found = find_by_email(text)
+    else:
+        found = None
+    return found if found is not None and found.is_approved else None
+
+
+def _live_grant_by_id(grant_id: int, owner, member: Member, now: datetime | None):
+    return db.session.scalar(
+        select(CircleGrant).where(
+            CircleGrant.id == grant_id, owner == member.id, _live(now or clock.now())
+        )
+    )
+
+
+def grant_of(person: Member, grant_id: int, now: datetime | None = None) -> CircleGrant | None:
+    """A live grant `person` gave, by id; anyone else's is None, whatever its id."""
+    return _live_grant_by_id(grant_id, CircleGrant.person_id, person, now)
+
+
+def grant_to(helper: Member, grant_id: int, now: datetime | None = None) -> CircleGrant | None:
+    """A live grant given to `helper`, by id; anyone else's is None, whatever its id."""
+    return _live_grant_by_id(grant_id, CircleGrant.helper_id, helper, now)
+
+
+def people_in_circle(helper: Member, now: datetime | None = None) -> list[Member]:
+    """The members who let `helper` do anything for them today, by name."""
+    seen: dict[int, Member] = {}
+    for grant in grants_given_to(helper, now):
+        if roles.is_member(grant.person):
+            seen.setdefault(grant.person_id, grant.person)
+    return list(seen.values())
+
+
+def can_see_for(helper: Member | None, person: Member, now: datetime | None = None) -> bool:
+    """Whether `helper` may look at `person`'s bookings and budget (themselves, or SEE)."""
+    return may_act(helper, person, Permission.SEE, now)

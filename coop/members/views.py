@@ -22,7 +22,7 @@ from coop import clock
 from coop.auth import allowed_only_if
 from coop.extensions import db, limiter, login_manager
 from coop.forms import ConfirmForm
-from coop.members import emails, paper, service, sign_ins, tokens
+from coop.members import circles, emails, paper, service, sign_ins, tokens
 from coop.members.forms import (
     AppointForm,
     ChangePasswordForm,
@@ -454,6 +454,7 @@ def secretary_application(member_id: int):
         form=form,
         paper=paper.record_of(member),
         identity_form=IdentityForm(),
+        nominees=circles.nominees_of(member),
     )
 
 

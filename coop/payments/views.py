@@ -7,6 +7,7 @@ from coop.auth import allowed_only_if
 from coop.errors import render_error
 from coop.extensions import db
 from coop.forms import show_error
+from coop.members import circles
 from coop.members.models import Member, MemberClass, MembershipStatus
 from coop.money import format_pence
 from coop.payments import ledger, service, signals
@@ -51,6 +52,29 @@ def budget():
     return render_template(
         "payments/budget.html",
         balance=ledger.budget_balance(current_user),
+        lines=lines[::-1],
+        described=signals.describe([line.transaction for line in lines], viewer=current_user),
+    )
+
+
+@bp.get("/budget/<int:member_id>")
+@login_required
+def budget_for(member_id: int):
+    """A budget statement, read-only, for someone the member lets see their budget."""
+    person = db.session.get(Member, member_id)
+    if person is None or person.id == current_user.id:
+        abort(404)
+    if not circles.can_see_for(current_user, person):
+        return render_error(
+            403,
+            "You cannot see this budget",
+            f"{person.name} has not chosen you to see their budget, or has withdrawn it.",
+        )
+    lines = ledger.budget_statement(person)
+    return render_template(
+        "payments/budget_for.html",
+        person=person,
+        balance=ledger.budget_balance(person),
         lines=lines[::-1],
         described=signals.describe([line.transaction for line in lines], viewer=current_user),
     )

@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from coop import clock
 from coop.extensions import db
-from coop.members import roles
+from coop.members import circles, roles
+from coop.members.circle_models import Permission
 from coop.members.models import Member
 from coop.postcodes import normalise_postcode
 from coop.shared_lives import districts, due, matching
@@ -131,17 +132,46 @@ def household_of(actor: Member | None, household_id: int) -> Household | None:
 
 
 def is_the_person(actor: Member | None, referral: Referral) -> bool:
-    """The person referred, or whoever they said may act for them."""
-    return roles.is_member(actor) and actor.id in (referral.person_id, referral.acting_for_id)
+    """The person referred, whoever they said may act for them, or someone in their circle
+    of support they let manage their Shared Lives referral."""
+    if not roles.is_member(actor):
+        return False
+    if actor.id in (referral.person_id, referral.acting_for_id):
+        return True
+    return referral.person is not None and circles.may_act(
+        actor, referral.person, Permission.SHARED_LIVES
+    )
+
+
+def _for_the_person(referral: Referral, by: Member, what: str, now: datetime) -> None:
+    """When a helper from the person's circle of support acts on their referral: check their
+    permission in this transaction, record the act, and log it as the helper's."""
+    if referral.person is None or by.id in (referral.person_id, referral.acting_for_id):
+        return
+    if can_coordinate(by) and not circles.may_act(by, referral.person, Permission.SHARED_LIVES):
+        return  # a coordinator recording what the person said
+    try:
+        circles.require(by, referral.person, Permission.SHARED_LIVES, now)
+    except circles.NotPermitted as refused:
+        raise SharedLivesError(str(refused)) from None
+    circles.record_act(by, referral.person, Permission.SHARED_LIVES, what, now)
+    log_access(referral, by, f"the referral, {circles.acting_label(by, referral.person)}", now)
 
 
 def referrals_of_person(actor: Member | None) -> list[Referral]:
     if not roles.is_member(actor):
         return []
+    helped = [p.id for p in circles.people_helped_by(actor, Permission.SHARED_LIVES)]
     return list(
         db.session.scalars(
             select(Referral)
-            .where(or_(Referral.person_id == actor.id, Referral.acting_for_id == actor.id))
+            .where(
+                or_(
+                    Referral.person_id == actor.id,
+                    Referral.acting_for_id == actor.id,
+                    Referral.person_id.in_(helped),
+                )
+            )
             .order_by(Referral.id)
         )
     )
@@ -666,7 +696,11 @@ def person_accepts(introduction: Introduction, by: Member, now: datetime | None 
         raise SharedLivesError("Only the person, or a coordinator for them, can say yes.")
     if not can_step(introduction, "say yes to meeting") or introduction.person_accepted_at:
         raise SharedLivesError("The person has already answered this introduction.")
-    introduction.person_accepted_at = now or clock.now()
+    now = now or clock.now()
+    _for_the_person(
+        introduction.referral, by, f"Said yes to meeting {introduction.household.name}", now
+    )
+    introduction.person_accepted_at = now
     _both_said_yes(introduction)
     db.session.flush()
     return introduction
@@ -722,6 +756,9 @@ def agree(
         raise SharedLivesError("Record at least one meeting before agreeing.")
     stamp = now or clock.now()
     if side == "person":
+        _for_the_person(
+            introduction.referral, by, f"Agreed to live with {introduction.household.name}", stamp
+        )
         introduction.person_agreed_at = introduction.person_agreed_at or stamp
     else:
         introduction.household_agreed_at = introduction.household_agreed_at or stamp
@@ -738,6 +775,13 @@ def pull_out(introduction: Introduction, by: Member, side: str, reason: str) -> 
         raise SharedLivesError("Enter why, so the coordinator knows", "reason")
     if not can_step(introduction, "pull out"):
         raise SharedLivesError("This introduction can no longer be ended this way.")
+    if side == "person":
+        _for_the_person(
+            introduction.referral,
+            by,
+            f"Said no to {introduction.household.name} (Shared Lives)",
+            clock.now(),
+        )
     _move(introduction, IS.WITHDRAWN)
     who = "The person" if side == "person" else "The household"
     introduction.decline_reason = f"{who} said no: {reason}"

@@ -124,12 +124,13 @@ def test_demo_gym_has_half_price_off_peak_sessions_for_asha(demo):
 def test_demo_budgets_hold_what_was_paid_in_less_what_was_spent(demo):
     db = demo
     asha, ben = member(db, "asha@demo.coop"), member(db, "ben@demo.coop")
-    # Asha: £250 direct payment, less £4.00 off-peak gym, free drop-in, £35 life coaching.
-    assert ledger.budget_balance(asha) == 250_00 - 4_00 - 35_00
+    # Asha: £250 direct payment, less £4.00 off-peak gym, free drop-in, £35 life coaching,
+    # and £4.00 off-peak gym that Dev booked for her.
+    assert ledger.budget_balance(asha) == 250_00 - 4_00 - 35_00 - 4_00
     # Ben: £120 individual service fund, less £15 woodwork.
     assert ledger.budget_balance(ben) == 120_00 - 15_00
     statement = ledger.budget_statement(asha)
-    assert [line.amount_pence for line in statement] == [250_00, -4_00, -35_00]
+    assert [line.amount_pence for line in statement] == [250_00, -4_00, -35_00, -4_00]
     assert ledger.all_transactions_balance()
 
 
@@ -197,3 +198,24 @@ def test_the_gym_listing_page_shows_its_rating_and_the_reply(demo, client):
     assert "Rated 5 out of 5" in html
     assert "Reply from Riverside Community Gym" in html
     assert "Closed on 25 December" in html
+
+
+def test_demo_dev_acts_for_asha_up_to_20_pounds(demo, client, auth):
+    from coop.members import circles
+    from coop.members.circle_models import Permission
+
+    db = demo
+    asha, dev = member(db, "asha@demo.coop"), member(db, "dev@demo.coop")
+    grants = {g.permission: g for g in circles.grants_of(asha)}
+    assert set(grants) == {Permission.BOOK, Permission.SEE}
+    assert grants[Permission.BOOK].limit_pence == 20_00 and grants[Permission.BOOK].helper == dev
+    booked = db.session.scalars(select(Booking).where(Booking.booked_by_id == dev.id)).one()
+    assert booked.member == asha and booked.total_pence == 4_00
+    assert ledger.payment_for(booked.id).memo.endswith("by Dev Sharma for Asha Patel")
+    auth.login("dev@demo.coop", DEMO_PASSWORD)
+    page = client.get("/account/helping").get_data(as_text=True)
+    assert "Asha Patel" in page and "up to £20.00 a booking" in page
+    auth.logout()
+    auth.login("asha@demo.coop", DEMO_PASSWORD)
+    statement = client.get("/payments/budget").get_data(as_text=True)
+    assert "by Dev Sharma for Asha Patel" in statement
