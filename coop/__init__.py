@@ -23,6 +23,7 @@ def create_app(config=None) -> Flask:
         booking_views,
         listing_views,
         payout_views,
+        pooled_views,
         provider_views,
         search_views,
     )
@@ -34,6 +35,8 @@ def create_app(config=None) -> Flask:
     from coop.members.views import bp as members_bp
     from coop.payments.views import bp as payments_bp
     from coop.shared_lives.views import bp as shared_lives_bp
+    from coop.support import buddy_views, pool_views  # noqa: F401 - routes on the support blueprint
+    from coop.support.views import bp as support_bp
     from coop.urls import IdConverter
     from coop.voting import surplus_views  # noqa: F401 - adds its routes to the voting blueprint
     from coop.voting.views import bp as voting_bp
@@ -87,6 +90,7 @@ def create_app(config=None) -> Flask:
     app.register_blueprint(marketplace_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(shared_lives_bp)
+    app.register_blueprint(support_bp)
     cli.init_app(app)  # command groups, imported when their commands run
     return app
 

@@ -26,6 +26,7 @@ from coop.marketplace.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from coop.marketplace.pooled_models import PooledBooking
 from coop.marketplace.service import (
     MarketplaceError,
     is_public,
@@ -36,7 +37,7 @@ from coop.marketplace.staff_models import RefusedOwnBooking
 from coop.members.models import Member, MemberClass
 from coop.members.roles import is_budget_holder
 from coop.money import format_pence
-from coop.payments import ledger, postings
+from coop.payments import ledger, pools, postings
 from coop.voting.service import commission_rate
 
 #: The most places one booking may take.
@@ -433,6 +434,11 @@ def cancel(booking: Booking, by: Member, now: datetime | None = None) -> Cancell
     now = now or clock.now()
     if booking.member_id != by.id:
         raise BookingError("You can only cancel your own bookings.")
+    if db.session.scalar(select(PooledBooking.id).where(PooledBooking.booking_id == booking.id)):
+        raise BookingError(
+            "This booking is shared with other budget holders: cancel it from its shared "
+            "booking page, so everyone's share is refunded and everyone is told."
+        )
     booking = _locked(booking)
     if not booking.is_confirmed:
         raise BookingError("This booking has already been cancelled.")
@@ -459,9 +465,8 @@ def _release_places(session: Session, places: int) -> None:
 
 
 def _refund(booking: Booking, by: Member | None, now: datetime, why: str) -> None:
-    payment = ledger.payment_for(booking.id)
-    if payment is not None:
-        ledger.refund(payment, f"Refund {booking.reference}: {why}", by, now)
+    """Refund every payment of the booking (one per share when it was shared) to its budget."""
+    pools.refund_booking_payments(booking.id, f"Refund {booking.reference}: {why}", by, now)
 
 
 def cancel_session(

@@ -31,6 +31,7 @@ class AccountKind(enum.Enum):
     COSTS = postings.COSTS
     EARMARKED_SURPLUS = postings.EARMARKED_SURPLUS
     CARER_PAYABLE = postings.CARER_PAYABLE
+    POOL = postings.POOL
 
     @property
     def label(self) -> str:
@@ -43,6 +44,7 @@ class AccountKind(enum.Enum):
             "costs": "The co-op's costs",
             "earmarked_surplus": "Surplus earmarked for a proposal",
             "carer_payable": "Owed to carer household",
+            "pool": "Pooled fund",
         }[self.value]
 
 
@@ -59,6 +61,9 @@ class TransactionKind(enum.Enum):
     EARMARK_SPENT = "earmark_spent"
     FUND_PAYMENT = "fund_payment"
     CARER_PAYMENT = "carer_payment"
+    POOL_CONTRIBUTION = "pool_contribution"
+    POOL_SPEND = "pool_spend"
+    POOL_RETURN = "pool_return"
 
     @property
     def label(self) -> str:
@@ -73,6 +78,9 @@ class TransactionKind(enum.Enum):
             "earmark_spent": "Spent from earmarked surplus",
             "fund_payment": "Paid from the fund",
             "carer_payment": "Shared Lives carer payment",
+            "pool_contribution": "Paid into a pooled fund",
+            "pool_spend": "Spent from a pooled fund",
+            "pool_return": "Returned from a pooled fund",
         }[self.value]
 
     @property

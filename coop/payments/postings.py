@@ -23,6 +23,8 @@ COSTS = "costs"
 EARMARKED_SURPLUS = "earmarked_surplus"
 #: What the co-op owes a Shared Lives carer household, keyed by the household's id.
 CARER_PAYABLE = "carer_payable"
+#: Money a group of budget holders pooled together, keyed by the pool's id (see pools.py).
+POOL = "pool"
 
 #: Income to the co-op from commission on bookings.
 COMMISSION_INCOME_ACCOUNT: Account = (COMMISSION_INCOME,)
@@ -31,7 +33,7 @@ COMMISSION_INCOME_ACCOUNT: Account = (COMMISSION_INCOME,)
 #: holder or owes a provider (liabilities), and its income. Bank and funding accounts are
 #: assets, whose natural balance is a debit.
 CREDIT_NORMAL = frozenset(
-    {BUDGET, PROVIDER_PAYABLE, COMMISSION_INCOME, EARMARKED_SURPLUS, CARER_PAYABLE}
+    {BUDGET, PROVIDER_PAYABLE, COMMISSION_INCOME, EARMARKED_SURPLUS, CARER_PAYABLE, POOL}
 )
 
 #: Where money arriving for a budget may come from.

@@ -1,0 +1,1 @@
+"""Support between members: PA register and cover, shared PAs, pooled funds, peer buddies."""
