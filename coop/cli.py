@@ -24,6 +24,10 @@ GROUPS = {
         "coop.shared_lives.cli:shared_lives_cli",
         "Shared Lives jobs: reminders of what falls due, and carer payments.",
     ),
+    "pools": (
+        "coop.support.pool_cli:pools_cli",
+        "Pooled funds: members whose notice has ended leave.",
+    ),
 }
 
 

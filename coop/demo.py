@@ -6,9 +6,11 @@ from sqlalchemy import func, select
 
 from coop.extensions import db
 from coop.marketplace import demo as marketplace_demo
+from coop.marketplace import pooled_demo
 from coop.members import demo as members_demo
 from coop.members.models import Member
 from coop.shared_lives import demo as shared_lives_demo
+from coop.support import pool_demo
 from coop.voting import demo as voting_demo
 
 demo_cli = AppGroup("demo", help="Demo data for trying the site out.")
@@ -29,6 +31,8 @@ def load(if_empty: bool):
     voting_demo.load_surplus(members)
     marketplace_demo.load(members)
     shared_lives_demo.load(members)
+    pool_demo.load(members)  # a pooled fund of three families, and a buddy pair
+    pooled_demo.load(members)  # a pooled gym booking (Chloe's budget is paid into above)
     db.session.commit()
     click.echo(
         f"Loaded demo data. Sign in as secretary@demo.coop (the secretary), asha@demo.coop "

@@ -16,6 +16,7 @@ from coop import clock, outbox
 from coop.extensions import db
 from coop.marketplace import cli as marketplace_jobs
 from coop.outbox import ScheduledJob
+from coop.support import pool_cli as pool_jobs
 from coop.voting import cli as voting_jobs
 
 #: Seconds between looks at the outbox and the schedule when there is nothing to do.
@@ -44,6 +45,7 @@ JOBS = (
     Job(
         "marketplace generate-sessions", timedelta(hours=6), marketplace_jobs.generate_sessions_now
     ),
+    Job("pools settle-leavers", timedelta(hours=1), pool_jobs.settle_leavers_now),
 )
 
 
