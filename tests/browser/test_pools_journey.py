@@ -10,8 +10,9 @@ from coop.members.demo import DEMO_PASSWORD
 from tests.browser.journeys import expect, main_menu_link, sign_in, sign_out
 
 
-def _demo(app, runner) -> int:
-    """Load the demo; the id of a full-price 18:00 gym session next week, for a new booking."""
+def _demo(app, runner) -> tuple[int, str]:
+    """Load the demo; the id of a full-price 18:00 gym session in a few days, for a new booking,
+    and the name of its link in a list of shared bookings."""
     loaded = runner.invoke(args=["demo", "load"])
     assert loaded.exit_code == 0, loaded.output
     with app.app_context():
@@ -29,12 +30,12 @@ def _demo(app, runner) -> int:
             if s.starts_at.astimezone(clock.LONDON).time() == time(18)
         )
         _db.session.remove()
-        return evening.id
+        return evening.id, f"Gym session on {clock.format_moment(evening.starts_at)}"
 
 
 def test_booking_together_by_keyboard(keyboard_user, app, runner):
     user, page = keyboard_user, keyboard_user.page
-    session_id = _demo(app, runner)
+    session_id, link_name = _demo(app, runner)
     heading = page.get_by_role("heading", level=1)
     main = page.locator("main")
 
@@ -62,7 +63,7 @@ def test_booking_together_by_keyboard(keyboard_user, app, runner):
     sign_in(user, "ben@demo.coop", DEMO_PASSWORD)
     user.activate(page.get_by_role("link", name="My bookings"))
     user.activate(page.get_by_role("link", name="Bookings shared with other budget holders"))
-    user.activate(page.get_by_role("link", name="Gym session").last)
+    user.activate(page.get_by_role("link", name=link_name))
     expect(main).to_contain_text("Your share is £6.00")
     user.activate(page.get_by_role("button", name="Agree to pay my share"))
     expect(main).to_contain_text("it is booked and every share has been paid")
@@ -71,7 +72,7 @@ def test_booking_together_by_keyboard(keyboard_user, app, runner):
     sign_in(user, "asha@demo.coop", DEMO_PASSWORD)
     user.activate(page.get_by_role("link", name="My bookings"))
     user.activate(page.get_by_role("link", name="Bookings shared with other budget holders"))
-    user.activate(page.get_by_role("link", name="Gym session").last)
+    user.activate(page.get_by_role("link", name=link_name))
     user.activate(page.get_by_role("link", name="Cancel this booking for everyone"))
     expect(main).to_contain_text("What each share gets back")
     user.activate(page.get_by_role("button", name="Yes, cancel it for everyone"))
