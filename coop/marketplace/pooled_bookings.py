@@ -199,6 +199,7 @@ def set_shares(pooled: PooledBooking, by: Member, amounts: dict[int, int]) -> Po
 def send(pooled: PooledBooking, by: Member, now: datetime | None = None) -> PooledBooking:
     """Send the pooled booking to everyone to agree; the organiser agrees to their own share."""
     now = now or clock.now()
+    pooled = _lock(pooled)
     _organiser_only(pooled, by)
     if pooled.status is not PooledStatus.DRAFT:
         raise PooledError("This shared booking has already been sent.")
@@ -227,6 +228,7 @@ def send(pooled: PooledBooking, by: Member, now: datetime | None = None) -> Pool
 def call_off(pooled: PooledBooking, by: Member, now: datetime | None = None) -> PooledBooking:
     """The organiser calls off a pooled booking that is not booked yet; everyone is told."""
     now = now or clock.now()
+    pooled = _lock(pooled)
     _organiser_only(pooled, by)
     if pooled.status not in (PooledStatus.DRAFT, PooledStatus.WAITING):
         raise PooledError("Only a shared booking that is not booked yet can be called off.")
@@ -243,6 +245,7 @@ def agree(
     """``person`` agrees to pay their share (``by`` is them, or someone acting for them with
     permission to book up to the share). When everyone has agreed, booking is tried."""
     now = now or clock.now()
+    pooled = _lock(pooled)
     share = _live_share(pooled, person, now)
     circles.require(by, person, Permission.BOOK, now, amount_pence=share.amount_pence)
     if share.agreed_at is not None and share.short_pence is None:
@@ -268,6 +271,7 @@ def decline(
     """``person`` (or someone acting for them) says no: the booking is called off, and
     everyone is told, so the organiser can set it up again without them."""
     now = now or clock.now()
+    pooled = _lock(pooled)
     share = _live_share(pooled, person, now)
     if share.position == 0:
         raise PooledError("You set this booking up: call it off instead.")
@@ -282,6 +286,7 @@ def decline(
 def try_again(pooled: PooledBooking, by: Member, now: datetime | None = None) -> Outcome:
     """The organiser tries booking again once everyone has agreed (after a share was short)."""
     now = now or clock.now()
+    pooled = _lock(pooled)
     _organiser_only(pooled, by)
     if pooled.status is not PooledStatus.WAITING:
         raise PooledError("This shared booking is not waiting to be booked.")
@@ -384,6 +389,7 @@ def cancel(pooled: PooledBooking, by: Member, now: datetime | None = None) -> Ou
     came from when the cancellation rule gives a refund; the places are freed for the waiting
     list; everyone is told."""
     now = now or clock.now()
+    pooled = _lock(pooled)
     _organiser_only(pooled, by)
     if pooled.status is not PooledStatus.BOOKED:
         raise PooledError("Only a booked shared booking can be cancelled.")
@@ -477,6 +483,19 @@ def is_lapsed(pooled: PooledBooking, now: datetime) -> bool:
 
 
 # --- Helpers -----------------------------------------------------------------------------
+
+
+def _lock(pooled: PooledBooking) -> PooledBooking:
+    """Lock the pooled booking until the transaction ends and read it and its shares afresh,
+    so two people agreeing at once are decided one after the other, and the last one books."""
+    db.session.flush()  # nothing done so far is lost by reading afresh
+    for share in pooled.shares:
+        db.session.expire(share)
+    db.session.expire(pooled)
+    db.session.scalars(
+        select(PooledBooking).where(PooledBooking.id == pooled.id).with_for_update()
+    ).one()
+    return pooled
 
 
 def _organiser_only(pooled: PooledBooking, by: Member) -> None:

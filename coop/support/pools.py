@@ -20,8 +20,8 @@ from coop.members.letters import notify
 from coop.members.models import Member
 from coop.members.roles import is_budget_holder
 from coop.money import MAX_PENCE, format_pence
+from coop.payments import ledger, postings
 from coop.payments import pools as money
-from coop.payments import postings
 from coop.support.pool_models import (
     ContributionRule,
     Pool,
@@ -276,6 +276,8 @@ def pay_in(pool: Pool, member: Member, now: datetime | None = None) -> PoolMembe
             f"{format_pence(amount)}: it needs {format_pence(short.shortfall_pence)} more. "
             "Nothing has been paid in."
         ) from None
+    db.session.flush()
+    db.session.refresh(mine)  # read again under the pool's lock, so nothing is lost
     mine.paid_in_pence += amount
     return mine
 
@@ -349,6 +351,7 @@ def vote(spend: PoolSpend, member: Member, agrees: bool, now: datetime | None = 
     now = now or clock.now()
     pool = spend.pool
     _current(pool, member)
+    spend = _locked(spend)
     if spend.status is not SpendStatus.OPEN:
         raise PoolError(f"This has already been decided: {spend.status.label.lower()}.")
     try:
@@ -360,6 +363,19 @@ def vote(spend: PoolSpend, member: Member, agrees: bool, now: datetime | None = 
         raise PoolError("You have already said yes or no to this.") from None
     _decide(spend, now, by=member)
     return spend
+
+
+def _locked(spend: PoolSpend) -> PoolSpend:
+    """Lock the proposal until the transaction ends, reading it (and its votes) afresh, so two
+    votes at once are counted one after the other and it is paid once."""
+    db.session.flush()  # nothing decided so far is lost by reading afresh
+    db.session.expire(spend)
+    return db.session.scalars(
+        select(PoolSpend)
+        .where(PoolSpend.id == spend.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def _decide(spend: PoolSpend, now: datetime, by: Member | None) -> None:
@@ -380,6 +396,7 @@ def pay_agreed(spend: PoolSpend, by: Member | None, now: datetime | None = None)
     """Pay an agreed spend from the pool, sharing it between the current members by what each
     has in it. False (nothing changes) when the pool does not hold enough yet."""
     now = now or clock.now()
+    spend = _locked(spend)
     if spend.status is not SpendStatus.AGREED:
         raise PoolError("Only agreed spending can be paid.")
     pool = spend.pool
@@ -394,7 +411,7 @@ def pay_agreed(spend: PoolSpend, by: Member | None, now: datetime | None = None)
             )
     except postings.InsufficientFunds:
         return False
-    current = pool.current
+    current = _fresh(pool)
     shares = money.allocate(spend.amount_pence, [m.unspent_pence for m in current])
     for membership, part in zip(current, shares, strict=True):
         membership.spent_pence += part
@@ -402,6 +419,14 @@ def pay_agreed(spend: PoolSpend, by: Member | None, now: datetime | None = None)
     spend.paid_at = now
     spend.transaction_id = posted.id
     return True
+
+
+def _fresh(pool: Pool) -> list[PoolMember]:
+    """The current members, read again now the pool's account is locked."""
+    db.session.flush()
+    for membership in pool.members:
+        db.session.refresh(membership)
+    return pool.current
 
 
 def withdraw_spend(spend: PoolSpend, member: Member, now: datetime | None = None) -> PoolSpend:
@@ -470,6 +495,9 @@ def leave_now(membership: PoolMember, now: datetime | None = None) -> int:
     """The member leaves: their unspent contribution goes back to their budget. Returns it."""
     now = now or clock.now()
     pool = membership.pool
+    ledger.lock_budget(membership.member)  # the budget first, then the pool, as everywhere
+    money.lock_pool(pool.id)
+    _fresh(pool)
     back = membership.unspent_pence
     if back:
         money.give_back(
