@@ -23,7 +23,7 @@ from coop.marketplace import bookings, cancellation
 from coop.marketplace.models import Booking, BookingStatus, Session, WaitlistEntry
 from coop.marketplace.pooled_models import PooledBooking, PooledShare, PooledStatus, SplitKind
 from coop.marketplace.service import is_staff_of, price_for
-from coop.members import circles
+from coop.members import circles, lookup
 from coop.members.circle_models import CircleGrant, Permission
 from coop.members.letters import notify
 from coop.members.models import Member
@@ -54,19 +54,6 @@ class Outcome:
 # --- Finding people ----------------------------------------------------------------------
 
 
-def find_member(text: str) -> Member | None:
-    """The member with this email address or member number (e.g. '12' or '#12'), if any."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    if "@" in text:
-        return db.session.scalar(select(Member).where(Member.email == text.lower()))
-    number = text.lstrip("#").strip()
-    if number.isascii() and number.isdigit() and len(number) <= 9:
-        return db.session.scalar(select(Member).where(Member.member_number == int(number)))
-    return None
-
-
 def read_people(organiser: Member, lines: list[str]) -> list[Member]:
     """The people named, one a line, with the organiser first; refused with a reason naming
     the line when someone cannot share a booking."""
@@ -75,7 +62,7 @@ def read_people(organiser: Member, lines: list[str]) -> list[Member]:
         text = line.strip()
         if not text:
             continue
-        found = find_member(text)
+        found = lookup.by_email_or_number(text)
         if found is None or not is_budget_holder(found):
             raise PooledError(
                 f"We could not find a budget holder with the email address or member number "

@@ -192,49 +192,45 @@ def _tell(outcome: pooled_bookings.Outcome, who: str) -> None:
         flash(f"{who} agreed. It will be booked when everyone has agreed.", "success")
 
 
+def _for_person(pooled_id: int, action):
+    """Do `action(pooled, person, by)` for the person the form names (yourself, or someone
+    you act for); a helper beyond their permission gets 403 and nothing changes."""
+    pooled = _pooled_or_404(pooled_id)
+    form = ActForForm()
+    if not form.validate_on_submit():
+        return None, _back(pooled_id)
+    person = _person(pooled, form)
+    try:
+        result = action(pooled, person, current_user)
+    except circles.NotPermitted as refused:
+        db.session.rollback()
+        return None, _refused(pooled_id, str(refused))
+    except pooled_bookings.PooledError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return None, _back(pooled_id)
+    db.session.commit()
+    return (result, person), _back(pooled_id)
+
+
 @bp.post("/together/<int:pooled_id>/agree")
 @login_required
 def pooled_agree(pooled_id: int):
     """Agree to a share: your own, or that of someone you may book for (within the limit)."""
-    pooled = _pooled_or_404(pooled_id)
-    form = ActForForm()
-    if not form.validate_on_submit():
-        return _back(pooled_id)
-    person = _person(pooled, form)
-    try:
-        outcome = pooled_bookings.agree(pooled, person, current_user)
-    except circles.NotPermitted as refused:
-        db.session.rollback()
-        return _refused(pooled_id, str(refused))
-    except pooled_bookings.PooledError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _back(pooled_id)
-    db.session.commit()
-    _tell(outcome, "You" if person.id == current_user.id else person.name)
-    return _back(pooled_id)
+    done, response = _for_person(pooled_id, pooled_bookings.agree)
+    if done is not None:
+        outcome, person = done
+        _tell(outcome, "You" if person.id == current_user.id else person.name)
+    return response
 
 
 @bp.post("/together/<int:pooled_id>/decline")
 @login_required
 def pooled_decline(pooled_id: int):
-    pooled = _pooled_or_404(pooled_id)
-    form = ActForForm()
-    if not form.validate_on_submit():
-        return _back(pooled_id)
-    person = _person(pooled, form)
-    try:
-        pooled_bookings.decline(pooled, person, current_user)
-    except circles.NotPermitted as refused:
-        db.session.rollback()
-        return _refused(pooled_id, str(refused))
-    except pooled_bookings.PooledError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _back(pooled_id)
-    db.session.commit()
-    flash("The shared booking has been called off and everyone has been told.", "success")
-    return _back(pooled_id)
+    done, response = _for_person(pooled_id, pooled_bookings.decline)
+    if done is not None:
+        flash("The shared booking has been called off and everyone has been told.", "success")
+    return response
 
 
 @bp.post("/together/<int:pooled_id>/try-again")

@@ -241,42 +241,43 @@ def pool_vote(pool_id: int, spend_id: int):
     return _back(pool_id)
 
 
-@bp.post("/pools/<int:pool_id>/spends/<int:spend_id>/pay")
-@login_required
-def pool_pay_agreed(pool_id: int, spend_id: int):
+def _spend_act(pool_id: int, spend_id: int, action, done):
+    """Do `action(spend, member)` to one of the pool's proposals; `done(result)` says how it
+    went as (message, category)."""
     pool = _pool_or_404(pool_id)
     spend = pools.spend_of(pool, spend_id)
     if spend is None or not pools.membership_of(pool, current_user).is_current:
         abort(404)
     if ConfirmForm().validate_on_submit():
         try:
-            paid = pools.pay_agreed(spend, current_user)
+            result = action(spend, current_user)
         except pools.PoolError as error:
             db.session.rollback()
             flash(error.message, "error")
             return _back(pool_id)
         db.session.commit()
-        flash(
-            "Paid from the pool." if paid else "The pool still does not hold enough.",
-            "success" if paid else "error",
-        )
+        flash(*done(result))
     return _back(pool_id)
+
+
+@bp.post("/pools/<int:pool_id>/spends/<int:spend_id>/pay")
+@login_required
+def pool_pay_agreed(pool_id: int, spend_id: int):
+    return _spend_act(
+        pool_id,
+        spend_id,
+        pools.pay_agreed,
+        lambda paid: (
+            ("Paid from the pool.", "success")
+            if paid
+            else ("The pool still does not hold enough.", "error")
+        ),
+    )
 
 
 @bp.post("/pools/<int:pool_id>/spends/<int:spend_id>/withdraw")
 @login_required
 def pool_withdraw_spend(pool_id: int, spend_id: int):
-    pool = _pool_or_404(pool_id)
-    spend = pools.spend_of(pool, spend_id)
-    if spend is None:
-        abort(404)
-    if ConfirmForm().validate_on_submit():
-        try:
-            pools.withdraw_spend(spend, current_user)
-        except pools.PoolError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return _back(pool_id)
-        db.session.commit()
-        flash("Withdrawn.", "success")
-    return _back(pool_id)
+    return _spend_act(
+        pool_id, spend_id, pools.withdraw_spend, lambda _spend: ("Withdrawn.", "success")
+    )

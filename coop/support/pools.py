@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from coop import clock
 from coop.email import external_url
 from coop.extensions import db
+from coop.members import lookup
 from coop.members.letters import notify
 from coop.members.models import Member
 from coop.members.roles import is_budget_holder
@@ -88,16 +89,6 @@ class Invitee:
     fixed_amount_pence: int | None = None
 
 
-def _find(text: str) -> Member | None:
-    text = (text or "").strip()
-    if "@" in text:
-        return db.session.scalar(select(Member).where(Member.email == text.lower()))
-    number = text.lstrip("#").strip()
-    if number.isascii() and number.isdigit() and len(number) <= 9:
-        return db.session.scalar(select(Member).where(Member.member_number == int(number)))
-    return None
-
-
 def create(
     founder: Member,
     name: str,
@@ -142,7 +133,7 @@ def create(
     )
     seen = {founder.id}
     for invitee in invitees:
-        person = _find(invitee.who)
+        person = lookup.by_email_or_number(invitee.who)
         if person is None or not is_budget_holder(person):
             raise PoolError(
                 f"We could not find a budget holder with the email address or member number "

@@ -1,6 +1,6 @@
 """Pooled bookings: setting one up, agreeing, all shares charged together or none, cancelling."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -15,27 +15,8 @@ from coop.payments import ledger, pools
 from coop.payments.models import LedgerEntry, LedgerTransaction
 
 
-@pytest.fixture
-def people(db, make_member, fund):
-    """Asha (£50), Ben (£50) and Chloe (£5): three budget holders."""
-    made = {}
-    for name, pence in (("Asha", 5000), ("Ben", 5000), ("Chloe", 500)):
-        member = make_member(name=f"{name} Holder", email=f"{name.lower()}@example.org")
-        fund(member, pence)
-        made[name] = db.session.merge(member)
-    return made
-
-
-@pytest.fixture
-def gym_session(db, gym, make_listing, make_session):
-    """A £10 gym session (10 places) a fortnight ahead, 24 hours' notice to cancel."""
-    listing = make_listing(gym, title="Gym session", price_pence=1000, places=10)
-    starts = (datetime.now(UTC) + timedelta(days=14)).replace(minute=0, second=0, microsecond=0)
-    return make_session(listing, starts_at=starts)
-
-
-def _balances(people):
-    return {name: ledger.budget_balance(member) for name, member in people.items()}
+def _balances(pool_people):
+    return {name: ledger.budget_balance(member) for name, member in pool_people.items()}
 
 
 def _ledger_size():
@@ -45,11 +26,11 @@ def _ledger_size():
     )
 
 
-def _sent(db, people, gym_session, places=3, lines=("ben@example.org", "chloe@example.org")):
+def _sent(db, pool_people, pool_session, places=3, lines=("ben@example.org", "chloe@example.org")):
     pooled = pooled_bookings.propose(
-        people["Asha"], gym_session, list(lines), places, SplitKind.EQUAL
+        pool_people["Asha"], pool_session, list(lines), places, SplitKind.EQUAL
     )
-    pooled_bookings.send(pooled, people["Asha"])
+    pooled_bookings.send(pooled, pool_people["Asha"])
     db.session.commit()
     return pooled
 
@@ -93,10 +74,14 @@ def test_allocation_is_proportional_and_adds_up(amount, weights, expected):
 # --- Setting up --------------------------------------------------------------------------
 
 
-def test_people_are_found_by_email_or_member_number(db, people, gym_session):
-    chloe_number = str(people["Chloe"].member_number)
+def test_people_are_found_by_email_or_member_number(db, pool_people, pool_session):
+    chloe_number = str(pool_people["Chloe"].member_number)
     pooled = pooled_bookings.propose(
-        people["Asha"], gym_session, ["BEN@example.org", f"#{chloe_number}"], 3, SplitKind.EQUAL
+        pool_people["Asha"],
+        pool_session,
+        ["BEN@example.org", f"#{chloe_number}"],
+        3,
+        SplitKind.EQUAL,
     )
     assert [share.member.name for share in pooled.shares] == [
         "Asha Holder",
@@ -116,37 +101,37 @@ def test_people_are_found_by_email_or_member_number(db, people, gym_session):
         (["asha@example.org"], "You are in the booking already"),
     ],
 )
-def test_the_people_must_be_other_budget_holders(db, people, gym_session, lines, message):
+def test_the_people_must_be_other_budget_holders(db, pool_people, pool_session, lines, message):
     with pytest.raises(pooled_bookings.PooledError, match=message):
-        pooled_bookings.propose(people["Asha"], gym_session, lines, 2, SplitKind.EQUAL)
+        pooled_bookings.propose(pool_people["Asha"], pool_session, lines, 2, SplitKind.EQUAL)
 
 
-def test_a_carer_cannot_be_in_a_pooled_booking(db, people, gym_session, make_member):
+def test_a_carer_cannot_be_in_a_pooled_booking(db, pool_people, pool_session, make_member):
     make_member("carer", email="dev@example.org", name="Dev Carer")
     with pytest.raises(pooled_bookings.PooledError, match="could not find a budget holder"):
         pooled_bookings.propose(
-            people["Asha"], gym_session, ["dev@example.org"], 2, SplitKind.EQUAL
+            pool_people["Asha"], pool_session, ["dev@example.org"], 2, SplitKind.EQUAL
         )
 
 
-def test_set_shares_must_add_up_to_the_total(db, people, gym_session):
+def test_set_shares_must_add_up_to_the_total(db, pool_people, pool_session):
     pooled = pooled_bookings.propose(
-        people["Asha"], gym_session, ["ben@example.org"], 3, SplitKind.EQUAL
+        pool_people["Asha"], pool_session, ["ben@example.org"], 3, SplitKind.EQUAL
     )
-    asha, ben = people["Asha"].id, people["Ben"].id
+    asha, ben = pool_people["Asha"].id, pool_people["Ben"].id
     with pytest.raises(pooled_bookings.PooledError, match=r"£0.01 less than the total of £30.00"):
-        pooled_bookings.set_shares(pooled, people["Asha"], {asha: 2000, ben: 999})
+        pooled_bookings.set_shares(pooled, pool_people["Asha"], {asha: 2000, ben: 999})
     with pytest.raises(pooled_bookings.PooledError, match="at least 1p"):
-        pooled_bookings.set_shares(pooled, people["Asha"], {asha: 3000, ben: 0})
+        pooled_bookings.set_shares(pooled, pool_people["Asha"], {asha: 3000, ben: 0})
     with pytest.raises(pooled_bookings.PooledError, match="Only the person who set up"):
-        pooled_bookings.set_shares(pooled, people["Ben"], {asha: 2000, ben: 1000})
-    pooled_bookings.set_shares(pooled, people["Asha"], {asha: 2000, ben: 1000})
+        pooled_bookings.set_shares(pooled, pool_people["Ben"], {asha: 2000, ben: 1000})
+    pooled_bookings.set_shares(pooled, pool_people["Asha"], {asha: 2000, ben: 1000})
     assert [s.amount_pence for s in pooled.shares] == [2000, 1000]
     assert pooled.split is SplitKind.SHARES
 
 
-def test_sending_asks_everyone_else_and_the_organiser_has_agreed(db, people, gym_session):
-    pooled = _sent(db, people, gym_session)
+def test_sending_asks_everyone_else_and_the_organiser_has_agreed(db, pool_people, pool_session):
+    pooled = _sent(db, pool_people, pool_session)
     assert pooled.status is PooledStatus.WAITING
     assert [s.agreed_at is not None for s in pooled.shares] == [True, False, False]
     to = db.session.scalars(select(OutboxMessage.recipient)).all()
@@ -157,39 +142,39 @@ def test_sending_asks_everyone_else_and_the_organiser_has_agreed(db, people, gym
 
 
 def test_when_the_last_agrees_every_share_is_charged_and_the_places_taken(
-    db, people, gym_session, fund
+    db, pool_people, pool_session, fund
 ):
-    fund(people["Chloe"], 500)  # Chloe now has £10
-    pooled = _sent(db, people, gym_session)
-    assert pooled_bookings.agree(pooled, people["Ben"], people["Ben"]).booked is False
-    outcome = pooled_bookings.agree(pooled, people["Chloe"], people["Chloe"])
+    fund(pool_people["Chloe"], 500)  # Chloe now has £10
+    pooled = _sent(db, pool_people, pool_session)
+    assert pooled_bookings.agree(pooled, pool_people["Ben"], pool_people["Ben"]).booked is False
+    outcome = pooled_bookings.agree(pooled, pool_people["Chloe"], pool_people["Chloe"])
     db.session.commit()
     assert outcome.booked
     assert pooled.status is PooledStatus.BOOKED
     assert pooled.booking.places == 3 and pooled.booking.total_pence == 3000
-    assert db.session.get(Session, gym_session.id).booked == 3
-    assert _balances(people) == {"Asha": 4000, "Ben": 4000, "Chloe": 0}
+    assert db.session.get(Session, pool_session.id).booked == 3
+    assert _balances(pool_people) == {"Asha": 4000, "Ben": 4000, "Chloe": 0}
     payments = pools.booking_payments(pooled.booking.id)
     assert len(payments) == 3
-    assert {p.posted_by_id for p in payments} == {m.id for m in people.values()}
+    assert {p.posted_by_id for p in payments} == {m.id for m in pool_people.values()}
     assert ledger.all_transactions_balance()
 
 
-def test_one_short_budget_charges_nobody_and_takes_no_place(db, people, gym_session, app):
+def test_one_short_budget_charges_nobody_and_takes_no_place(db, pool_people, pool_session, app):
     """The issue's test: Chloe has £5 towards a £10 share, so nobody is charged."""
-    pooled = _sent(db, people, gym_session)
-    pooled_bookings.agree(pooled, people["Ben"], people["Ben"])
+    pooled = _sent(db, pool_people, pool_session)
+    pooled_bookings.agree(pooled, pool_people["Ben"], pool_people["Ben"])
     db.session.commit()
-    before_balances, before_ledger = _balances(people), _ledger_size()
+    before_balances, before_ledger = _balances(pool_people), _ledger_size()
     db.session.query(OutboxMessage).delete()
 
-    outcome = pooled_bookings.agree(pooled, people["Chloe"], people["Chloe"])
+    outcome = pooled_bookings.agree(pooled, pool_people["Chloe"], pool_people["Chloe"])
     db.session.commit()
 
     assert outcome.not_covered and not outcome.booked
-    assert _balances(people) == before_balances == {"Asha": 5000, "Ben": 5000, "Chloe": 500}
+    assert _balances(pool_people) == before_balances == {"Asha": 5000, "Ben": 5000, "Chloe": 500}
     assert _ledger_size() == before_ledger
-    assert db.session.get(Session, gym_session.id).booked == 0
+    assert db.session.get(Session, pool_session.id).booked == 0
     assert db.session.scalar(select(func.count()).select_from(Booking)) == 0
     assert pooled.status is PooledStatus.WAITING and pooled.booking_id is None
     shares = {s.member.name: s.short_pence for s in pooled.shares}
@@ -203,146 +188,150 @@ def test_one_short_budget_charges_nobody_and_takes_no_place(db, people, gym_sess
         assert "£50.00" not in mail[other]
 
 
-def test_after_topping_up_the_organiser_tries_again_and_it_books(db, people, gym_session, fund):
-    pooled = _sent(db, people, gym_session)
-    pooled_bookings.agree(pooled, people["Ben"], people["Ben"])
-    pooled_bookings.agree(pooled, people["Chloe"], people["Chloe"])
+def test_after_topping_up_the_organiser_tries_again_and_it_books(
+    db, pool_people, pool_session, fund
+):
+    pooled = _sent(db, pool_people, pool_session)
+    pooled_bookings.agree(pooled, pool_people["Ben"], pool_people["Ben"])
+    pooled_bookings.agree(pooled, pool_people["Chloe"], pool_people["Chloe"])
     db.session.commit()
     with pytest.raises(pooled_bookings.PooledError, match="Only the person who set up"):
-        pooled_bookings.try_again(pooled, people["Ben"])
-    fund(people["Chloe"], 500)
-    outcome = pooled_bookings.try_again(pooled, people["Asha"])
+        pooled_bookings.try_again(pooled, pool_people["Ben"])
+    fund(pool_people["Chloe"], 500)
+    outcome = pooled_bookings.try_again(pooled, pool_people["Asha"])
     db.session.commit()
     assert outcome.booked
-    assert _balances(people) == {"Asha": 4000, "Ben": 4000, "Chloe": 0}
+    assert _balances(pool_people) == {"Asha": 4000, "Ben": 4000, "Chloe": 0}
     assert all(s.short_pence is None for s in pooled.shares)
 
 
-def test_a_full_session_calls_it_off_and_charges_nobody(db, people, gym_session, fund):
-    fund(people["Chloe"], 500)
-    pooled = _sent(db, people, gym_session)
-    gym_session.booked = 8  # only 2 places left for 3
+def test_a_full_session_calls_it_off_and_charges_nobody(db, pool_people, pool_session, fund):
+    fund(pool_people["Chloe"], 500)
+    pooled = _sent(db, pool_people, pool_session)
+    pool_session.booked = 8  # only 2 places left for 3
     db.session.commit()
-    pooled_bookings.agree(pooled, people["Ben"], people["Ben"])
-    outcome = pooled_bookings.agree(pooled, people["Chloe"], people["Chloe"])
+    pooled_bookings.agree(pooled, pool_people["Ben"], pool_people["Ben"])
+    outcome = pooled_bookings.agree(pooled, pool_people["Chloe"], pool_people["Chloe"])
     db.session.commit()
     assert outcome.called_off and "Only 2 of the places" in outcome.called_off
     assert pooled.status is PooledStatus.CALLED_OFF
-    assert _balances(people) == {"Asha": 5000, "Ben": 5000, "Chloe": 1000}
-    assert db.session.get(Session, gym_session.id).booked == 8
+    assert _balances(pool_people) == {"Asha": 5000, "Ben": 5000, "Chloe": 1000}
+    assert db.session.get(Session, pool_session.id).booked == 8
 
 
-def test_saying_no_calls_it_off(db, people, gym_session):
-    pooled = _sent(db, people, gym_session)
-    pooled_bookings.decline(pooled, people["Ben"], people["Ben"])
+def test_saying_no_calls_it_off(db, pool_people, pool_session):
+    pooled = _sent(db, pool_people, pool_session)
+    pooled_bookings.decline(pooled, pool_people["Ben"], pool_people["Ben"])
     db.session.commit()
     assert pooled.status is PooledStatus.CALLED_OFF
     with pytest.raises(pooled_bookings.PooledError, match="called off"):
-        pooled_bookings.agree(pooled, people["Chloe"], people["Chloe"])
+        pooled_bookings.agree(pooled, pool_people["Chloe"], pool_people["Chloe"])
 
 
 # --- Someone in the circle agrees for them -----------------------------------------------
 
 
 def test_a_helper_with_book_permission_agrees_within_the_limit_and_it_is_recorded(
-    db, people, gym_session, make_member
+    db, pool_people, pool_session, make_member
 ):
     dev = db.session.merge(make_member("carer", name="Dev Carer", email="dev@example.org"))
-    circles.give(people["Ben"], dev, circles.Choice(Permission.BOOK, 1000, None))
+    circles.give(pool_people["Ben"], dev, circles.Choice(Permission.BOOK, 1000, None))
     db.session.commit()
-    pooled = _sent(db, people, gym_session)
-    pooled_bookings.agree(pooled, people["Ben"], dev)
+    pooled = _sent(db, pool_people, pool_session)
+    pooled_bookings.agree(pooled, pool_people["Ben"], dev)
     db.session.commit()
-    share = pooled.share_of(people["Ben"])
+    share = pooled.share_of(pool_people["Ben"])
     assert share.agreed_at is not None and share.agreed_by_id == dev.id
     act = db.session.scalar(select(CircleAct))
-    assert act.helper_id == dev.id and act.person_id == people["Ben"].id
+    assert act.helper_id == dev.id and act.person_id == pool_people["Ben"].id
     assert "£10.00 of the shared booking" in act.description
 
 
 @pytest.mark.parametrize("limit", [None, 999])
 def test_a_helper_without_permission_or_over_the_limit_is_refused(
-    db, people, gym_session, make_member, limit
+    db, pool_people, pool_session, make_member, limit
 ):
     dev = db.session.merge(make_member("carer", name="Dev Carer", email="dev@example.org"))
     if limit:
-        circles.give(people["Ben"], dev, circles.Choice(Permission.BOOK, limit, None))
+        circles.give(pool_people["Ben"], dev, circles.Choice(Permission.BOOK, limit, None))
         db.session.commit()
-    pooled = _sent(db, people, gym_session)
+    pooled = _sent(db, pool_people, pool_session)
     with pytest.raises(circles.NotPermitted):
-        pooled_bookings.agree(pooled, people["Ben"], dev)
+        pooled_bookings.agree(pooled, pool_people["Ben"], dev)
     db.session.rollback()
-    assert pooled.share_of(people["Ben"]).agreed_at is None
+    assert pooled.share_of(pool_people["Ben"]).agreed_at is None
     assert db.session.scalar(select(func.count()).select_from(CircleAct)) == 0
 
 
 # --- Cancelling --------------------------------------------------------------------------
 
 
-def _booked(db, people, gym_session, fund):
-    fund(people["Chloe"], 500)
-    pooled = _sent(db, people, gym_session)
-    pooled_bookings.agree(pooled, people["Ben"], people["Ben"])
-    pooled_bookings.agree(pooled, people["Chloe"], people["Chloe"])
+def _booked(db, pool_people, pool_session, fund):
+    fund(pool_people["Chloe"], 500)
+    pooled = _sent(db, pool_people, pool_session)
+    pooled_bookings.agree(pooled, pool_people["Ben"], pool_people["Ben"])
+    pooled_bookings.agree(pooled, pool_people["Chloe"], pool_people["Chloe"])
     db.session.commit()
     return pooled
 
 
 def test_cancelling_before_the_notice_refunds_each_share_to_its_budget(
-    db, people, gym_session, fund
+    db, pool_people, pool_session, fund
 ):
-    pooled = _booked(db, people, gym_session, fund)
-    pooled_bookings.cancel(pooled, people["Asha"])
+    pooled = _booked(db, pool_people, pool_session, fund)
+    pooled_bookings.cancel(pooled, pool_people["Asha"])
     db.session.commit()
-    assert _balances(people) == {"Asha": 5000, "Ben": 5000, "Chloe": 1000}
+    assert _balances(pool_people) == {"Asha": 5000, "Ben": 5000, "Chloe": 1000}
     assert pooled.status is PooledStatus.CANCELLED
     assert pooled.booking.status is BookingStatus.CANCELLED
     assert pooled.booking.refund_pence == 3000
     assert [s.refund_pence for s in pooled.shares] == [1000, 1000, 1000]
-    assert db.session.get(Session, gym_session.id).booked == 0
+    assert db.session.get(Session, pool_session.id).booked == 0
     assert ledger.all_transactions_balance()
 
 
-def test_cancelling_inside_the_notice_refunds_nothing(db, people, gym_session, fund, monkeypatch):
-    pooled = _booked(db, people, gym_session, fund)
-    late = gym_session.starts_at - timedelta(hours=2)
+def test_cancelling_inside_the_notice_refunds_nothing(
+    db, pool_people, pool_session, fund, monkeypatch
+):
+    pooled = _booked(db, pool_people, pool_session, fund)
+    late = pool_session.starts_at - timedelta(hours=2)
     monkeypatch.setattr("coop.clock.now", lambda: late)
-    pooled_bookings.cancel(pooled, people["Asha"], late)
+    pooled_bookings.cancel(pooled, pool_people["Asha"], late)
     db.session.commit()
-    assert _balances(people) == {"Asha": 4000, "Ben": 4000, "Chloe": 0}
+    assert _balances(pool_people) == {"Asha": 4000, "Ben": 4000, "Chloe": 0}
     assert [s.refund_pence for s in pooled.shares] == [0, 0, 0]
 
 
 def test_only_the_organiser_cancels_and_not_through_the_ordinary_page(
-    db, people, gym_session, fund
+    db, pool_people, pool_session, fund
 ):
-    pooled = _booked(db, people, gym_session, fund)
+    pooled = _booked(db, pool_people, pool_session, fund)
     with pytest.raises(pooled_bookings.PooledError, match="Only the person who set up"):
-        pooled_bookings.cancel(pooled, people["Ben"])
+        pooled_bookings.cancel(pooled, pool_people["Ben"])
     with pytest.raises(bookings.BookingError, match="shared with other budget holders"):
-        bookings.cancel(pooled.booking, people["Asha"])
+        bookings.cancel(pooled.booking, pool_people["Asha"])
 
 
 def test_the_provider_cancelling_the_session_refunds_every_share(
-    db, people, gym_session, fund, gym_staff
+    db, pool_people, pool_session, fund, gym_staff
 ):
-    _booked(db, people, gym_session, fund)
-    bookings.cancel_session(gym_session, db.session.merge(gym_staff), "Burst pipe")
+    _booked(db, pool_people, pool_session, fund)
+    bookings.cancel_session(pool_session, db.session.merge(gym_staff), "Burst pipe")
     db.session.commit()
-    assert _balances(people) == {"Asha": 5000, "Ben": 5000, "Chloe": 1000}
+    assert _balances(pool_people) == {"Asha": 5000, "Ben": 5000, "Chloe": 1000}
 
 
 # --- Who sees it -------------------------------------------------------------------------
 
 
-def test_only_the_people_in_it_and_their_helpers_see_it(db, people, gym_session, make_member):
-    pooled = _sent(db, people, gym_session)
+def test_only_the_people_in_it_and_their_helpers_see_it(db, pool_people, pool_session, make_member):
+    pooled = _sent(db, pool_people, pool_session)
     stranger = db.session.merge(make_member(email="eve@example.org"))
     dev = db.session.merge(make_member("carer", email="dev@example.org"))
-    assert pooled_bookings.pooled_of(people["Ben"], pooled.id) is pooled
+    assert pooled_bookings.pooled_of(pool_people["Ben"], pooled.id) is pooled
     assert pooled_bookings.pooled_of(stranger, pooled.id) is None
     assert pooled_bookings.pooled_of(dev, pooled.id) is None
-    circles.give(people["Ben"], dev, circles.Choice(Permission.BOOK, 5000, None))
+    circles.give(pool_people["Ben"], dev, circles.Choice(Permission.BOOK, 5000, None))
     db.session.commit()
     assert pooled_bookings.pooled_of(dev, pooled.id) is pooled
     assert [p.id for p in pooled_bookings.pooled_for(dev)] == [pooled.id]
