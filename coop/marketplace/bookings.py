@@ -215,8 +215,20 @@ def refund_due(booking: Booking, now: datetime) -> int:
 
 
 def can_cancel(booking: Booking, now: datetime) -> bool:
-    """Whether the budget holder can still cancel: confirmed, and the session not started."""
-    return booking.is_confirmed and cancellation.can_cancel(booking.session.starts_at, now)
+    """Whether the budget holder can still cancel: confirmed, and the session not started.
+    A booking shared with others is cancelled from its shared booking page instead."""
+    return (
+        booking.is_confirmed
+        and cancellation.can_cancel(booking.session.starts_at, now)
+        and not _is_pooled(booking)
+    )
+
+
+def _is_pooled(booking: Booking) -> bool:
+    return (
+        db.session.scalar(select(PooledBooking.id).where(PooledBooking.booking_id == booking.id))
+        is not None
+    )
 
 
 def live_booking(session: Session, member: Member) -> Booking | None:
@@ -434,7 +446,7 @@ def cancel(booking: Booking, by: Member, now: datetime | None = None) -> Cancell
     now = now or clock.now()
     if booking.member_id != by.id:
         raise BookingError("You can only cancel your own bookings.")
-    if db.session.scalar(select(PooledBooking.id).where(PooledBooking.booking_id == booking.id)):
+    if _is_pooled(booking):
         raise BookingError(
             "This booking is shared with other budget holders: cancel it from its shared "
             "booking page, so everyone's share is refunded and everyone is told."

@@ -357,7 +357,8 @@ def can_cancel(pooled: PooledBooking, now: datetime) -> bool:
     return (
         pooled.status is PooledStatus.BOOKED
         and pooled.booking is not None
-        and bookings.can_cancel(pooled.booking, now)
+        and pooled.booking.is_confirmed
+        and cancellation.can_cancel(pooled.session.starts_at, now)
     )
 
 
@@ -383,7 +384,7 @@ def cancel(pooled: PooledBooking, by: Member, now: datetime | None = None) -> Ou
     booking = bookings._locked(pooled.booking)
     if not booking.is_confirmed:
         raise PooledError("This booking has already been cancelled.")
-    if not bookings.can_cancel(booking, now):
+    if not cancellation.can_cancel(booking.session.starts_at, now):
         raise PooledError("This session has already started, so it cannot be cancelled.")
     refunds = {share.id: refund_due(pooled, share, now) for share in pooled.shares}
     bookings._move(booking, BookingStatus.CANCELLED, now)
@@ -398,14 +399,6 @@ def cancel(pooled: PooledBooking, by: Member, now: datetime | None = None) -> Ou
         share.refund_pence = refunds[share.id]
     _end(pooled, PooledStatus.CANCELLED, f"{by.name} cancelled it.", now, refunds=refunds)
     return Outcome(offers=bookings.offer_places(booking.session, now))
-
-
-def is_pooled(booking: Booking) -> bool:
-    """Whether a marketplace booking holds a pooled booking's places."""
-    return (
-        db.session.scalar(select(PooledBooking.id).where(PooledBooking.booking_id == booking.id))
-        is not None
-    )
 
 
 # --- What people see ---------------------------------------------------------------------

@@ -1,7 +1,12 @@
 """The shape of what members send to set up a pooled fund, propose spending and vote."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextArea
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
 from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -40,11 +45,13 @@ class PoolForm(FlaskForm):
         "If everyone pays the same: how much each time",
         filters=[strip],
         validators=[Optional(), _optional_pounds],
+        widget=GovTextInput(),
     )
     founder_amount = StringField(
         "If each has a set amount: how much you pay in each time",
         filters=[strip],
         validators=[Optional(), _optional_pounds],
+        widget=GovTextInput(),
     )
     notice_days = WholeNumberField(
         "Notice to leave, in days",
