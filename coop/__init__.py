@@ -23,6 +23,7 @@ def create_app(config=None) -> Flask:
         booking_views,
         listing_views,
         payout_views,
+        pooled_views,
         provider_views,
         search_views,
     )
@@ -35,6 +36,7 @@ def create_app(config=None) -> Flask:
     from coop.members.views import bp as members_bp
     from coop.payments.views import bp as payments_bp
     from coop.shared_lives.views import bp as shared_lives_bp
+    from coop.support import buddy_views, pool_views  # noqa: F401 - routes on the support blueprint
     from coop.support.views import bp as support_bp
     from coop.urls import IdConverter
     from coop.voting import surplus_views  # noqa: F401 - adds its routes to the voting blueprint

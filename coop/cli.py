@@ -28,6 +28,10 @@ GROUPS = {
         "coop.support.cli:support_cli",
         "PA cover jobs: tell the bank, flag unfilled cover.",
     ),
+    "pools": (
+        "coop.support.pool_cli:pools_cli",
+        "Pooled funds: members whose notice has ended leave.",
+    ),
 }
 
 

@@ -5,12 +5,13 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from coop.extensions import db
-from coop.marketplace import circle_demo
+from coop.marketplace import circle_demo, pooled_demo
 from coop.marketplace import demo as marketplace_demo
 from coop.members import demo as members_demo
 from coop.members.models import Member
 from coop.shared_lives import demo as shared_lives_demo
 from coop.support import demo as support_demo
+from coop.support import pool_demo
 from coop.voting import demo as voting_demo
 
 demo_cli = AppGroup("demo", help="Demo data for trying the site out.")
@@ -33,6 +34,8 @@ def load(if_empty: bool):
     circle_demo.load(members)  # Dev acting for Asha, up to £20 a booking
     shared_lives_demo.load(members)
     support_demo.load(members)
+    pool_demo.load(members)  # a pooled fund of three families, and a buddy pair
+    pooled_demo.load(members)  # a pooled gym booking (Chloe's budget is paid into above)
     db.session.commit()
     click.echo(
         f"Loaded demo data. Sign in as secretary@demo.coop (the secretary), asha@demo.coop "

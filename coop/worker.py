@@ -19,6 +19,7 @@ from coop.outbox import ScheduledJob
 from coop.payments import cli as payments_jobs
 from coop.shared_lives import cli as shared_lives_jobs
 from coop.support import cli as support_jobs
+from coop.support import pool_cli as pool_jobs
 from coop.voting import cli as voting_jobs
 
 #: Seconds between looks at the outbox and the schedule when there is nothing to do.
@@ -57,6 +58,7 @@ JOBS = (
     Job("support tell-banks", timedelta(minutes=1), support_jobs.tell_banks_now),
     Job("support flag-unfilled", timedelta(minutes=5), support_jobs.flag_unfilled_now),
     Job("support extend-calendars", timedelta(hours=6), support_jobs.extend_calendars_now),
+    Job("pools settle-leavers", timedelta(hours=1), pool_jobs.settle_leavers_now),
 )
 
 

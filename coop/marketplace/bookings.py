@@ -27,6 +27,7 @@ from coop.marketplace.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from coop.marketplace.pooled_models import PooledBooking
 from coop.marketplace.service import (
     MarketplaceError,
     is_public,
@@ -39,7 +40,7 @@ from coop.members.circle_models import Permission
 from coop.members.models import Member, MemberClass
 from coop.members.roles import is_budget_holder, is_member
 from coop.money import format_pence
-from coop.payments import card, ledger, postings
+from coop.payments import card, ledger, pools, postings
 from coop.payments import stripe_gateway as gateway
 from coop.voting.service import commission_rate
 
@@ -246,8 +247,20 @@ def refund_due(booking: Booking, now: datetime) -> int:
 
 
 def can_cancel(booking: Booking, now: datetime) -> bool:
-    """Whether the budget holder can still cancel: confirmed, and the session not started."""
-    return booking.is_confirmed and cancellation.can_cancel(booking.session.starts_at, now)
+    """Whether the budget holder can still cancel: confirmed, and the session not started.
+    A booking shared with others is cancelled from its shared booking page instead."""
+    return (
+        booking.is_confirmed
+        and cancellation.can_cancel(booking.session.starts_at, now)
+        and not _is_pooled(booking)
+    )
+
+
+def _is_pooled(booking: Booking) -> bool:
+    return (
+        db.session.scalar(select(PooledBooking.id).where(PooledBooking.booking_id == booking.id))
+        is not None
+    )
 
 
 def live_booking(session: Session, member: Member) -> Booking | None:
@@ -507,6 +520,11 @@ def cancel(booking: Booking, by: Member, now: datetime | None = None) -> Cancell
     """The budget holder, or someone in their circle who may book for them, cancels: a full
     refund before the notice period, none after."""
     now = now or clock.now()
+    if _is_pooled(booking):
+        raise BookingError(
+            "This booking is shared with other budget holders: cancel it from its shared "
+            "booking page, so everyone's share is refunded and everyone is told."
+        )
     acting = acting_for(by, booking.member)
     if acting:
         _require(
@@ -554,17 +572,15 @@ def _release_places(session: Session, places: int) -> None:
 
 
 def _refund(booking: Booking, by: Member | None, now: datetime, why: str) -> None:
-    """Give a cancelled booking's money back: to the budget now, or to the card through
-    Stripe's Refunds API (asked for here, sent after the commit; the ledger is reversed
-    when Stripe says the refund succeeded)."""
+    """Give a cancelled booking's money back: each payment (one per share when it was shared)
+    to the budget it came from now, or to the card through Stripe's Refunds API (asked for here,
+    sent after the commit; the ledger is reversed when Stripe says the refund succeeded)."""
     if booking.paid_by_card:
         paid = card.payment_of_booking(booking.id)
         if paid is not None:
             card.request_refund(paid, f"Refund {booking.reference}: {why}", by, now)
         return
-    payment = ledger.payment_for(booking.id)
-    if payment is not None:
-        ledger.refund(payment, f"Refund {booking.reference}: {why}", by, now)
+    pools.refund_booking_payments(booking.id, f"Refund {booking.reference}: {why}", by, now)
 
 
 def cancel_session(

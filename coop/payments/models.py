@@ -32,6 +32,7 @@ class AccountKind(enum.Enum):
     EARMARKED_SURPLUS = postings.EARMARKED_SURPLUS
     CARER_PAYABLE = postings.CARER_PAYABLE
     PA_PAYABLE = postings.PA_PAYABLE
+    POOL = postings.POOL
 
     @property
     def label(self) -> str:
@@ -45,6 +46,7 @@ class AccountKind(enum.Enum):
             "earmarked_surplus": "Surplus earmarked for a proposal",
             "carer_payable": "Owed to carer household",
             "pa_payable": "Owed to personal assistant",
+            "pool": "Pooled fund",
         }[self.value]
 
 
@@ -62,6 +64,9 @@ class TransactionKind(enum.Enum):
     FUND_PAYMENT = "fund_payment"
     CARER_PAYMENT = "carer_payment"
     PA_HOURS = "pa_hours"
+    POOL_CONTRIBUTION = "pool_contribution"
+    POOL_SPEND = "pool_spend"
+    POOL_RETURN = "pool_return"
 
     @property
     def label(self) -> str:
@@ -77,6 +82,9 @@ class TransactionKind(enum.Enum):
             "fund_payment": "Paid from the fund",
             "carer_payment": "Shared Lives carer payment",
             "pa_hours": "PA hours paid",
+            "pool_contribution": "Paid into a pooled fund",
+            "pool_spend": "Spent from a pooled fund",
+            "pool_return": "Returned from a pooled fund",
         }[self.value]
 
     @property

@@ -27,6 +27,9 @@ CARER_PAYABLE = "carer_payable"
 #: PA's member id (coop.payments.pa_pay).
 PA_PAYABLE = "pa_payable"
 
+#: Money a group of budget holders pooled together, keyed by the pool's id (see pools.py).
+POOL = "pool"
+
 #: Income to the co-op from commission on bookings.
 COMMISSION_INCOME_ACCOUNT: Account = (COMMISSION_INCOME,)
 
@@ -34,7 +37,15 @@ COMMISSION_INCOME_ACCOUNT: Account = (COMMISSION_INCOME,)
 #: holder or owes a provider (liabilities), and its income. Bank and funding accounts are
 #: assets, whose natural balance is a debit.
 CREDIT_NORMAL = frozenset(
-    {BUDGET, PROVIDER_PAYABLE, COMMISSION_INCOME, EARMARKED_SURPLUS, CARER_PAYABLE, PA_PAYABLE}
+    {
+        BUDGET,
+        PROVIDER_PAYABLE,
+        COMMISSION_INCOME,
+        EARMARKED_SURPLUS,
+        CARER_PAYABLE,
+        PA_PAYABLE,
+        POOL,
+    }
 )
 
 #: Where money arriving for a budget may come from.

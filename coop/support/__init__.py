@@ -1,1 +1,1 @@
-"""The support network: the PA register and its checks, same-day cover, shared PAs."""
+"""Support between members: PA register and cover, shared PAs, pooled funds, peer buddies."""

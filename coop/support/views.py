@@ -22,8 +22,10 @@ from coop.members.models import Member
 from coop.money import format_pence, parse_pounds
 from coop.payments import pa_pay
 from coop.payments.signals import Description, describe_transactions
+from coop.support import buddy_models as _buddy_models  # noqa: F401 - tables, for migrations
 from coop.support import cover, pa_register, shared_pas
 from coop.support import models as _models  # noqa: F401 - the tables, for migrations
+from coop.support import pool_models as _pool_models  # noqa: F401 - likewise
 from coop.support.forms import (
     ChecksForm,
     CoverForm,

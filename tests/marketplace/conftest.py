@@ -249,3 +249,21 @@ def booked(db, gym, make_listing, make_session, holder):
 
 def _a_fortnight_ahead() -> datetime:
     return (datetime.now(UTC) + timedelta(days=14)).replace(minute=0, second=0, microsecond=0)
+
+
+@pytest.fixture
+def pool_people(db, make_member, fund):
+    """Asha (£50), Ben (£50) and Chloe (£5): three budget holders to book together."""
+    made = {}
+    for name, pence in (("Asha", 5000), ("Ben", 5000), ("Chloe", 500)):
+        member = make_member(name=f"{name} Holder", email=f"{name.lower()}@example.org")
+        fund(member, pence)
+        made[name] = db.session.merge(member)
+    return made
+
+
+@pytest.fixture
+def pool_session(db, gym, make_listing, make_session):
+    """A £10 gym session (10 places) a fortnight ahead, 24 hours' notice to cancel."""
+    listing = make_listing(gym, title="Gym session", price_pence=1000, places=10)
+    return make_session(listing, starts_at=_a_fortnight_ahead())

@@ -125,12 +125,15 @@ def test_demo_budgets_hold_what_was_paid_in_less_what_was_spent(demo):
     db = demo
     asha, ben = member(db, "asha@demo.coop"), member(db, "ben@demo.coop")
     # Asha: £250 direct payment, less £4.00 off-peak gym, free drop-in, £35 life coaching,
-    # and £4.00 off-peak gym that Dev booked for her.
-    assert ledger.budget_balance(asha) == 250_00 - 4_00 - 35_00 - 4_00
-    # Ben: £120 individual service fund, less £15 woodwork.
-    assert ledger.budget_balance(ben) == 120_00 - 15_00
+    # £4.00 off-peak gym that Dev booked for her, £50 paid into the pooled fund and her
+    # £4.00 share of the gym booked together.
+    assert ledger.budget_balance(asha) == 250_00 - 4_00 - 35_00 - 4_00 - 50_00 - 4_00
+    # Ben: £120 individual service fund, less £15 woodwork, £50 pooled and a £4.00 share.
+    assert ledger.budget_balance(ben) == 120_00 - 15_00 - 50_00 - 4_00
     statement = ledger.budget_statement(asha)
-    assert [line.amount_pence for line in statement] == [250_00, -4_00, -35_00, -4_00]
+    assert sorted(line.amount_pence for line in statement) == sorted(
+        [250_00, -4_00, -35_00, -4_00, -50_00, -4_00]
+    )
     assert ledger.all_transactions_balance()
 
 
