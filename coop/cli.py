@@ -19,7 +19,10 @@ GROUPS = {
         "coop.marketplace.cli:marketplace_cli",
         "Marketplace jobs: insurance checks and sessions.",
     ),
-    "payments": ("coop.payments.cli:payments_cli", "Money jobs: repeating payments from funds."),
+    "payments": (
+        "coop.payments.cli:payments_cli",
+        "Money jobs: repeating payments from funds, card refunds, reconciling.",
+    ),
     "shared-lives": (
         "coop.shared_lives.cli:shared_lives_cli",
         "Shared Lives jobs: reminders of what falls due, and carer payments.",
