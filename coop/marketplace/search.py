@@ -258,6 +258,26 @@ def _found(criteria: Criteria, is_member: bool, now: datetime):
     )
 
 
+def count_statement(criteria: Criteria, is_member: bool, now: datetime):
+    """SQL counting the sessions found, up to one more than :data:`MOST_COUNTED`."""
+    found = _found(criteria, is_member, now).with_only_columns(Session.id)
+    return select(func.count()).select_from(found.limit(MOST_COUNTED + 1).subquery())
+
+
+def page_statement(criteria: Criteria, is_member: bool, now: datetime, page: int, per_page: int):
+    """SQL for one page of the sessions found, with their listings and providers."""
+    return (
+        _found(criteria, is_member, now)
+        .options(
+            contains_eager(Session.listing).options(
+                contains_eager(Listing.provider), selectinload(Listing.concessions)
+            )
+        )
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+
+
 def ratings_for(listing_ids) -> dict[int, Rating]:
     """The rating of each listing that has reviews, in one grouped query."""
     listing_ids = sorted(set(listing_ids))
@@ -292,12 +312,7 @@ def search(
     now = now or clock.now()
     first_day, last_day = criteria.date_range(clock.london_today(now))
     is_member = service.is_member(buyer)
-    found = _found(criteria, is_member, now)
-    counted = db.session.scalar(
-        select(func.count()).select_from(
-            found.with_only_columns(Session.id).limit(MOST_COUNTED + 1).subquery()
-        )
-    )
+    counted = db.session.scalar(count_statement(criteria, is_member, now))
     more = counted > MOST_COUNTED
     total = min(counted, MOST_COUNTED)
     pages = max(1, -(-total // per_page))
@@ -305,13 +320,7 @@ def search(
     results: list[Result] = []
     if total:
         sessions = db.session.scalars(
-            found.options(
-                contains_eager(Session.listing).options(
-                    contains_eager(Listing.provider), selectinload(Listing.concessions)
-                )
-            )
-            .limit(per_page)
-            .offset((page - 1) * per_page)
+            page_statement(criteria, is_member, now, page, per_page)
         ).all()
         ratings = ratings_for(s.listing_id for s in sessions)
         results = [
