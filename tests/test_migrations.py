@@ -72,15 +72,22 @@ def empty_app(request, tmp_path):
 # --- What the database holds -----------------------------------------------------------
 
 
-#: SQLite's full-text search of the listings (migration 0011_search): an FTS5 virtual table and
-#: the shadow tables SQLite keeps for it, which no model describes.
+#: The full-text search of the listings (migration 0011_search), which no model describes: on
+#: SQLite an FTS5 virtual table and the shadow tables SQLite keeps for it, on PostgreSQL a
+#: generated tsvector column and its GIN index.
 SQLITE_FTS_TABLES = frozenset(
     "marketplace_listings_fts" + suffix for suffix in ("", "_data", "_idx", "_docsize", "_config")
 )
+POSTGRES_FTS = {
+    ("column", "search_vector", "marketplace_listings"),
+    ("index", "ix_marketplace_listings_search", "marketplace_listings"),
+}
 
 
-def _not_fts(name, type_, _parent_names) -> bool:
-    return not (type_ == "table" and name in SQLITE_FTS_TABLES)
+def _not_fts(name, type_, parent_names) -> bool:
+    if type_ == "table":
+        return name not in SQLITE_FTS_TABLES
+    return (type_, name, parent_names.get("table_name")) not in POSTGRES_FTS
 
 
 def _differences(metadata: MetaData) -> list[str]:

@@ -30,9 +30,10 @@ from coop.members.models import Member
 DEFAULT_WEEKS = 4
 #: Results on one page of the search.
 PER_PAGE = 20
-#: The most results counted: past it the page says "more than 1,000", so a search costs the
-#: same however big the catalogue grows (a person narrows the search rather than page 51).
-MOST_COUNTED = 1000
+#: The most results counted (10 pages): past it the page says "more than 200", so a search
+#: costs about the same however big the catalogue grows; someone with more results than that
+#: narrows the search rather than reading page 11.
+MOST_COUNTED = 200
 #: Day numbers and names, Monday 0, for the days-of-the-week filter.
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 #: The most sessions the listing page shows.
@@ -184,6 +185,9 @@ def _start_of_day(day: date) -> datetime:
 #: SQLite's full-text index of the listings' search documents (migration 0011_search).
 _LISTINGS_FTS = table("marketplace_listings_fts", literal_column("rowid"))
 _ENGLISH = literal_column("'english'")
+#: PostgreSQL's generated tsvector column of the listings (migration 0011_search); no model
+#: maps it, so the ORM never writes it.
+_SEARCH_VECTOR = literal_column("marketplace_listings.search_vector")
 
 
 def _words(text: str) -> list[str]:
@@ -195,13 +199,13 @@ def text_matches(text: str) -> ColumnElement[bool]:
     """SQL condition on Listing: every word typed is in its title, description or provider's
     name, English word endings aside ("swim" finds "swimming").
 
-    PostgreSQL matches ``to_tsvector('english', search_document)`` (a GIN index) against
-    ``plainto_tsquery``; SQLite asks its FTS5 table (Porter stemming) with each word quoted
-    as a phrase. Either way the words are a bound parameter, never SQL nor a pattern.
+    PostgreSQL matches the listing's stored ``search_vector`` (``to_tsvector('english',
+    search_document)``, a generated column with a GIN index) against ``plainto_tsquery``;
+    SQLite asks its FTS5 table (Porter stemming) with each word quoted as a phrase. Either way
+    the words are a bound parameter, never SQL nor a pattern.
     """
     if db.session.get_bind().dialect.name == "postgresql":
-        document = func.to_tsvector(_ENGLISH, Listing.search_document)
-        return document.op("@@")(func.plainto_tsquery(_ENGLISH, text))
+        return _SEARCH_VECTOR.op("@@")(func.plainto_tsquery(_ENGLISH, text))
     words = _words(text)
     if not words:
         return false()
@@ -211,7 +215,9 @@ def text_matches(text: str) -> ColumnElement[bool]:
         .select_from(_LISTINGS_FTS)
         .where(literal_column("marketplace_listings_fts").op("MATCH")(phrases))
     )
-    return Listing.id.in_(matching)
+    # "+ 0" keeps SQLite from starting at the matching listings and sorting all their
+    # sessions: it walks the sessions in time order and stops at a page, as for any search.
+    return (Listing.id + 0).in_(matching)
 
 
 def _conditions(criteria: Criteria, is_member: bool, now: datetime) -> list[ColumnElement[bool]]:
