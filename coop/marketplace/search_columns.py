@@ -151,5 +151,5 @@ def _before_flush(db_session: OrmSession, _context, _instances) -> None:
                 refresh_document(listing, _provider_of(db_session, listing))
         for session in sessions:
             listing = _listing_of(db_session, session)
-            if listing is not None and id(listing) not in listings:
+            if listing is not None:
                 refresh_session(session, listing)
