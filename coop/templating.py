@@ -2,7 +2,7 @@
 
 from flask import Flask, request, url_for
 
-from coop.clock import format_date, format_moment
+from coop.clock import format_date, format_moment, format_start
 from coop.members import roles
 from coop.money import format_pence
 
@@ -43,6 +43,7 @@ def init_app(app: Flask) -> None:
     """Register the filters and globals."""
     app.add_template_filter(format_pence, "pence")
     app.add_template_filter(format_moment, "local_datetime")
+    app.add_template_filter(format_start, "local_start")
     app.add_template_filter(format_date, "long_date")
     app.add_template_global(navigation, "navigation")
 

@@ -274,6 +274,11 @@ class Listing(db.Model):
     review_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Why the secretary sent it back to draft, for the provider to put right.
     review_note: Mapped[str | None] = mapped_column(Text)
+    #: Title, description and provider's name in one text, for full-text search; kept by
+    #: marketplace.search_columns. Migration 0011_search indexes it: on PostgreSQL a generated
+    #: ``search_vector`` column (English) with a GIN index, on SQLite an FTS5 table kept by
+    #: triggers; neither is mapped here (tests/test_migrations.py knows them).
+    search_document: Mapped[str] = mapped_column(Text)
 
     provider: Mapped[Provider] = relationship(back_populates="listings")
     schedule_times: Mapped[list["ScheduleTime"]] = relationship(
@@ -384,6 +389,19 @@ class Session(db.Model):
         CheckConstraint("booked >= 0 AND held >= 0", name="counts_not_negative"),
         CheckConstraint("booked + held <= places", name="never_overbooked"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("local_minute BETWEEN 0 AND 1439", name="local_minute_in_a_day"),
+        CheckConstraint("local_weekday BETWEEN 0 AND 6", name="local_weekday_valid"),
+        # The search's indexes: sessions not cancelled in start order, and by the price that
+        # applies to members and to everyone else.
+        Index(
+            "ix_marketplace_sessions_open_starts",
+            "starts_at",
+            "id",
+            sqlite_where=text("cancelled_at IS NULL"),
+            postgresql_where=text("cancelled_at IS NULL"),
+        ),
+        Index("ix_marketplace_sessions_public_price", "public_price_pence", "starts_at"),
+        Index("ix_marketplace_sessions_member_price", "member_price_pence", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -395,6 +413,18 @@ class Session(db.Model):
     held: Mapped[int] = mapped_column(default=0)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # What the search filters on, so the database decides it. Kept by
+    # marketplace.search_columns from the start and the listing's price and pricing rules
+    # (through pricing.price_of_place), in the transaction that changes any of them.
+    #: Minutes after midnight and day (Monday 0) of the start on the Europe/London clock.
+    local_minute: Mapped[int]
+    local_weekday: Mapped[int]
+    #: The price of a place for someone who is not a member, and for a co-op member.
+    public_price_pence: Mapped[int]
+    member_price_pence: Mapped[int]
+    #: Whether that price is an off-peak or concession price (a concession window's).
+    public_off_peak: Mapped[bool]
+    member_off_peak: Mapped[bool]
 
     listing: Mapped[Listing] = relationship(back_populates="sessions")
     bookings: Mapped[list["Booking"]] = relationship(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import ColumnElement, false, func, literal_column, select, table
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from coop import clock
 from coop.extensions import db
@@ -29,6 +30,12 @@ from coop.members.models import Member
 DEFAULT_WEEKS = 4
 #: Results on one page of the search.
 PER_PAGE = 20
+#: The most results counted (10 pages): past it the page says "more than 200", so a search
+#: costs about the same however big the catalogue grows; someone with more results than that
+#: narrows the search rather than reading page 11.
+MOST_COUNTED = 200
+#: Day numbers and names, Monday 0, for the days-of-the-week filter.
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 #: The most sessions the listing page shows.
 LISTING_PAGE_SESSIONS = 20
 #: The most reviews the listing page shows, newest first.
@@ -50,6 +57,15 @@ class TimeOfDay(enum.Enum):
             "morning": "Morning (before 12 noon)",
             "afternoon": "Afternoon (12 noon to 5pm)",
             "evening": "Evening (from 5pm)",
+        }[self.value]
+
+    @property
+    def minutes(self) -> tuple[int, int]:
+        """Minutes after midnight on the London clock: from (included) and to (not included)."""
+        return {
+            "morning": (0, 12 * 60),
+            "afternoon": (12 * 60, 17 * 60),
+            "evening": (17 * 60, 24 * 60),
         }[self.value]
 
     def includes(self, starts_at: datetime) -> bool:
@@ -78,12 +94,19 @@ class Criteria:
     max_price_pence: int | None = None
     features: frozenset[str] = field(default_factory=frozenset)
     direct_payments: bool = False
+    #: Days of the week on the London clock, Monday 0; empty for any day.
+    weekdays: frozenset[int] = field(default_factory=frozenset)
+    #: Only sessions whose price for the person searching is an off-peak or concession price.
+    off_peak_only: bool = False
 
     def __post_init__(self) -> None:
         unknown = set(self.features) - FEATURE_NAMES
         if unknown:
             raise ValueError(f"Unknown accessibility features: {sorted(unknown)}")
         object.__setattr__(self, "features", frozenset(self.features))
+        if not set(self.weekdays) <= set(range(7)):
+            raise ValueError(f"Days of the week are 0 to 6, not {sorted(self.weekdays)}")
+        object.__setattr__(self, "weekdays", frozenset(self.weekdays))
 
     def date_range(self, today: date) -> tuple[date, date]:
         """The local dates searched: by default from today, for four weeks."""
@@ -138,6 +161,8 @@ class ResultsPage:
     per_page: int
     first_day: date
     last_day: date
+    #: More matched than were counted (``total`` is then :data:`MOST_COUNTED`).
+    more: bool = False
 
     @property
     def pages(self) -> int:
@@ -157,58 +182,106 @@ def _start_of_day(day: date) -> datetime:
     return schedule.wall_clock_to_utc(day, time(0, 0))
 
 
-def _matches_words(text: str):
-    """SQL condition (join Provider): every word appears in the title, description or
-    provider's name, whatever its case. Wildcards typed in are matched literally."""
-    conditions = []
-    for word in text.split():
-        conditions.append(
-            or_(
-                Listing.title.icontains(word, autoescape=True),
-                Listing.description.icontains(word, autoescape=True),
-                Provider.name.icontains(word, autoescape=True),
-            )
-        )
-    return and_(*conditions)
+#: SQLite's full-text index of the listings' search documents (migration 0011_search).
+_LISTINGS_FTS = table("marketplace_listings_fts", literal_column("rowid"))
+_ENGLISH = literal_column("'english'")
+#: PostgreSQL's generated tsvector column of the listings (migration 0011_search); no model
+#: maps it, so the ORM never writes it.
+_SEARCH_VECTOR = literal_column("marketplace_listings.search_vector")
 
 
-def _candidates(criteria: Criteria, now: datetime) -> list[tuple[int, int, datetime]]:
-    """(session id, listing id, start) of every session matching what SQL can check."""
+def _words(text: str) -> list[str]:
+    """The words typed, as letters and digits; everything else only separates them."""
+    return re.findall(r"[^\W_]+", text)
+
+
+def text_matches(text: str) -> ColumnElement[bool]:
+    """SQL condition on Listing: every word typed is in its title, description or provider's
+    name, English word endings aside ("swim" finds "swimming").
+
+    PostgreSQL matches the listing's stored ``search_vector`` (``to_tsvector('english',
+    search_document)``, a generated column with a GIN index) against ``plainto_tsquery``;
+    SQLite asks its FTS5 table (Porter stemming) with each word quoted as a phrase. Either way
+    the words are a bound parameter, never SQL nor a pattern.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _SEARCH_VECTOR.op("@@")(func.plainto_tsquery(_ENGLISH, text))
+    words = _words(text)
+    if not words:
+        return false()
+    phrases = " ".join('"' + word.replace('"', '""') + '"' for word in words)
+    matching = (
+        select(literal_column("rowid"))
+        .select_from(_LISTINGS_FTS)
+        .where(literal_column("marketplace_listings_fts").op("MATCH")(phrases))
+    )
+    # "+ 0" keeps SQLite from starting at the matching listings and sorting all their
+    # sessions: it walks the sessions in time order and stops at a page, as for any search.
+    return (Listing.id + 0).in_(matching)
+
+
+def _conditions(criteria: Criteria, is_member: bool, now: datetime) -> list[ColumnElement[bool]]:
+    """Everything a session must be to be found (join Listing and Provider), all in SQL."""
     today = clock.london_today(now)
     first_day, last_day = criteria.date_range(today)
-    query = (
-        select(Session.id, Session.listing_id, Session.starts_at)
+    conditions = [
+        service.listing_is_public(today),
+        Session.cancelled_at.is_(None),
+        Session.starts_at > now,
+        Session.starts_at >= _start_of_day(first_day),
+        Session.starts_at < _start_of_day(last_day + timedelta(days=1)),
+        Session.booked + Session.held < Session.places,
+    ]
+    if criteria.text.strip():
+        conditions.append(text_matches(criteria.text))
+    if criteria.category is not None:
+        conditions.append(Listing.category == criteria.category)
+    conditions += [getattr(Listing, name).is_(True) for name in sorted(criteria.features)]
+    if criteria.direct_payments:
+        conditions.append(Listing.direct_payments_allowed.is_(True))
+    if criteria.time_of_day is not None:
+        start, end = criteria.time_of_day.minutes
+        conditions += [Session.local_minute >= start, Session.local_minute < end]
+    if criteria.weekdays and len(criteria.weekdays) < 7:
+        conditions.append(Session.local_weekday.in_(sorted(criteria.weekdays)))
+    price = Session.member_price_pence if is_member else Session.public_price_pence
+    if criteria.max_price_pence is not None:
+        conditions.append(price <= criteria.max_price_pence)
+    if criteria.off_peak_only:
+        off_peak = Session.member_off_peak if is_member else Session.public_off_peak
+        conditions.append(off_peak.is_(True))
+    return conditions
+
+
+def _found(criteria: Criteria, is_member: bool, now: datetime):
+    """The sessions found, soonest first, as a query to count or cut a page from."""
+    return (
+        select(Session)
         .join(Session.listing)
         .join(Listing.provider)
-        .where(
-            service.listing_is_public(today),
-            Session.cancelled_at.is_(None),
-            Session.starts_at > now,
-            Session.starts_at >= _start_of_day(first_day),
-            Session.starts_at < _start_of_day(last_day + timedelta(days=1)),
-            Session.booked + Session.held < Session.places,
-        )
+        .where(*_conditions(criteria, is_member, now))
         .order_by(Session.starts_at, Session.id)
     )
-    if criteria.text.strip():
-        query = query.where(_matches_words(criteria.text))
-    if criteria.category is not None:
-        query = query.where(Listing.category == criteria.category)
-    for name in sorted(criteria.features):
-        query = query.where(getattr(Listing, name).is_(True))
-    if criteria.direct_payments:
-        query = query.where(Listing.direct_payments_allowed.is_(True))
-    return [tuple(row) for row in db.session.execute(query)]
 
 
-def _affordable(listing: Listing, starts_at: datetime, buyer: Member | None, most: int) -> bool:
-    """Whether a place costs this buyer no more than ``most`` pence. A discount only ever
-    lowers the full price, so the exact price is worked out only when it could matter."""
-    if listing.price_pence <= most:
-        return True
-    if not listing.concessions and not listing.members_discount_percent:
-        return False
-    return service.price_for(listing, starts_at, buyer).price_pence <= most
+def count_statement(criteria: Criteria, is_member: bool, now: datetime):
+    """SQL counting the sessions found, up to one more than :data:`MOST_COUNTED`."""
+    found = _found(criteria, is_member, now).with_only_columns(Session.id)
+    return select(func.count()).select_from(found.limit(MOST_COUNTED + 1).subquery())
+
+
+def page_statement(criteria: Criteria, is_member: bool, now: datetime, page: int, per_page: int):
+    """SQL for one page of the sessions found, with their listings and providers."""
+    return (
+        _found(criteria, is_member, now)
+        .options(
+            contains_eager(Session.listing).options(
+                contains_eager(Listing.provider), selectinload(Listing.concessions)
+            )
+        )
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
 
 
 def ratings_for(listing_ids) -> dict[int, Rating]:
@@ -236,59 +309,34 @@ def search(
 
     Only sessions that start in the future, are not cancelled and have places left are
     found. The price shown, and compared with the most someone wants to pay, is the price
-    that applies to them (a member may get an off-peak discount). The number of SQL
-    statements does not grow with the number of sessions found: one for the candidates,
-    one for their listings' prices when a price limit is given, one for the page's sessions
-    and one for the page's ratings. A page past the last shows the last page.
+    that applies to them (a member may get an off-peak discount), stored on each session by
+    :mod:`coop.marketplace.search_columns`. The database decides every filter, counts the
+    results (up to :data:`MOST_COUNTED`) and cuts the page, so a search costs about the same
+    however many sessions there are, in four statements: the count, the page, the page's
+    off-peak prices and its ratings. A page past the last shows the last page.
     """
     now = now or clock.now()
     first_day, last_day = criteria.date_range(clock.london_today(now))
-    candidates = _candidates(criteria, now)
-    if criteria.time_of_day is not None:
-        candidates = [c for c in candidates if criteria.time_of_day.includes(c[2])]
-    if criteria.max_price_pence is not None and candidates:
-        listings = {
-            listing.id: listing
-            for listing in db.session.scalars(
-                select(Listing)
-                .where(Listing.id.in_(sorted({c[1] for c in candidates})))
-                .options(joinedload(Listing.concessions))
-            ).unique()
-        }
-        candidates = [
-            c
-            for c in candidates
-            if _affordable(listings[c[1]], c[2], buyer, criteria.max_price_pence)
-        ]
-
-    total = len(candidates)
+    is_member = service.is_member(buyer)
+    counted = db.session.scalar(count_statement(criteria, is_member, now))
+    more = counted > MOST_COUNTED
+    total = min(counted, MOST_COUNTED)
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    page_ids = [c[0] for c in candidates[(page - 1) * per_page : page * per_page]]
     results: list[Result] = []
-    if page_ids:
-        sessions = {
-            s.id: s
-            for s in db.session.scalars(
-                select(Session)
-                .where(Session.id.in_(page_ids))
-                .options(
-                    joinedload(Session.listing).options(
-                        joinedload(Listing.provider), joinedload(Listing.concessions)
-                    )
-                )
-            ).unique()
-        }
-        ratings = ratings_for(s.listing_id for s in sessions.values())
-        for session_id in page_ids:
-            session = sessions[session_id]
-            results.append(
-                Result(
-                    session=session,
-                    price=service.price_for(session.listing, session.starts_at, buyer),
-                    rating=ratings.get(session.listing_id),
-                )
+    if total:
+        sessions = db.session.scalars(
+            page_statement(criteria, is_member, now, page, per_page)
+        ).all()
+        ratings = ratings_for(s.listing_id for s in sessions)
+        results = [
+            Result(
+                session=session,
+                price=service.price_for(session.listing, session.starts_at, buyer),
+                rating=ratings.get(session.listing_id),
             )
+            for session in sessions
+        ]
     return ResultsPage(
         results=results,
         total=total,
@@ -296,6 +344,7 @@ def search(
         per_page=per_page,
         first_day=first_day,
         last_day=last_day,
+        more=more,
     )
 
 

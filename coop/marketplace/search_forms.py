@@ -18,7 +18,7 @@ from coop import clock
 from coop.forms import DayMonthYearField, strip, text_field, within_money_limit
 from coop.marketplace.models import ACCESSIBILITY_FEATURES, Category
 from coop.marketplace.schedule import format_date
-from coop.marketplace.search import TimeOfDay
+from coop.marketplace.search import WEEKDAYS, TimeOfDay
 from coop.money import parse_pounds
 
 #: How far ahead a search may look, in days.
@@ -45,6 +45,12 @@ class SearchForm(FlaskForm):
     to_date = DayMonthYearField(
         "To", invalid_value_message="The last date must be a real date, like 27 3 2027"
     )
+    days = SelectMultipleField(
+        "Days of the week",
+        choices=[SelectChoice(str(number), name) for number, name in enumerate(WEEKDAYS)],
+        validate_choice=False,
+        widget=GovCheckboxesInput(),
+    )
     time_of_day = RadioField(
         "Time of day",
         choices=[SelectChoice("", "Any time")]
@@ -61,6 +67,11 @@ class SearchForm(FlaskForm):
         ],
         filters=[strip],
         widget=GovTextInput(),
+    )
+    off_peak = BooleanField(
+        "Only off-peak and concession prices",
+        description="Sessions that cost you less because of when they start.",
+        widget=GovCheckboxInput(),
     )
     features = SelectMultipleField(
         "Accessibility",
@@ -105,6 +116,12 @@ class SearchForm(FlaskForm):
     def max_price_pence(self) -> int | None:
         """The most the person will pay for a place, in pence; None for any price."""
         return parse_pounds(self.max_price.data) if self.max_price.data else None
+
+    @property
+    def chosen_days(self) -> frozenset[int]:
+        """The days of the week ticked, Monday 0; anything else sent is left out."""
+        known = {str(number): number for number in range(len(WEEKDAYS))}
+        return frozenset(known[day] for day in self.days.data or () if day in known)
 
     @property
     def chosen_features(self) -> frozenset[str]:

@@ -44,6 +44,8 @@ def _criteria(form: SearchForm) -> search.Criteria:
         max_price_pence=form.max_price_pence,
         features=form.chosen_features,
         direct_payments=bool(form.direct_payments.data),
+        weekdays=form.chosen_days,
+        off_peak_only=bool(form.off_peak.data),
     )
 
 

@@ -113,13 +113,17 @@ def pricing_rules(listing: Listing) -> pricing.PricingRules:
     return pricing.PricingRules(windows=windows, members_discount=members)
 
 
+def is_member(buyer: Member | None) -> bool:
+    """Whether members' prices apply to this buyer: only approved members get them."""
+    return bool(buyer is not None and buyer.is_authenticated and buyer.is_approved)
+
+
 def price_for(listing: Listing, starts_at: datetime, buyer: Member | None) -> pricing.PlacePrice:
     """The price of one place for this buyer: shown on every page and charged at booking.
 
     Members-only discounts go to approved members; anyone else sees, and would pay, the
     price for non-members.
     """
-    is_member = bool(buyer is not None and buyer.is_authenticated and buyer.is_approved)
     return pricing.price_of_place(
-        listing.price_pence, pricing_rules(listing), starts_at, is_member=is_member
+        listing.price_pence, pricing_rules(listing), starts_at, is_member=is_member(buyer)
     )

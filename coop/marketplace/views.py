@@ -8,4 +8,5 @@ bp = Blueprint("marketplace", __name__, url_prefix="/marketplace", template_fold
 
 from coop.marketplace import card_models as _card_models  # noqa: E402,F401 - likewise
 from coop.marketplace import models as _models  # noqa: E402,F401 - the tables, for migrations
+from coop.marketplace import search_columns as _search_columns  # noqa: E402,F401 - keeps them
 from coop.marketplace import staff_models as _staff_models  # noqa: E402,F401 - likewise

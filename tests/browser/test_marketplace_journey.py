@@ -202,6 +202,8 @@ def test_a_budget_holder_books_an_off_peak_gym_session_and_cancels_it_by_keyboar
     # The booking page gives the price again, the budget and the cancellation policy.
     user.activate(result.get_by_role("button", name=f"Book Gym session on {when}", exact=True))
     expect(page.get_by_role("heading", level=1)).to_have_text("Book Gym session")
+    # The day of the week is there, as in the results.
+    expect(summary_value(page, "When")).to_contain_text(f"{when} to ")
     expect(summary_value(page, "Price")).to_contain_text("£4.00 a place")
     expect(summary_value(page, "Price")).to_contain_text("Half price off-peak")
     expect(summary_value(page, "Your budget")).to_have_text("£50.00")
@@ -219,6 +221,7 @@ def test_a_budget_holder_books_an_off_peak_gym_session_and_cancels_it_by_keyboar
     assert BOOKING_REFERENCE.match(reference), reference
     expect(summary_value(page, "Paid")).to_contain_text("£4.00 from your budget")
     expect(summary_value(page, "Your budget now")).to_have_text("£46.00")
+    expect(summary_value(page, "When")).to_have_text(when)
 
     # My bookings lists it under Coming up; they open it from there.
     user.activate(page.get_by_role("link", name="See all my bookings", exact=True))
@@ -263,6 +266,56 @@ def test_a_budget_holder_books_an_off_peak_gym_session_and_cancels_it_by_keyboar
         assert _db.session.get(Session, gym.off_peak_session_id).booked == 0
         assert ledger.budget_balance(_db.session.get(Member, holder.id)) == BUDGET_PENCE
         assert ledger.all_transactions_balance()
+
+
+#: Tab presses from the skip link's target (the main content) to the first Book button on a
+#: phone: the "Filter results" link, the first result's title (a link to its listing), then
+#: its Book button. Anything more means something was put in front of the results again.
+TABS_TO_FIRST_BOOK_BUTTON = 3
+
+
+def test_on_a_phone_the_results_come_first_and_the_filters_are_one_tap_away(
+    keyboard_user, app, make_member
+):
+    user, page = keyboard_user, keyboard_user.page
+    make_member("budget_holder", name="Asha Patel", email=HOLDER_EMAIL, password=PASSWORD)
+    staff = make_member("provider", name="Harry Dixon", organisation_name=GYM)
+    gym = put_gym(app, staff, day=weekday_ahead(3))
+    user.open("/")
+    sign_in(user, HOLDER_EMAIL)
+    page.set_viewport_size({"width": 320, "height": 640})
+    user.open("/marketplace/")
+
+    # The first result is above the filters, and its Book button is on the first screen.
+    first = page.locator("main ul.govuk-list > li").first
+    book = first.get_by_role("button", name=re.compile(r"^Book "))
+    filters = page.get_by_role("heading", name="Search", level=2)
+    assert first.bounding_box()["y"] < filters.bounding_box()["y"]
+    assert book.bounding_box()["y"] < 640 * 2, "the first Book button is far down the page"
+
+    # By keyboard: skip to the content, then a few Tabs reach the first Book button.
+    user.first_tab_reaches_skip_link()
+    presses = 0
+    while not book.evaluate("element => element === document.activeElement"):
+        page.keyboard.press("Tab")
+        presses += 1
+        assert presses <= TABS_TO_FIRST_BOOK_BUTTON, page.evaluate(
+            "document.activeElement.outerHTML"
+        )
+    expect(book).to_have_accessible_name(
+        f"Book Gym session on {clock.format_start(gym.off_peak_starts_at)}"
+    )
+
+    # The filters are one link away: following it, the next Tab is in the search form.
+    page.reload()
+    user.check_accessibility()
+    user.first_tab_reaches_skip_link()
+    page.keyboard.press("Tab")
+    link = page.get_by_role("link", name="Filter results", exact=True)
+    expect(link).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("What are you looking for?", exact=True)).to_be_focused()
 
 
 def test_the_demo_budget_holder_finds_past_bookings_reviews_and_ratings_by_keyboard(
