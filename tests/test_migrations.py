@@ -72,7 +72,7 @@ def empty_app(request, tmp_path):
 # --- What the database holds -----------------------------------------------------------
 
 
-#: The full-text search of the listings (migration 0011_search), which no model describes: on
+#: The full-text search of the listings (migration 0017_search), which no model describes: on
 #: SQLite an FTS5 virtual table and the shadow tables SQLite keeps for it, on PostgreSQL a
 #: generated tsvector column and its GIN index.
 SQLITE_FTS_TABLES = frozenset(

@@ -275,7 +275,7 @@ class Listing(db.Model):
     #: Why the secretary sent it back to draft, for the provider to put right.
     review_note: Mapped[str | None] = mapped_column(Text)
     #: Title, description and provider's name in one text, for full-text search; kept by
-    #: marketplace.search_columns. Migration 0011_search indexes it: on PostgreSQL a generated
+    #: marketplace.search_columns. Migration 0017_search indexes it: on PostgreSQL a generated
     #: ``search_vector`` column (English) with a GIN index, on SQLite an FTS5 table kept by
     #: triggers; neither is mapped here (tests/test_migrations.py knows them).
     search_document: Mapped[str] = mapped_column(Text)

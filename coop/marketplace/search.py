@@ -182,10 +182,10 @@ def _start_of_day(day: date) -> datetime:
     return schedule.wall_clock_to_utc(day, time(0, 0))
 
 
-#: SQLite's full-text index of the listings' search documents (migration 0011_search).
+#: SQLite's full-text index of the listings' search documents (migration 0017_search).
 _LISTINGS_FTS = table("marketplace_listings_fts", literal_column("rowid"))
 _ENGLISH = literal_column("'english'")
-#: PostgreSQL's generated tsvector column of the listings (migration 0011_search); no model
+#: PostgreSQL's generated tsvector column of the listings (migration 0017_search); no model
 #: maps it, so the ORM never writes it.
 _SEARCH_VECTOR = literal_column("marketplace_listings.search_vector")
 

@@ -10,8 +10,8 @@ from coop.database import UTCDateTime
 from coop.marketplace import pricing
 from coop.marketplace.search_columns import search_document, session_columns
 
-revision = "0011_search"
-down_revision = "0010_shared_lives"
+revision = "0017_search"
+down_revision = "0016_pools"
 branch_labels = None
 depends_on = None
 
