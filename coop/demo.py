@@ -39,7 +39,8 @@ def load(if_empty: bool):
     db.session.commit()
     click.echo(
         f"Loaded demo data. Sign in as secretary@demo.coop (the secretary), asha@demo.coop "
-        f"(a budget holder), gym@demo.coop (a provider) or kim@demo.coop (the Shared Lives "
-        f"coordinator); every demo password is "
+        f"(a budget holder), dev@demo.coop (Asha's carer, who may book for her), "
+        f"femi@demo.coop (a PA), gym@demo.coop (a provider) or kim@demo.coop (the Shared "
+        f"Lives coordinator); every demo password is "
         f"{members_demo.DEMO_PASSWORD}"
     )
