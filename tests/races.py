@@ -59,6 +59,10 @@ def server(pg_app, tmp_path, server_env):
         COOP_RATELIMIT_AUTH="10000 per minute",
         **server_env,
     )
+    # Rate limits shared through Redis, as in production: the in-memory store of `limits`
+    # starts its expiry timer unsafely when several threads hit it at once (a 500).
+    if os.environ.get("COOP_REDIS_URL"):
+        env["COOP_REDIS_URL"] = os.environ["COOP_REDIS_URL"]
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as output:
         process = subprocess.Popen(

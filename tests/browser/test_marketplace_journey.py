@@ -328,11 +328,12 @@ def test_the_demo_budget_holder_finds_past_bookings_reviews_and_ratings_by_keybo
     user.open("/")
     sign_in(user, "asha@demo.coop", DEMO_PASSWORD)
 
-    # Her budget: £250 paid in, £4.00 spent at the gym, £35.00 on coaching coming up and
-    # £4.00 on the gym that Dev booked for her (he is in her circle of support).
+    # Her budget: £250 paid in, £4.00 spent at the gym, £35.00 on coaching coming up,
+    # £4.00 on the gym that Dev booked for her (he is in her circle of support), £50.00 paid
+    # into the pooled fund and her £4.00 share of the gym booked with Ben and Chloe.
     user.activate(page.get_by_role("link", name="See your budget and its statement"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Your budget")
-    expect(page.locator("main")).to_contain_text("Your budget holds £207.00 now.")
+    expect(page.locator("main")).to_contain_text("Your budget holds £153.00 now.")
     user.activate(page.get_by_role("link", name="Your bookings", exact=True))
     expect(page.get_by_role("heading", level=1)).to_have_text("My bookings")
     coming = table_captioned(page, "Coming up").get_by_role("row")
