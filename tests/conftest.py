@@ -150,7 +150,7 @@ def postgres_test_url() -> str:
     if not url:
         if os.environ.get("COOP_REQUIRE_POSTGRES") == "1":
             pytest.fail("COOP_REQUIRE_POSTGRES=1 but COOP_TEST_DATABASE_URL is not set")
-        pytest.skip("COOP_TEST_DATABASE_URL is not set, so the PostgreSQL run is skipped")
+        pytest.skip(reason="COOP_TEST_DATABASE_URL is not set, so the PostgreSQL run is skipped")
     return url
 
 

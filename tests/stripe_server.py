@@ -49,7 +49,7 @@ class StripeServer:
         try:
             import localstripe  # noqa: F401
         except ImportError:
-            pytest.skip("localstripe is not installed (pip install -e '.[dev]')")
+            pytest.skip(reason="localstripe is not installed (pip install -e '.[dev]')")
         log = (self.tmp_path / f"localstripe-{self.port}.log").open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "coop.dev_stripe", "--port", str(self.port), "--no-save"],

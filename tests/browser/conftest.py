@@ -40,7 +40,7 @@ def _unavailable(reason: str) -> None:
     """Skip, or fail when CI has said a browser must be there (COOP_REQUIRE_BROWSER=1)."""
     if os.environ.get("COOP_REQUIRE_BROWSER") == "1":
         pytest.fail(f"COOP_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
-    pytest.skip(f"{reason}, so the browser tests are skipped")
+    pytest.skip(reason=f"{reason}, so the browser tests are skipped")
 
 
 @pytest.hookimpl(wrapper=True)

@@ -39,7 +39,9 @@ def demo(runner):
 @pytest.mark.parametrize("person", PEOPLE, ids=[p or "signed-out" for p in PEOPLE])
 def test_every_demo_page_reflows_at_320_pixels(app, browser, live_server, demo, person):
     if app.config["BACKEND"] != "sqlite":
-        pytest.skip("a page's width does not depend on the database, so this runs on SQLite only")
+        pytest.skip(
+            reason="a page's width does not depend on the database, so this runs on SQLite only"
+        )
     context = browser.new_context(viewport={"width": REFLOW_WIDTH, "height": 800})
     page = context.new_page()
     try:

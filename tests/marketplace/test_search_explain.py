@@ -147,7 +147,7 @@ SHAPES = {
 @pytest.mark.parametrize("is_member", [False, True], ids=["public", "member"])
 def test_no_search_reads_every_session(db, is_member):
     if db.engine.dialect.name != "postgresql":
-        pytest.skip("plans are PostgreSQL's; SQLite's search is timed by bench/search.py")
+        pytest.skip(reason="plans are PostgreSQL's; SQLite's search is timed by bench/search.py")
     _fill(db)
     now = datetime.now(UTC)
     eight_weeks = {"last_day": clock.london_today(now) + timedelta(weeks=8)}

@@ -137,7 +137,9 @@ def test_a_cancelled_stay_frees_its_room(app, db, coordinator, scheme):
 
 def test_the_database_ignores_cancelled_stays_on_postgresql(app, db, scheme):
     if app.config["BACKEND"] != "postgresql":
-        pytest.skip("SQLite has no exclusion constraints; there BEGIN IMMEDIATE serialises writers")
+        pytest.skip(
+            reason="SQLite has no exclusion constraints; there BEGIN IMMEDIATE serialises writers"
+        )
     room, now, first = scheme.rooms[0], datetime.now(UTC), date(2027, 3, 5)
 
     def stay(**cancelled):

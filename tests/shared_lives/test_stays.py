@@ -31,7 +31,9 @@ def test_overlapping_nights_in_one_room_are_refused(db, coordinator, make_househ
 
 def test_the_database_itself_refuses_an_overlap_on_postgresql(app, db, make_household):
     if app.config["BACKEND"] != "postgresql":
-        pytest.skip("SQLite has no exclusion constraints; there BEGIN IMMEDIATE serialises writers")
+        pytest.skip(
+            reason="SQLite has no exclusion constraints; there BEGIN IMMEDIATE serialises writers"
+        )
     household = make_household()
     room = _room(household)
     now = datetime.now(UTC)
