@@ -17,7 +17,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -160,6 +160,63 @@ class Browser:
         reply = self.post("/login", {"csrf_token": token, "email": email, "password": PASSWORD})
         assert reply.status == 200, reply.body
         assert "Sign out" in reply.body, reply.body
+
+
+def race_gym(
+    now: datetime,
+    *,
+    price_pence: int,
+    places_per_session: int,
+    owner: Member | None = None,
+    name: str = "Race Gym",
+    email: str = "gym@race.example",
+):
+    """An approved, insured community gym (with `owner` as its staff, if given) and its
+    published gym listing, added to the session of a race test's fixture; returns the listing."""
+    from coop.extensions import db
+    from coop.marketplace.models import (
+        Category,
+        Listing,
+        ListingStatus,
+        Provider,
+        ProviderKind,
+        ProviderStaff,
+        ProviderStatus,
+    )
+
+    provider = Provider(
+        name=name,
+        kind=ProviderKind.COMMUNITY_VENUE,
+        description="A gym.",
+        email=email,
+        phone="01332 000000",
+        address_line_1="1 Gym Street",
+        town="Derby",
+        postcode="DE1 1AA",
+        insurance_expires_on=date.today() + timedelta(days=365),
+        status=ProviderStatus.APPROVED,
+        applied_at=now,
+        approved_at=now,
+        first_listing_approved_at=now,
+    )
+    db.session.add(provider)
+    db.session.flush()
+    if owner is not None:
+        db.session.add(ProviderStaff(provider=provider, member_id=owner.id, added_at=now))
+    listing = Listing(
+        provider=provider,
+        title="Gym session",
+        description="Use the gym.",
+        category=Category.GYM_FITNESS,
+        price_pence=price_pence,
+        duration_minutes=60,
+        places_per_session=places_per_session,
+        venue_address="1 Gym Street, Derby",
+        status=ListingStatus.PUBLISHED,
+        created_at=now,
+    )
+    db.session.add(listing)
+    return listing
 
 
 def _new_member(

@@ -16,13 +16,7 @@ from coop.marketplace.card_models import CardHold, CardHoldStatus
 from coop.marketplace.models import (
     Booking,
     BookingStatus,
-    Category,
-    Listing,
-    ListingStatus,
     PaymentMethod,
-    Provider,
-    ProviderKind,
-    ProviderStatus,
     Session,
 )
 from coop.members import service as members
@@ -31,7 +25,7 @@ from coop.payments import card, ledger
 from coop.payments.card_models import CardPayment
 from coop.payments.models import LedgerTransaction, TransactionKind
 from tests.conftest import PASSWORD
-from tests.races import Browser, Reply, _in_parallel, _new_member
+from tests.races import Browser, Reply, _in_parallel, _new_member, race_gym
 from tests.stripe_server import (
     PUBLISHABLE_KEY,
     SECRET_KEY,
@@ -68,33 +62,7 @@ def last_places(pg_app, stripe_api, monkeypatch):
     monkeypatch.setattr(members, "hash_password", lambda _password: password_hash)
     with pg_app.app_context():
         now = datetime.now(UTC)
-        provider = Provider(
-            name="Race Gym",
-            kind=ProviderKind.COMMUNITY_VENUE,
-            description="A gym.",
-            email="gym@race.example",
-            phone="01332 000000",
-            address_line_1="1 Gym Street",
-            town="Derby",
-            postcode="DE1 1AA",
-            insurance_expires_on=date.today() + timedelta(days=365),
-            status=ProviderStatus.APPROVED,
-            applied_at=now,
-            approved_at=now,
-            first_listing_approved_at=now,
-        )
-        listing = Listing(
-            provider=provider,
-            title="Gym session",
-            description="Use the gym.",
-            category=Category.GYM_FITNESS,
-            price_pence=PRICE,
-            duration_minutes=60,
-            places_per_session=PLACES,
-            venue_address="1 Gym Street, Derby",
-            status=ListingStatus.PUBLISHED,
-            created_at=now,
-        )
+        listing = race_gym(now, price_pence=PRICE, places_per_session=PLACES)
         starts = datetime.combine(date.today() + timedelta(days=7), time(18, 0), tzinfo=UTC)
         session = Session(
             listing=listing,
@@ -103,7 +71,7 @@ def last_places(pg_app, stripe_api, monkeypatch):
             places=PLACES,
             booked=ALREADY_BOOKED,
         )
-        _db.session.add_all([provider, listing, session])
+        _db.session.add(session)
         people = [
             _new_member(f"carer{n}@race.example", MemberClass.CARER, now) for n in range(PEOPLE)
         ]

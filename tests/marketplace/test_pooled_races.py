@@ -11,13 +11,6 @@ from werkzeug.security import generate_password_hash
 from coop.extensions import db as _db
 from coop.marketplace import pooled_bookings
 from coop.marketplace.models import (
-    Category,
-    Listing,
-    ListingStatus,
-    Provider,
-    ProviderKind,
-    ProviderStaff,
-    ProviderStatus,
     Session,
 )
 from coop.marketplace.pooled_models import PooledBooking, PooledStatus, SplitKind
@@ -26,7 +19,7 @@ from coop.members.models import Member, MemberClass
 from coop.payments import ledger
 from coop.payments.models import FundingKind, LedgerTransaction, TransactionKind
 from tests.conftest import PASSWORD
-from tests.races import Browser, Reply, _in_parallel, _new_member
+from tests.races import Browser, Reply, _in_parallel, _new_member, race_gym
 
 PEOPLE = 5
 PRICE = 1000
@@ -43,35 +36,13 @@ def two_pooled(pg_app, monkeypatch):
         secretary = _new_member("secretary@pool.example", MemberClass.CARER, now)
         members.make_secretary(secretary, now)
         owner = _new_member("gym@pool.example", MemberClass.PROVIDER, now, "Pool Gym")
-        provider = Provider(
-            name="Pool Gym",
-            kind=ProviderKind.COMMUNITY_VENUE,
-            description="A gym.",
-            email="gym@pool.example",
-            phone="01332 000000",
-            address_line_1="1 Gym Street",
-            town="Derby",
-            postcode="DE1 1AA",
-            insurance_expires_on=date.today() + timedelta(days=365),
-            status=ProviderStatus.APPROVED,
-            applied_at=now,
-            approved_at=now,
-            first_listing_approved_at=now,
-        )
-        _db.session.add(provider)
-        _db.session.flush()
-        _db.session.add(ProviderStaff(provider=provider, member_id=owner.id, added_at=now))
-        listing = Listing(
-            provider=provider,
-            title="Gym session",
-            description="Use the gym.",
-            category=Category.GYM_FITNESS,
+        listing = race_gym(
+            now,
             price_pence=PRICE,
-            duration_minutes=60,
             places_per_session=2 * PEOPLE,
-            venue_address="1 Gym Street, Derby",
-            status=ListingStatus.PUBLISHED,
-            created_at=now,
+            owner=owner,
+            name="Pool Gym",
+            email="gym@pool.example",
         )
         starts = datetime.combine(date.today() + timedelta(days=7), time(18), tzinfo=UTC)
         session = Session(

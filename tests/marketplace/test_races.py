@@ -12,13 +12,6 @@ from coop.extensions import db as _db
 from coop.marketplace.models import (
     Booking,
     BookingStatus,
-    Category,
-    Listing,
-    ListingStatus,
-    Provider,
-    ProviderKind,
-    ProviderStaff,
-    ProviderStatus,
     Session,
 )
 from coop.members import service as members
@@ -26,7 +19,7 @@ from coop.members.models import MemberClass
 from coop.payments import ledger
 from coop.payments.models import FundingKind, LedgerTransaction, TransactionKind
 from tests.conftest import PASSWORD
-from tests.races import Browser, Reply, _in_parallel, _new_member
+from tests.races import Browser, Reply, _in_parallel, _new_member, race_gym
 
 BUYERS = 50
 PLACES = 10
@@ -47,36 +40,7 @@ def market(pg_app, monkeypatch):
         secretary = _new_member("secretary@race.example", MemberClass.BUDGET_HOLDER, now)
         members.make_secretary(secretary, now)
         owner = _new_member("gym@race.example", MemberClass.PROVIDER, now, "Race Gym")
-        provider = Provider(
-            name="Race Gym",
-            kind=ProviderKind.COMMUNITY_VENUE,
-            description="A gym.",
-            email="gym@race.example",
-            phone="01332 000000",
-            address_line_1="1 Gym Street",
-            town="Derby",
-            postcode="DE1 1AA",
-            insurance_expires_on=date.today() + timedelta(days=365),
-            status=ProviderStatus.APPROVED,
-            applied_at=now,
-            approved_at=now,
-            first_listing_approved_at=now,
-        )
-        _db.session.add(provider)
-        _db.session.flush()
-        _db.session.add(ProviderStaff(provider=provider, member_id=owner.id, added_at=now))
-        listing = Listing(
-            provider=provider,
-            title="Gym session",
-            description="Use the gym.",
-            category=Category.GYM_FITNESS,
-            price_pence=PRICE,
-            duration_minutes=60,
-            places_per_session=PLACES,
-            venue_address="1 Gym Street, Derby",
-            status=ListingStatus.PUBLISHED,
-            created_at=now,
-        )
+        listing = race_gym(now, price_pence=PRICE, places_per_session=PLACES, owner=owner)
         first_day = date.today() + timedelta(days=7)
         sessions = []
         for n in range(1 + SESSIONS_FOR_ONE_BUDGET):
